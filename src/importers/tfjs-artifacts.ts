@@ -114,7 +114,7 @@ export async function loadArtifacts(dirOrFile: string): Promise<tfTypes.io.Model
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? undefined,
-    userDefinedMetadata: json.userDefinedMetadata as Record<string, unknown> | undefined,
+    userDefinedMetadata: json.userDefinedMetadata as tfTypes.io.ModelArtifacts["userDefinedMetadata"],
     trainingConfig: json.trainingConfig as tfTypes.io.ModelArtifacts['trainingConfig'],
   };
 }

@@ -1,0 +1,87 @@
+/**
+ * How frames travel on the accelerator's AXI-Stream ports (docs/arithmetic.md):
+ *
+ * - input: one frame is inputLength elements sent as inputLength/SIMD words of
+ *   the first node; element i sits in word floor(i/SIMD) at bits
+ *   [(i mod SIMD)*B +: B], B the input element width.
+ * - output: one word per frame: the argmax index in bits [IW-1:0]
+ *   (IW = max(1, clog2(classes))), then logit c in two's complement at
+ *   [IW + c*LW +: LW].
+ */
+import { type HardwareIR, type MvuNode, actBits, clog2 } from '../ir/hardware-ir.js';
+
+export interface StreamFormat {
+  inputWordBits: number;
+  inputWordsPerFrame: number;
+  inputElementBits: number;
+  inputSimd: number;
+  outputWordBits: number;
+  classes: number;
+  indexBits: number;
+  logitBits: number;
+}
+
+export function lastNode(ir: HardwareIR): MvuNode {
+  return ir.nodes[ir.nodes.length - 1];
+}
+
+export function streamFormat(ir: HardwareIR): StreamFormat {
+  const first = ir.nodes[0];
+  const last = lastNode(ir);
+  if (last.output.kind !== 'logits') throw new Error(`last node '${last.name}' must end in a logit stage`);
+  const inputElementBits = actBits(ir.input);
+  const indexBits = Math.max(1, clog2(last.mh));
+  return {
+    inputWordBits: first.simd * inputElementBits,
+    inputWordsPerFrame: ir.inputLength / first.simd,
+    inputElementBits,
+    inputSimd: first.simd,
+    outputWordBits: indexBits + last.mh * last.output.logitWidth,
+    classes: last.mh,
+    indexBits,
+    logitBits: last.output.logitWidth,
+  };
+}
+
+/** Packs fields (value, width) LSB first into a hex string of ceil(total/4) digits. */
+export function packHex(fields: Array<[number | bigint, number]>): string {
+  let v = 0n;
+  let pos = 0n;
+  for (const [value, width] of fields) {
+    const mask = (1n << BigInt(width)) - 1n;
+    v |= (BigInt(value) & mask) << pos;
+    pos += BigInt(width);
+  }
+  const digits = Math.max(1, Math.ceil(Number(pos) / 4));
+  return v.toString(16).padStart(digits, '0');
+}
+
+/** The input words of one frame, as hex strings. */
+export function inputWords(fmt: StreamFormat, codes: ArrayLike<number>): string[] {
+  const words: string[] = [];
+  for (let w = 0; w < fmt.inputWordsPerFrame; w++) {
+    const fields: Array<[number, number]> = [];
+    for (let s = 0; s < fmt.inputSimd; s++) fields.push([codes[w * fmt.inputSimd + s], fmt.inputElementBits]);
+    words.push(packHex(fields));
+  }
+  return words;
+}
+
+/** The output word of one frame, as a hex string. */
+export function outputWord(fmt: StreamFormat, logits: number[], index: number): string {
+  return packHex([[index, fmt.indexBits], ...logits.map((l): [number, number] => [l, fmt.logitBits])]);
+}
+
+/** Decodes an output word back into argmax and logits (for reports and tests). */
+export function decodeOutputWord(fmt: StreamFormat, hex: string): { argmax: number; logits: number[] } {
+  const v = BigInt('0x' + hex);
+  const field = (pos: number, width: number) => (v >> BigInt(pos)) & ((1n << BigInt(width)) - 1n);
+  const argmax = Number(field(0, fmt.indexBits));
+  const logits: number[] = [];
+  for (let c = 0; c < fmt.classes; c++) {
+    const raw = field(fmt.indexBits + c * fmt.logitBits, fmt.logitBits);
+    const signed = raw >= 1n << BigInt(fmt.logitBits - 1) ? raw - (1n << BigInt(fmt.logitBits)) : raw;
+    logits.push(Number(signed));
+  }
+  return { argmax, logits };
+}
