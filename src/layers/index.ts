@@ -1,0 +1,6 @@
+export * from './value-space.js';
+export * from './ste.js';
+export { QtscSign } from './qtsc-sign.js';
+export { QtscQuantAct } from './qtsc-quant-act.js';
+export { QtscDense } from './qtsc-dense.js';
+export { registerQtscLayers, QTSC_LAYER_CLASSES } from './register.js';

@@ -1,0 +1,36 @@
+/**
+ * Registration of qtsc's layer classes with tfjs' serialization registry.
+ * tf.loadLayersModel ignores `customObjects`, so this must run before any
+ * model that uses them is loaded.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { QtscDense } from './qtsc-dense.js';
+import { QtscQuantAct } from './qtsc-quant-act.js';
+import { QtscSign } from './qtsc-sign.js';
+
+/** The class names of qtsc's model format, by class. */
+export const QTSC_LAYER_CLASSES = {
+  QtscSign,
+  QtscQuantAct,
+  QtscDense,
+} as const;
+
+const extra: Array<tf.serialization.SerializableConstructor<tf.serialization.Serializable>> = [];
+let registered = false;
+
+/** Registers every qtsc layer class; safe to call any number of times. */
+export function registerQtscLayers(): void {
+  if (!registered) {
+    for (const cls of Object.values(QTSC_LAYER_CLASSES)) {
+      tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
+    }
+    registered = true;
+  }
+  for (const cls of extra.splice(0)) tf.serialization.registerClass(cls);
+}
+
+/** Lets other modules (training layers) join the registry without an import cycle. */
+export function addLayerClass(cls: tf.serialization.SerializableConstructor<tf.serialization.Serializable>): void {
+  extra.push(cls);
+  if (registered) registerQtscLayers();
+}
