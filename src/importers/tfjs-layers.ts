@@ -1,0 +1,262 @@
+/**
+ * Importer: a TensorFlow.js Layers model directory (Sequential or a functional
+ * chain) -> Graph IR. Reads model.json itself (see tfjs-artifacts.ts), so the
+ * compiler needs no tfjs runtime to import. docs/model-format.md lists what is
+ * accepted; anything else is refused with the file, layer and field named.
+ */
+import { z } from 'zod';
+import type { Activation, Graph, GraphLayer, InputQuant } from '../ir/graph-ir.js';
+import { ValueSpaceSchema, resolveValueSpace } from '../layers/value-space.js';
+import { QtscError } from '../util/errors.js';
+import { modelJsonPath, readModelJson, readWeights } from './tfjs-artifacts.js';
+
+/** userDefinedMetadata.qtsc */
+export const QtscMetadataSchema = z.object({
+  input: z.object({ bits: z.number().int().min(1).max(16), scale: z.number().positive().finite() }).optional(),
+  valueSpace: ValueSpaceSchema.optional(),
+  valueSpaces: z.record(z.string(), ValueSpaceSchema).optional(),
+});
+export type QtscMetadata = z.infer<typeof QtscMetadataSchema>;
+
+export interface ImportOptions {
+  /** Input quantization from the command line (overrides metadata). */
+  inputQuant?: InputQuant;
+}
+
+interface RawLayer {
+  className: string;
+  name: string;
+  config: Record<string, unknown>;
+  inbound: string[];
+}
+
+const LayerEntrySchema = z.object({
+  class_name: z.string(),
+  config: z.record(z.string(), z.unknown()),
+  name: z.string().optional(),
+  inbound_nodes: z.array(z.unknown()).optional(),
+});
+
+/** Reads a config key in either spelling (tfjs writes snake_case; hand-written files may not). */
+function cfg(c: Record<string, unknown>, camel: string): unknown {
+  const snake = camel.replace(/[A-Z]/g, (m) => '_' + m.toLowerCase());
+  return c[snake] !== undefined ? c[snake] : c[camel];
+}
+
+function inboundNames(nodes: unknown[] | undefined, where: string): string[] {
+  if (!nodes || nodes.length === 0) return [];
+  if (nodes.length > 1) throw new QtscError(`${where}: field 'inbound_nodes': a layer used more than once (shared layers) is not supported`);
+  const node = nodes[0];
+  // Keras style: [[name, nodeIndex, tensorIndex, kwargs], ...]; newer tfjs: {args: [...]}.
+  if (Array.isArray(node)) return node.map((t) => (Array.isArray(t) ? String(t[0]) : String(t)));
+  if (node && typeof node === 'object' && 'args' in node) {
+    const args = (node as { args: unknown[] }).args;
+    return args.map((a) => String((a as { config?: { keras_history?: unknown[] } }).config?.keras_history?.[0]));
+  }
+  throw new QtscError(`${where}: field 'inbound_nodes': unrecognised form`);
+}
+
+/** The layers of a Sequential model, or of a functional model that is a single chain, in order. */
+function orderedLayers(topology: Record<string, unknown>, file: string): RawLayer[] {
+  const root = (topology.model_config as Record<string, unknown> | undefined) ?? topology;
+  const className = String(root.class_name ?? '');
+  const config = root.config as Record<string, unknown> | undefined;
+  if (!config) throw new QtscError(`${file}: field 'modelTopology.config' is missing`);
+  const rawLayers = Array.isArray(config) ? config : config.layers;
+  if (!Array.isArray(rawLayers)) throw new QtscError(`${file}: field 'modelTopology.config.layers' is missing`);
+  const layers: RawLayer[] = rawLayers.map((l, i) => {
+    const p = LayerEntrySchema.safeParse(l);
+    if (!p.success) throw new QtscError(`${file}: field 'modelTopology.config.layers.${i}': ${p.error.issues[0].message}`);
+    const name = String(p.data.name ?? p.data.config.name ?? `layer${i}`);
+    return {
+      className: p.data.class_name,
+      name,
+      config: p.data.config,
+      inbound: className === 'Sequential' ? [] : inboundNames(p.data.inbound_nodes, `${file}: layer '${name}'`),
+    };
+  });
+  if (className === 'Sequential') return layers;
+  if (className !== 'Model' && className !== 'Functional') {
+    throw new QtscError(`${file}: field 'modelTopology.class_name': '${className}' is not a Layers model (Sequential or Model)`);
+  }
+  // Functional: accept a single chain from one input to one output.
+  const byName = new Map(layers.map((l) => [l.name, l]));
+  const consumers = new Map<string, RawLayer[]>();
+  for (const l of layers) {
+    if (l.inbound.length > 1) {
+      throw new QtscError(`${file}: layer '${l.name}' (${l.className}): field 'inbound_nodes': merges ${l.inbound.length} tensors; only chains of layers are supported`);
+    }
+    for (const src of l.inbound) {
+      if (!byName.has(src)) throw new QtscError(`${file}: layer '${l.name}': field 'inbound_nodes' names unknown layer '${src}'`);
+      consumers.set(src, [...(consumers.get(src) ?? []), l]);
+    }
+  }
+  const starts = layers.filter((l) => l.inbound.length === 0);
+  if (starts.length !== 1) throw new QtscError(`${file}: the model has ${starts.length} inputs; exactly one is supported`);
+  const ordered: RawLayer[] = [];
+  let cur: RawLayer | undefined = starts[0];
+  while (cur) {
+    ordered.push(cur);
+    const next: RawLayer[] = consumers.get(cur.name) ?? [];
+    if (next.length > 1) throw new QtscError(`${file}: layer '${cur.name}' feeds ${next.length} layers; branches are not supported yet`);
+    cur = next[0];
+  }
+  if (ordered.length !== layers.length) throw new QtscError(`${file}: ${layers.length - ordered.length} layer(s) are not on the path from input to output`);
+  return ordered;
+}
+
+function activationFromName(name: unknown, where: string): Activation | null {
+  if (name === undefined || name === null || name === 'linear') return null;
+  if (name === 'relu') return { fn: 'relu' };
+  if (name === 'softmax') return { fn: 'softmax' };
+  throw new QtscError(`${where}: field 'activation': '${String(name)}' is not supported (relu, linear, or qtsc's QtscSign / QtscQuantAct layers)`);
+}
+
+function shapeLength(shape: unknown): number | null {
+  if (!Array.isArray(shape)) return null;
+  const dims = shape.slice(1);
+  if (dims.some((d) => typeof d !== 'number')) return null;
+  return (dims as number[]).reduce((a, b) => a * b, 1);
+}
+
+export function importTfjsLayers(modelDir: string, options: ImportOptions = {}): Graph {
+  const file = modelJsonPath(modelDir);
+  const json = readModelJson(file);
+  const weights = readWeights(file, json);
+  const rawMeta = json.userDefinedMetadata?.qtsc;
+  let meta: QtscMetadata = {};
+  if (rawMeta !== undefined) {
+    const p = QtscMetadataSchema.safeParse(rawMeta);
+    if (!p.success) {
+      const issue = p.error.issues[0];
+      throw new QtscError(`${file}: field 'userDefinedMetadata.qtsc.${issue.path.join('.')}': ${issue.message}`);
+    }
+    meta = p.data;
+  }
+
+  const weight = (layer: string, suffix: string, expected: number, required = true): Float32Array | null => {
+    let w = weights.get(`${layer}/${suffix}`);
+    if (!w) for (const [k, v] of weights) if (k.startsWith(`${layer}/`) && k.endsWith(`/${suffix}`)) w = v;
+    if (!w) {
+      if (required) throw new QtscError(`${file}: layer '${layer}': weight '${suffix}' is missing from weightsManifest`);
+      return null;
+    }
+    if (w.values.length !== expected) {
+      throw new QtscError(`${file}: layer '${layer}': weight '${suffix}' has ${w.values.length} values, ${expected} expected`);
+    }
+    return w.values;
+  };
+
+  const raw = orderedLayers(json.modelTopology, file);
+  const layers: GraphLayer[] = [];
+  let inputLength: number | null = null;
+  let width: number | null = null;
+  for (const l of raw) {
+    const where = `${file}: layer '${l.name}' (${l.className})`;
+    const c = l.config;
+    const declared = shapeLength(cfg(c, 'batchInputShape'));
+    if (declared !== null) {
+      if (inputLength === null) {
+        inputLength = declared;
+        width = declared;
+      }
+    }
+    switch (l.className) {
+      case 'InputLayer':
+      case 'Flatten':
+      case 'Dropout':
+      case 'SpatialDropout1D':
+      case 'GaussianDropout':
+      case 'AlphaDropout':
+        break;
+      case 'Dense':
+      case 'QtscDense': {
+        if (width === null) throw new QtscError(`${where}: field 'batch_input_shape': the input size is unknown`);
+        const units = Number(cfg(c, 'units'));
+        if (!Number.isInteger(units) || units < 1) throw new QtscError(`${where}: field 'units': must be a positive integer`);
+        const kernel = weight(l.name, 'kernel', width * units)!;
+        const useBias = cfg(c, 'useBias') !== false;
+        const bias = useBias ? weight(l.name, 'bias', units) : null;
+        let valueSpace: number[] | null = null;
+        let source: 'layer config' | 'model metadata' | 'none' = 'none';
+        const spaceInConfig = cfg(c, 'valueSpace');
+        const spaceInMeta = meta.valueSpaces?.[l.name] ?? meta.valueSpace;
+        try {
+          if (spaceInConfig !== undefined && spaceInConfig !== null) {
+            valueSpace = resolveValueSpace(spaceInConfig as string);
+            source = 'layer config';
+          } else if (spaceInMeta !== undefined) {
+            valueSpace = resolveValueSpace(spaceInMeta);
+            source = 'model metadata';
+          }
+        } catch (e) {
+          throw new QtscError(`${where}: field '${source === 'none' && spaceInConfig !== undefined ? 'value_space' : 'userDefinedMetadata.qtsc.valueSpace'}': ${(e as Error).message}`);
+        }
+        layers.push({ kind: 'dense', name: l.name, inFeatures: width, units, kernel, bias, valueSpace, valueSpaceSource: source });
+        const act = activationFromName(cfg(c, 'activation'), where);
+        if (act) layers.push({ kind: 'activation', name: `${l.name}/activation`, act });
+        width = units;
+        break;
+      }
+      case 'BatchNormalization': {
+        if (width === null) throw new QtscError(`${where}: the input size is unknown`);
+        const axis = cfg(c, 'axis');
+        const ax = Array.isArray(axis) ? axis : [axis ?? -1];
+        if (ax.length !== 1 || (ax[0] !== -1 && ax[0] !== 1)) {
+          throw new QtscError(`${where}: field 'axis': only the last (feature) axis is supported, got ${JSON.stringify(axis)}`);
+        }
+        const center = cfg(c, 'center') !== false;
+        const scale = cfg(c, 'scale') !== false;
+        const n = width;
+        layers.push({
+          kind: 'batchnorm',
+          name: l.name,
+          gamma: scale ? weight(l.name, 'gamma', n)! : new Float32Array(n).fill(1),
+          beta: center ? weight(l.name, 'beta', n)! : new Float32Array(n),
+          mean: weight(l.name, 'moving_mean', n)!,
+          variance: weight(l.name, 'moving_variance', n)!,
+          epsilon: Number(cfg(c, 'epsilon') ?? 1e-3),
+        });
+        break;
+      }
+      case 'Activation': {
+        const act = activationFromName(cfg(c, 'activation'), where);
+        if (act) layers.push({ kind: 'activation', name: l.name, act });
+        break;
+      }
+      case 'ReLU': {
+        const maxValue = cfg(c, 'maxValue');
+        if (maxValue !== undefined && maxValue !== null) throw new QtscError(`${where}: field 'max_value': a clipped ReLU is not supported; use QtscQuantAct`);
+        layers.push({ kind: 'activation', name: l.name, act: { fn: 'relu' } });
+        break;
+      }
+      case 'QtscSign':
+        layers.push({ kind: 'activation', name: l.name, act: { fn: 'sign' } });
+        break;
+      case 'QtscQuantAct': {
+        const bits = Number(cfg(c, 'bits'));
+        if (!Number.isInteger(bits) || bits < 1 || bits > 16) throw new QtscError(`${where}: field 'bits': must be an integer in 1..16`);
+        let clip = Number(cfg(c, 'clip'));
+        if (cfg(c, 'learnClip') === true) clip = weight(l.name, 'clip', 1)![0];
+        if (!(clip > 0) || !Number.isFinite(clip)) throw new QtscError(`${where}: field 'clip': must be a positive number`);
+        layers.push({ kind: 'activation', name: l.name, act: { fn: 'quant', bits, clip } });
+        break;
+      }
+      default:
+        throw new QtscError(`${where}: field 'class_name': layer type '${l.className}' is not supported (see docs/model-format.md)`);
+    }
+  }
+  if (inputLength === null) throw new QtscError(`${file}: field 'batch_input_shape': no layer declares the input shape`);
+  if (!layers.some((l) => l.kind === 'dense')) throw new QtscError(`${file}: the model has no Dense layer`);
+
+  let inputQuant: InputQuant = { bits: 8, scale: 1 / 255 };
+  let inputQuantSource: Graph['inputQuantSource'] = 'default';
+  if (options.inputQuant) {
+    inputQuant = options.inputQuant;
+    inputQuantSource = 'command line';
+  } else if (meta.input) {
+    inputQuant = meta.input;
+    inputQuantSource = 'model metadata';
+  }
+  return { file, inputLength, inputQuant, inputQuantSource, layers };
+}
