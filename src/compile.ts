@@ -1,0 +1,101 @@
+/**
+ * The compiler pipeline, from a model directory to a hardware IR, as one
+ * function the CLI, tests and benchmarks share:
+ *   import -> value spaces -> (calibrate) -> lower -> fold.
+ */
+import type { Graph, InputQuant } from './ir/graph-ir.js';
+import type { HardwareIR } from './ir/hardware-ir.js';
+import { importTfjsLayers } from './importers/tfjs-layers.js';
+import { assignValueSpaces } from './passes/assign-value-spaces.js';
+import { type CalibrationNote, calibrateActivations } from './passes/calibrate-activations.js';
+import { lowerToHardware, type LoweringNote } from './passes/lower-to-hardware.js';
+import { autoFold, foldFromFile, readFoldFile } from './passes/choose-folding.js';
+import { dequantizeInput, runFloat } from './golden/float-model.js';
+import { framesFromSource } from './golden/input-frames.js';
+import { argmax, runGolden } from './golden/execute.js';
+import { QtscError } from './util/errors.js';
+
+export interface CompileOptions {
+  model: string;
+  valueSpace?: number[];
+  /** A fold file path, or 'auto'. */
+  fold?: string;
+  targetCycles?: number;
+  actBits?: number;
+  calib?: string;
+  calibSamples?: number;
+  allowMult?: boolean;
+  top?: string;
+  inputQuant?: InputQuant;
+  /** Progress messages (one line each). */
+  log?: (line: string) => void;
+}
+
+export interface AccuracyReport {
+  source: string;
+  samples: number;
+  /** The model as trained (float activations where it has them). */
+  float: number;
+  /** The model with calibrated activation quantizers, in float. */
+  calibrated: number;
+  /** The integer golden model (what the hardware computes). */
+  hardware: number;
+}
+
+export interface Compiled {
+  graph: Graph;
+  ir: HardwareIR;
+  loweringNotes: LoweringNote[];
+  calibrationNotes: CalibrationNote[];
+  accuracy?: AccuracyReport;
+}
+
+/** Names that become Verilog module names must be identifiers. */
+export function checkTopName(top: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(top)) throw new QtscError(`--top: '${top}' is not a Verilog identifier`);
+  return top;
+}
+
+export async function compileModel(o: CompileOptions): Promise<Compiled> {
+  const log = o.log ?? (() => {});
+  const top = checkTopName(o.top ?? 'qtsc_top');
+  log(`importing ${o.model}`);
+  const imported = importTfjsLayers(o.model, { inputQuant: o.inputQuant });
+  let graph = assignValueSpaces(imported, { commandLine: o.valueSpace, allowMult: !!o.allowMult });
+  let calibrationNotes: CalibrationNote[] = [];
+  let accuracy: AccuracyReport | undefined;
+  if (o.actBits !== undefined) {
+    if (!o.calib) throw new QtscError('--act-bits needs --calib SOURCE (mnist, fashion-mnist, an IDX file, or random)');
+    const count = o.calibSamples ?? 512;
+    log(`calibrating ${o.actBits}-bit activations on ${count} samples from ${o.calib}`);
+    const calib = await framesFromSource(o.calib, { count, inputLength: graph.inputLength, input: graph.inputQuant, split: 'train' });
+    const samples = calib.frames.map((f) => dequantizeInput(graph, f));
+    const before = graph;
+    const r = calibrateActivations(graph, samples, o.actBits);
+    graph = r.graph;
+    calibrationNotes = r.notes;
+    if (o.calib !== 'random') {
+      const test = await framesFromSource(o.calib, { count: 1000, inputLength: graph.inputLength, input: graph.inputQuant, split: 'test' });
+      if (test.labels) {
+        const acc = (f: (frame: number[]) => number) => test.frames.filter((fr, i) => f(fr) === test.labels![i]).length / test.frames.length;
+        accuracy = {
+          source: o.calib,
+          samples: test.frames.length,
+          float: acc((fr) => argmax(runFloat(before, dequantizeInput(before, fr)).logits)),
+          calibrated: acc((fr) => argmax(runFloat(graph, dequantizeInput(graph, fr)).logits)),
+          hardware: NaN,
+        };
+      }
+    }
+  }
+  log('lowering to the hardware IR');
+  const lowered = lowerToHardware(graph, { allowMult: !!o.allowMult, top });
+  let ir = lowered.ir;
+  if (o.fold && o.fold !== 'auto') ir = foldFromFile(ir, readFoldFile(o.fold), o.fold);
+  else ir = autoFold(ir, { targetCycles: o.targetCycles });
+  if (accuracy) {
+    const test = await framesFromSource(accuracy.source, { count: accuracy.samples, inputLength: graph.inputLength, input: graph.inputQuant, split: 'test' });
+    accuracy.hardware = test.frames.filter((fr, i) => runGolden(ir, fr).argmax === test.labels![i]).length / test.frames.length;
+  }
+  return { graph, ir, loweringNotes: lowered.notes, calibrationNotes, accuracy };
+}
