@@ -14,6 +14,7 @@
  * names in compile order and their contents, and every include file
  * (.vh/.svh) in rtlDir. A build is made in a private temporary directory and
  * renamed into place, so parallel test processes never see a half-built entry.
+ * Least recently used entries beyond $QTSC_VERILATOR_CACHE_ENTRIES (300) are removed.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -197,6 +198,7 @@ export async function buildVerilatorSim(o: BuildOptions): Promise<BuildResult> {
   if (cacheDir !== null) {
     const bin = path.join(finalDir, binaryName);
     if (fs.existsSync(path.join(finalDir, 'manifest.json')) && fs.existsSync(bin)) {
+      touch(path.join(finalDir, 'manifest.json'));
       return { binary: bin, cached: true, hash, dir: finalDir, buildMs: Date.now() - started };
     }
   }
@@ -238,7 +240,46 @@ export async function buildVerilatorSim(o: BuildOptions): Promise<BuildResult> {
       fs.rmSync(buildDir, { recursive: true, force: true });
     }
   }
+  if (cacheDir !== null) pruneCache(path.resolve(cacheDir), finalDir);
   return { binary: path.join(finalDir, binaryName), cached: false, hash, dir: finalDir, buildMs: Date.now() - started };
+}
+
+function touch(file: string): void {
+  const now = new Date();
+  try {
+    fs.utimesSync(file, now, now);
+  } catch {
+    /* another process pruned it: harmless */
+  }
+}
+
+/**
+ * Keeps the cache at most $QTSC_VERILATOR_CACHE_ENTRIES (default 300) entries,
+ * dropping the least recently used (manifest mtime, refreshed on every hit).
+ * Stale temporary build directories older than a day go too.
+ */
+function pruneCache(cacheDir: string, keep: string): void {
+  const limit = Number(process.env.QTSC_VERILATOR_CACHE_ENTRIES ?? 300);
+  const entries: Array<{ dir: string; mtime: number }> = [];
+  const dayAgo = Date.now() - 24 * 3600_000;
+  for (const e of fs.readdirSync(cacheDir, { withFileTypes: true })) {
+    if (!e.isDirectory()) continue;
+    const dir = path.join(cacheDir, e.name);
+    try {
+      if (e.name.startsWith('.')) {
+        if (fs.statSync(dir).mtimeMs < dayAgo) fs.rmSync(dir, { recursive: true, force: true });
+        continue;
+      }
+      entries.push({ dir, mtime: fs.statSync(path.join(dir, 'manifest.json')).mtimeMs });
+    } catch {
+      /* half-removed by another process */
+    }
+  }
+  if (!(entries.length > limit)) return;
+  entries.sort((a, b) => a.mtime - b.mtime);
+  for (const e of entries.slice(0, entries.length - limit)) {
+    if (e.dir !== keep) fs.rmSync(e.dir, { recursive: true, force: true });
+  }
 }
 
 // ------------------------------------------------------------------ run ----
@@ -370,8 +411,9 @@ export async function runVerilatorSim(o: RunOptions): Promise<SimResult> {
     .reverse()
     .find((l) => l.startsWith('QTSC_RESULT '));
   if (!line || r.timedOut) throw new ToolError(describeFailure('simulation', r));
-  const res = resultSchema.parse(JSON.parse(line.slice('QTSC_RESULT '.length)));
-  if (res.status === 'error') throw new QtscError(`simulation: ${res.message}`);
+  const raw = JSON.parse(line.slice('QTSC_RESULT '.length)) as { status?: unknown; message?: unknown };
+  if (raw.status === 'error') throw new QtscError(`simulation: ${String(raw.message)}`);
+  const res = resultSchema.parse(raw);
   if (res.inputWordBits !== meta.inputWordBits || res.outputWordBits !== meta.outputWordBits) {
     throw new QtscError(
       `simulation binary has ${res.inputWordBits}/${res.outputWordBits}-bit input/output words; ${metaPath} says ${meta.inputWordBits}/${meta.outputWordBits}`,
