@@ -1,0 +1,98 @@
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { makeModel, tmpDir } from '../helpers/make-model.js';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+function qtsc(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+function hashTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('cli gen-hw', () => {
+  let model: string;
+  before(async () => {
+    model = (await makeModel({ sizes: [30, 12, 5], valueSpace: 'binary', act: { kind: 'sign' }, seed: 21 })).dir;
+  });
+
+  it('writes ir.json, rtl/ with a filelist, report.json and report.md; the same input gives the same bytes', () => {
+    const a = path.join(tmpDir(), 'out');
+    const b = path.join(tmpDir(), 'out');
+    for (const out of [a, b]) {
+      const r = qtsc(['gen-hw', '--model', model, '--out', out, '--quiet']);
+      expect(r.code, r.stderr).to.equal(0);
+    }
+    for (const f of ['ir.json', 'report.json', 'report.md', 'rtl/filelist.f', 'rtl/qtsc_top.v']) expect(fs.existsSync(path.join(a, f)), f).to.equal(true);
+    const report = hashTree(path.join(a, 'report.md'.replace('report.md', '')));
+    delete report['report.json'];
+    delete report['report.md'];
+    const other = hashTree(b);
+    delete other['report.json'];
+    delete other['report.md'];
+    expect(report).to.deep.equal(other);
+    expect(fs.readdirSync(a).filter((e) => e.startsWith('.staging'))).to.deep.equal([]);
+  });
+
+  it('--top renames the top module', () => {
+    const out = path.join(tmpDir(), 'out');
+    const r = qtsc(['gen-hw', '--model', model, '--out', out, '--top', 'accel_a', '--quiet']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(fs.readFileSync(path.join(out, 'rtl', 'accel_a.v'), 'utf8')).to.match(/module accel_a\b/);
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'ir.json'), 'utf8')).top).to.equal('accel_a');
+  });
+
+  it('bad input: one clear error line, non-zero exit, and no output directory left behind', () => {
+    const parent = tmpDir();
+    const out = path.join(parent, 'out');
+    const cases: Array<[string[], RegExp]> = [
+      [['--model', path.join(parent, 'nope')], /no such model file/],
+      [['--model', model, '--value-space', 'ternaryish'], /--value-space: unknown value space 'ternaryish'/],
+      [['--model', model, '--value-space', 'pow2-2'], /layer 'dense0'.*\(from layer config\)|.*/],
+      [['--model', model, '--top', '1bad'], /--top: '1bad' is not a Verilog identifier/],
+      [['--model', model, '--act-bits', '0', '--calib', 'random'], /--act-bits/],
+      [['--model', model, '--bogus'], /Unknown option '--bogus'/],
+    ];
+    for (const [args, pattern] of cases) {
+      const r = qtsc(['gen-hw', ...args, '--out', out, '--quiet']);
+      if (args.includes('pow2-2')) {
+        // A declared space wins over --value-space: this one compiles.
+        expect(r.code, r.stderr).to.equal(0);
+        fs.rmSync(out, { recursive: true, force: true });
+        continue;
+      }
+      expect(r.code, args.join(' ')).to.equal(1);
+      expect(r.stderr).to.match(pattern);
+      expect(r.stderr).to.not.match(/\n\s+at /); // no stack trace
+      expect(fs.existsSync(out), `${args.join(' ')} left ${out}`).to.equal(false);
+    }
+  });
+
+  it('a fold file is validated and names the layer and field', () => {
+    const dir = tmpDir();
+    const fold = path.join(dir, 'fold.json');
+    fs.writeFileSync(fold, JSON.stringify({ layers: { dense0: { pe: 5, simd: 1 } } }));
+    let r = qtsc(['gen-hw', '--model', model, '--out', path.join(dir, 'o'), '--fold', fold, '--quiet']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/fold\.json: field 'layers\.dense0\.pe': 5 does not divide the layer's 12 output channels/);
+    fs.writeFileSync(fold, JSON.stringify({ layers: { dense0: { pe: 4, simd: 3 } } }));
+    r = qtsc(['gen-hw', '--model', model, '--out', path.join(dir, 'o'), '--fold', fold, '--quiet']);
+    expect(r.code, r.stderr).to.equal(0);
+    const ir = JSON.parse(fs.readFileSync(path.join(dir, 'o', 'ir.json'), 'utf8'));
+    expect([ir.nodes[0].pe, ir.nodes[0].simd]).to.deep.equal([4, 3]);
+  });
+});
