@@ -1,0 +1,335 @@
+/**
+ * Yosys driver: synthesises a design and reports what it costs and what it
+ * contains. Uses `yosys` on PATH (or $QTSC_YOSYS), else the WebAssembly build
+ * in @yowasp/yosys (same script; slower; cannot be timed out).
+ *
+ * The script runs in two phases on one design:
+ *
+ * 1. coarse:  read_verilog; hierarchy; proc; flatten; opt; wreduce; peepopt
+ *    then `stat -width -json`. Here the word-level cells are still visible:
+ *    $mul/$macc (multipliers; `opt` has already turned multiplications by a
+ *    power of two into shifts, so these are real ones) and $dlatch/$adlatch/
+ *    $dlatchsr (latches `proc` inferred from incomplete combinational
+ *    assignments), each with its width.
+ * 2. mapped:  synth_xilinx (xc7, out of context: no I/O pads, no clock buffer)
+ *    | synth_ice40 | synth -lut 6 (generic), then `stat -json` and `ltp -noff`
+ *    (the longest combinational path in mapped cells).
+ *
+ * Counting (mapped netlist):
+ *   xilinx   luts = LUT1..LUT6 + LUTs used as RAM/shift registers
+ *            (RAM32M/RAM64M = 4, RAM*X1D = 2, RAM128X1D = 4, SRL = 1, ...);
+ *            ffs = FDRE/FDSE/FDCE/FDPE; brams in RAMB36 units (RAMB18 = 0.5);
+ *            dsps = DSP48E1/E2.
+ *   ice40    luts = SB_LUT4; ffs = SB_DFF*; brams = SB_RAM40_4K; dsps = SB_MAC16.
+ *   generic  luts = $lut (6-input); ffs = every $_*DFF*_ bit; brams = 0
+ *            (generic synth maps memories to flip-flops); dsps = 0.
+ * latches    = latch bits found in phase 1, or mapped latch cells
+ *              (LDCE/LDPE/$_DLATCH*), whichever is larger.
+ * multipliers = $mul/$macc cells in phase 1 plus DSP primitives instantiated
+ *               by hand in the RTL.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { QtscError } from '../util/errors.js';
+import { ToolError, describeFailure, findTool, runTool } from './tools.js';
+
+export type SynthTarget = 'xilinx' | 'ice40' | 'generic';
+
+export interface SynthOptions {
+  rtlDir: string;
+  /** Verilog files relative to rtlDir, in compile order. */
+  sources: readonly string[];
+  top: string;
+  target: SynthTarget;
+  /** Receives synth.ys, yosys.log and the stat JSON files. */
+  workDir: string;
+  /** Top-level parameter overrides (hierarchy -chparam). */
+  params?: Record<string, number | string>;
+  /** Force the WebAssembly build even when yosys is on PATH. */
+  forceWasm?: boolean;
+  /** Native yosys only. */
+  timeoutMs?: number;
+}
+
+export interface SynthResult {
+  /** Mapped cells by type. */
+  cells: Record<string, number>;
+  /** Word-level cells before technology mapping, by type with width (e.g. "$mul_16"). */
+  coarseCells: Record<string, number>;
+  luts: number;
+  ffs: number;
+  brams: number;
+  dsps: number;
+  latches: number;
+  multipliers: number;
+  /** Longest combinational path in mapped cells (ltp -noff), when Yosys reported it. */
+  logicDepth: number | null;
+  target: SynthTarget;
+  /** 'native' (yosys on PATH) or 'wasm' (@yowasp/yosys), with the version line. */
+  engine: string;
+  durationMs: number;
+  log: string;
+}
+
+const NAME_RE = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+function mappingCommand(target: SynthTarget, top: string): string {
+  switch (target) {
+    case 'xilinx':
+      return `synth_xilinx -flatten -noiopad -noclkbuf -top ${top}`;
+    case 'ice40':
+      return `synth_ice40 -top ${top}`;
+    case 'generic':
+      return `synth -flatten -top ${top} -lut 6`;
+  }
+}
+
+function checkToken(s: string, what: string): void {
+  if (/[\s;"#]/.test(s)) throw new QtscError(`yosys: ${what} '${s}' contains whitespace, quotes, ';' or '#', which a Yosys script cannot carry`);
+}
+
+/** The Yosys script; `out(name)` gives the path an output file is written to. */
+export function synthScript(o: Pick<SynthOptions, 'sources' | 'top' | 'target' | 'params'>, out: (name: string) => string): string {
+  if (!NAME_RE.test(o.top)) throw new QtscError(`yosys: '${o.top}' is not a Verilog module name`);
+  for (const s of o.sources) checkToken(s, 'source');
+  const chparams = Object.entries(o.params ?? {}).map(([k, v]) => {
+    if (!NAME_RE.test(k)) throw new QtscError(`yosys: parameter name '${k}' is not a Verilog identifier`);
+    if (typeof v === 'number') {
+      if (!Number.isInteger(v)) throw new QtscError(`yosys: parameter ${k} = ${v} is not an integer`);
+      return ` -chparam ${k} ${v}`;
+    }
+    checkToken(v, `parameter ${k} value`);
+    return ` -chparam ${k} ${v}`;
+  });
+  return [
+    `read_verilog -sv ${o.sources.join(' ')}`,
+    `hierarchy -check -top ${o.top}${chparams.join('')}`,
+    'proc',
+    'flatten',
+    'opt',
+    'wreduce',
+    'peepopt',
+    'opt_clean',
+    `tee -q -o ${out('coarse.json')} stat -width -json`,
+    mappingCommand(o.target, o.top),
+    `tee -q -o ${out('mapped.json')} stat -json`,
+    'ltp -noff',
+    '',
+  ].join('\n');
+}
+
+interface StatJson {
+  modules?: Record<string, { num_cells_by_type?: Record<string, number> }>;
+  design?: { num_cells_by_type?: Record<string, number> };
+}
+
+/** Cell counts of the design (flattened: the top module, else the design total). */
+export function cellsOf(stat: StatJson): Record<string, number> {
+  const out: Record<string, number> = {};
+  const add = (byType: Record<string, number>) => {
+    for (const [k, v] of Object.entries(byType)) {
+      // Newer Yosys keeps $scopeinfo cells after flatten: names, not hardware.
+      if (k !== '$scopeinfo') out[k] = (out[k] ?? 0) + v;
+    }
+  };
+  if (stat.design?.num_cells_by_type) add(stat.design.num_cells_by_type);
+  else for (const m of Object.values(stat.modules ?? {})) add(m.num_cells_by_type ?? {});
+  return out;
+}
+
+/** Splits "$mul_16" into ["$mul", 16]; cells without a width annotation count 1 bit. */
+function splitWidth(type: string): [string, number] {
+  const m = /^(\$[A-Za-z0-9_]*?)_(\d+)$/.exec(type);
+  return m && !type.startsWith('$_') ? [m[1], Number(m[2])] : [type, 1];
+}
+
+const XILINX_LUTS: Record<string, number> = {
+  LUT1: 1, LUT2: 1, LUT3: 1, LUT4: 1, LUT5: 1, LUT6: 1, LUT6_2: 1,
+  SRL16E: 1, SRLC16E: 1, SRLC32E: 1,
+  RAM32X1S: 1, RAM32X1D: 2, RAM32M: 4, RAM32M16: 8,
+  RAM64X1S: 1, RAM64X1D: 2, RAM64M: 4, RAM64M8: 8,
+  RAM128X1S: 2, RAM128X1D: 4, RAM256X1S: 4, RAM256X1D: 8, RAM512X1S: 8,
+};
+const XILINX_FFS = new Set(['FDRE', 'FDSE', 'FDCE', 'FDPE']);
+const XILINX_BRAMS: Record<string, number> = { RAMB18E1: 0.5, RAMB36E1: 1, RAMB18E2: 0.5, RAMB36E2: 1 };
+const DSP_PRIMITIVES = new Set(['DSP48E1', 'DSP48E2', 'DSP48A1', 'SB_MAC16', 'MULT18X18D', '$__MUL16X16', '$__MUL18X18', '$__MUL25X18']);
+const MULT_CELLS = new Set(['$mul', '$macc', '$macc_v2']);
+const LATCH_CELLS = new Set(['$dlatch', '$adlatch', '$dlatchsr']);
+const MAPPED_LATCH_RE = /^(LDCE|LDPE|\$_DLATCH_.*|\$_DLATCHSR_.*|\$_SR_.*)$/;
+
+export interface Counts {
+  luts: number;
+  ffs: number;
+  brams: number;
+  dsps: number;
+  latches: number;
+  multipliers: number;
+}
+
+export function countResources(target: SynthTarget, coarse: Record<string, number>, mapped: Record<string, number>): Counts {
+  let luts = 0;
+  let ffs = 0;
+  let brams = 0;
+  let dsps = 0;
+  let mappedLatches = 0;
+  for (const [type, n] of Object.entries(mapped)) {
+    if (MAPPED_LATCH_RE.test(type)) mappedLatches += n;
+    if (DSP_PRIMITIVES.has(type)) dsps += n;
+    switch (target) {
+      case 'xilinx':
+        if (type in XILINX_LUTS) luts += XILINX_LUTS[type] * n;
+        else if (XILINX_FFS.has(type)) ffs += n;
+        else if (type in XILINX_BRAMS) brams += XILINX_BRAMS[type] * n;
+        break;
+      case 'ice40':
+        if (type === 'SB_LUT4') luts += n;
+        else if (/^SB_DFF/.test(type)) ffs += n;
+        else if (/^SB_RAM40_4K/.test(type)) brams += n;
+        break;
+      case 'generic':
+        if (type === '$lut') luts += n;
+        else if (/^\$_(S?DFF|DFFE|SDFFE|SDFFCE|DFFSR|DFFSRE|ALDFF|ALDFFE)_/.test(type)) ffs += n;
+        break;
+    }
+  }
+  let coarseLatches = 0;
+  let multipliers = 0;
+  for (const [type, n] of Object.entries(coarse)) {
+    const [base, width] = splitWidth(type);
+    if (LATCH_CELLS.has(base)) coarseLatches += n * width;
+    else if (/^\$_DLATCH/.test(type)) coarseLatches += n;
+    if (MULT_CELLS.has(base) || DSP_PRIMITIVES.has(base)) multipliers += n;
+  }
+  return { luts, ffs, brams, dsps, latches: Math.max(coarseLatches, mappedLatches), multipliers };
+}
+
+function parseDepth(log: string): number | null {
+  const m = /Longest topological path in \S+ \(length=(\d+)\)/.exec(log);
+  return m ? Number(m[1]) : null;
+}
+
+function firstError(log: string): string | null {
+  const line = log.split('\n').find((l) => /(^|: )ERROR:/.test(l.trim()));
+  return line ? line.trim() : null;
+}
+
+/** Regular files under dir, as paths relative to it. */
+function listFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const full = path.join(d, e.name);
+      if (e.isDirectory()) walk(full);
+      else if (e.isFile()) out.push(path.relative(dir, full));
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+type Tree = { [name: string]: Tree | string | Uint8Array };
+
+function putFile(tree: Tree, rel: string, data: Uint8Array): void {
+  const parts = rel.split(path.sep);
+  let node = tree;
+  for (const p of parts.slice(0, -1)) {
+    const next = node[p];
+    if (next === undefined || typeof next === 'string' || next instanceof Uint8Array) node[p] = {};
+    node = node[p] as Tree;
+  }
+  node[parts[parts.length - 1]] = data;
+}
+
+function treeText(v: Tree | string | Uint8Array | undefined): string | null {
+  if (v === undefined) return null;
+  if (typeof v === 'string') return v;
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('utf8');
+  return null;
+}
+
+let wasmVersion: string | null = null;
+
+async function runWasm(o: SynthOptions): Promise<{ log: string; coarse: string; mapped: string }> {
+  const mod = await import('@yowasp/yosys');
+  wasmVersion = mod.version;
+  const tree: Tree = {};
+  for (const rel of listFiles(o.rtlDir)) putFile(tree, rel, fs.readFileSync(path.join(o.rtlDir, rel)));
+  const outName = (n: string) => `__qtsc_${n}`;
+  const script = synthScript(o, outName);
+  fs.writeFileSync(path.join(o.workDir, 'synth.ys'), script);
+  tree[outName('synth.ys')] = script;
+  let console = '';
+  const sink = (bytes: Uint8Array | null) => {
+    if (bytes) console += Buffer.from(bytes).toString('utf8');
+  };
+  let files: Tree;
+  try {
+    files = ((await mod.runYosys(['-q', '-l', outName('yosys.log'), '-s', outName('synth.ys')], tree, { stdout: sink, stderr: sink })) ??
+      {}) as Tree;
+  } catch (e) {
+    const exit = e as { code?: number; files?: Tree };
+    const log = treeText(exit.files?.[outName('yosys.log')]) ?? console;
+    fs.writeFileSync(path.join(o.workDir, 'yosys.log'), log);
+    const err = firstError(log) ?? firstError(console) ?? (e as Error).message;
+    throw new ToolError(`yosys (wasm) failed on '${o.top}' (${o.target}): ${err}\n  log: ${path.join(o.workDir, 'yosys.log')}`);
+  }
+  const log = treeText(files[outName('yosys.log')]) ?? console;
+  const coarse = treeText(files[outName('coarse.json')]);
+  const mapped = treeText(files[outName('mapped.json')]);
+  if (coarse === null || mapped === null) throw new ToolError(`yosys (wasm) wrote no statistics for '${o.top}'\n${console}`);
+  return { log, coarse, mapped };
+}
+
+async function runNative(exe: string, o: SynthOptions): Promise<{ log: string; coarse: string; mapped: string; version: string }> {
+  const work = path.resolve(o.workDir);
+  checkToken(work, 'work directory');
+  const out = (n: string) => path.join(work, n);
+  const script = synthScript(o, out);
+  fs.writeFileSync(out('synth.ys'), script);
+  for (const n of ['coarse.json', 'mapped.json']) fs.rmSync(out(n), { force: true });
+  const r = await runTool(exe, ['-q', '-l', out('yosys.log'), '-s', out('synth.ys')], { cwd: o.rtlDir, timeoutMs: o.timeoutMs ?? 60 * 60_000 });
+  const log = fs.existsSync(out('yosys.log')) ? fs.readFileSync(out('yosys.log'), 'utf8') : r.stdout + r.stderr;
+  if (r.code !== 0 || r.timedOut) {
+    const err = firstError(log) ?? firstError(r.stderr + r.stdout);
+    throw new ToolError(
+      (err ? `yosys failed on '${o.top}' (${o.target}): ${err}\n` : '') + describeFailure('yosys', r) + `\n  log: ${out('yosys.log')}`,
+    );
+  }
+  const version = /^Yosys \S+/m.exec(log)?.[0] ?? 'Yosys';
+  return { log, coarse: fs.readFileSync(out('coarse.json'), 'utf8'), mapped: fs.readFileSync(out('mapped.json'), 'utf8'), version };
+}
+
+export async function synthesize(o: SynthOptions): Promise<SynthResult> {
+  const started = Date.now();
+  if (o.sources.length === 0) throw new QtscError('yosys: no Verilog sources given');
+  for (const s of o.sources) {
+    if (!fs.existsSync(path.resolve(o.rtlDir, s))) throw new QtscError(`Verilog source '${s}' not found in ${o.rtlDir}`);
+  }
+  fs.mkdirSync(o.workDir, { recursive: true });
+  const exe = o.forceWasm ? null : findTool('yosys');
+  let run: { log: string; coarse: string; mapped: string };
+  let engine: string;
+  if (exe) {
+    const r = await runNative(exe, o);
+    run = r;
+    engine = `native ${r.version}`;
+  } else {
+    run = await runWasm(o);
+    fs.writeFileSync(path.join(o.workDir, 'yosys.log'), run.log);
+    fs.writeFileSync(path.join(o.workDir, 'coarse.json'), run.coarse);
+    fs.writeFileSync(path.join(o.workDir, 'mapped.json'), run.mapped);
+    engine = `wasm Yosys ${wasmVersion ?? '?'}`;
+  }
+  const coarseCells = cellsOf(JSON.parse(run.coarse) as StatJson);
+  const cells = cellsOf(JSON.parse(run.mapped) as StatJson);
+  return {
+    cells,
+    coarseCells,
+    ...countResources(o.target, coarseCells, cells),
+    logicDepth: parseDepth(run.log),
+    target: o.target,
+    engine,
+    durationMs: Date.now() - started,
+    log: run.log,
+  };
+}
