@@ -12,7 +12,8 @@ type DenseCtor = new (args: DenseArgs) => tf.layers.Layer;
 /** tfjs-layers does not export the Dense class itself; take it from an instance. */
 const DenseBase = Object.getPrototypeOf(tf.layers.dense({ units: 1 })).constructor as DenseCtor;
 
-export type QtscDenseArgs = DenseArgs & { valueSpace: ValueSpace };
+/** `valueSpace` is checked at run time (a known name or a list of distinct finite numbers). */
+export type QtscDenseArgs = DenseArgs & { valueSpace: ValueSpace | string | readonly number[] };
 
 export class QtscDense extends DenseBase {
   static className = 'QtscDense';
@@ -28,7 +29,7 @@ export class QtscDense extends DenseBase {
     } catch (e) {
       throw new Error(`QtscDense${args.name ? ` '${args.name}'` : ''}: config 'valueSpace': ${(e as Error).message}`);
     }
-    this.valueSpace = Array.isArray(args.valueSpace) ? [...args.valueSpace] : args.valueSpace;
+    this.valueSpace = (typeof args.valueSpace === 'string' ? args.valueSpace : [...args.valueSpace]) as ValueSpace;
   }
 
   override getConfig(): tf.serialization.ConfigDict {

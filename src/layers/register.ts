@@ -15,22 +15,13 @@ export const QTSC_LAYER_CLASSES = {
   QtscDense,
 } as const;
 
-const extra: Array<tf.serialization.SerializableConstructor<tf.serialization.Serializable>> = [];
 let registered = false;
 
 /** Registers every qtsc layer class; safe to call any number of times. */
 export function registerQtscLayers(): void {
-  if (!registered) {
-    for (const cls of Object.values(QTSC_LAYER_CLASSES)) {
-      tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
-    }
-    registered = true;
+  if (registered) return;
+  for (const cls of Object.values(QTSC_LAYER_CLASSES)) {
+    tf.serialization.registerClass(cls as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>);
   }
-  for (const cls of extra.splice(0)) tf.serialization.registerClass(cls);
-}
-
-/** Lets other modules (training layers) join the registry without an import cycle. */
-export function addLayerClass(cls: tf.serialization.SerializableConstructor<tf.serialization.Serializable>): void {
-  extra.push(cls);
-  if (registered) registerQtscLayers();
+  registered = true;
 }

@@ -1,0 +1,122 @@
+/**
+ * freeze: turns a training model (SearchDense layers) into the deployable
+ * model of docs/model-format.md, whose searched kernels hold exactly
+ * value-space values in QtscDense layers. Everything else is copied.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { registerTrainLayers } from './register.js';
+import { SearchDense } from './search-dense.js';
+
+type PyDict = { [k: string]: unknown };
+interface LayerEntry {
+  class_name: string;
+  config: PyDict;
+  name?: string;
+  inbound_nodes?: unknown;
+}
+
+export interface QtscMetadata {
+  input?: { bits: number; scale: number };
+  [k: string]: unknown;
+}
+
+function layerEntries(topology: PyDict): LayerEntry[] {
+  const cfg = topology.config as PyDict | undefined;
+  const layers = cfg?.layers;
+  if (!Array.isArray(layers)) throw new Error('freeze: model topology has no layer list');
+  return layers as LayerEntry[];
+}
+
+function denseConfig(layer: SearchDense, old: PyDict, valueSpace: unknown | undefined): PyDict {
+  const out: PyDict = {
+    name: old.name,
+    trainable: old.trainable ?? true,
+    dtype: old.dtype ?? 'float32',
+    units: layer.units,
+    activation: 'linear',
+    use_bias: layer.useBias,
+    kernel_initializer: { class_name: 'Zeros', config: {} },
+    bias_initializer: { class_name: 'Zeros', config: {} },
+    kernel_regularizer: null,
+    bias_regularizer: null,
+    activity_regularizer: null,
+    kernel_constraint: null,
+    bias_constraint: null,
+  };
+  if (old.batch_input_shape !== undefined) out.batch_input_shape = old.batch_input_shape;
+  if (valueSpace !== undefined) out.value_space = valueSpace;
+  return out;
+}
+
+/**
+ * Folds a positive per-channel scale a (applied before it) into a
+ * BatchNormalization's statistics: BN(a*z + b) == BN'(z) with
+ * mean' = (mean - b)/a and var' = (var + eps)/a^2 - eps.
+ */
+function foldScaleIntoBn(bnWeights: tf.Tensor[], scale: Float32Array, bias: Float32Array | null, eps: number, center: boolean, doScale: boolean): tf.Tensor[] {
+  const n = 2 - (center ? 0 : 1) - (doScale ? 0 : 1);
+  const mean = bnWeights[n].dataSync();
+  const variance = bnWeights[n + 1].dataSync();
+  const m2 = new Float32Array(mean.length);
+  const v2 = new Float32Array(mean.length);
+  for (let c = 0; c < mean.length; c++) {
+    const a = scale[c];
+    if (!(a > 0)) throw new Error(`freeze: XNOR scale of channel ${c} is ${a}; cannot fold it into BatchNormalization`);
+    m2[c] = (mean[c] - (bias ? bias[c] : 0)) / a;
+    v2[c] = Math.max(0, (variance[c] + eps) / (a * a) - eps);
+  }
+  return [...bnWeights.slice(0, n), tf.tensor1d(m2), tf.tensor1d(v2)];
+}
+
+/**
+ * The frozen model. Metadata, when given, becomes userDefinedMetadata.qtsc.
+ * 'fp' SearchDense layers become plain Dense; 'xnor' ones fold their scale
+ * into the BatchNormalization that must follow them.
+ */
+export async function freezeModel(model: tf.LayersModel, metadata?: QtscMetadata): Promise<tf.LayersModel> {
+  registerTrainLayers();
+  const topology = model.toJSON(null, false) as PyDict;
+  const entries = layerEntries(topology);
+  const xnorFolds = new Map<string, { scale: Float32Array; bias: Float32Array | null }>();
+  for (let i = 0; i < entries.length; i++) {
+    const e = entries[i];
+    if (e.class_name !== 'SearchDense') continue;
+    const name = e.config.name as string;
+    const layer = model.getLayer(name) as SearchDense;
+    if (layer.method === 'fp') {
+      e.class_name = 'Dense';
+      e.config = denseConfig(layer, e.config, undefined);
+      continue;
+    }
+    e.class_name = 'QtscDense';
+    e.config = denseConfig(layer, e.config, Array.isArray(layer.valueSpace) ? [...layer.valueSpace] : layer.valueSpace);
+    if (layer.method === 'xnor') {
+      const next = entries[i + 1];
+      if (topology.class_name !== 'Sequential' || next === undefined || next.class_name !== 'BatchNormalization') {
+        throw new Error(`freeze: XNOR layer '${name}' must be followed by BatchNormalization in a Sequential model to absorb its scale`);
+      }
+      const bias = layer.useBias ? (layer.getWeights()[1].dataSync() as Float32Array) : null;
+      xnorFolds.set(next.config.name as string, { scale: layer.xnorScale().dataSync() as Float32Array, bias });
+      if (layer.useBias) e.config.use_bias = false;
+    }
+  }
+  const frozen = await tf.models.modelFromJSON(topology as unknown as tf.io.ModelArtifacts['modelTopology'] as never);
+  for (const fl of frozen.layers) {
+    const old = model.getLayer(fl.name);
+    if (old instanceof SearchDense) {
+      const kernel = old.frozenKernel();
+      const ws = [kernel];
+      if (old.useBias && old.method !== 'xnor') ws.push(old.getWeights()[1]);
+      fl.setWeights(ws);
+      kernel.dispose();
+    } else if (xnorFolds.has(fl.name)) {
+      const f = xnorFolds.get(fl.name)!;
+      const cfg = old.getConfig();
+      fl.setWeights(foldScaleIntoBn(old.getWeights(), f.scale, f.bias, cfg.epsilon as number, cfg.center !== false, cfg.scale !== false));
+    } else {
+      fl.setWeights(old.getWeights());
+    }
+  }
+  if (metadata) frozen.setUserDefinedMetadata({ qtsc: metadata });
+  return frozen;
+}

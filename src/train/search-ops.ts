@@ -1,0 +1,116 @@
+/**
+ * The weight-search estimators as tensor functions.
+ *
+ * A searched weight w holds m logits alpha (the log of the paper's alpha) over
+ * the sorted candidate values q = [q^1 .. q^m]; the last axis of `alpha` is
+ * the candidate axis. Both estimators make the forward weight exactly one
+ * candidate, q^k with k = argmax; they differ in the backward pass:
+ *
+ * - RDHS (paper 000, eq. 2-4): y = softmax((alpha + mu*n)/tau), n ~ Gumbel(0,1);
+ *   forward w = sum_k onehot(argmax y)^k q^k; backward straight through to y:
+ *   dL/dy^k = dL/dw * q^k, then through the softmax to alpha.
+ * - SGT (eq. 5-6): forward w = q^k, k = argmax alpha; backward
+ *   dL/dalpha^r = dL/dw * sign(q^r - q^k).
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type CGF = Parameters<typeof tf.customGrad>[0];
+type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+
+/** Identity forward, zero gradient (tfjs has no stopGradient op). */
+export function stopGradient(x: tf.Tensor): tf.Tensor {
+  const op = tf.customGrad(((xi: tf.Tensor) => ({ value: tf.clone(xi), gradFunc: ((dy: tf.Tensor) => tf.zerosLike(dy)) as GradFn })) as unknown as CGF);
+  return op(x);
+}
+
+/** q[argmax(t, -1)]: the candidate each weight currently selects (no gradient). */
+export function selectCandidate(t: tf.Tensor, q: tf.Tensor1D): tf.Tensor {
+  return tf.tidy(() => tf.gather(q, tf.argMax(t, -1)));
+}
+
+/**
+ * Hard selection with a straight-through gradient to the soft weights y
+ * (the RDHS forward/backward): forward q[argmax y], backward dw * q^k for each k.
+ */
+export function hardSelectST(y: tf.Tensor, q: tf.Tensor1D): tf.Tensor {
+  const op = tf.customGrad(((yi: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([]);
+    const value = selectCandidate(yi, q);
+    const gradFunc: GradFn = (dw) => tf.mul(tf.expandDims(dw, -1), q);
+    return { value, gradFunc };
+  }) as unknown as CGF);
+  return op(y);
+}
+
+/** RDHS soft weights y = softmax((alpha + mu * Gumbel)/tau) along the candidate axis. */
+export function rdhsSoft(alpha: tf.Tensor, tau: number, mu: number, seed?: number): tf.Tensor {
+  return tf.tidy(() => {
+    let logits = alpha;
+    if (mu > 0) {
+      const u = tf.randomUniform(alpha.shape, 1e-10, 1, 'float32', seed);
+      const gumbel = tf.neg(tf.log(tf.neg(tf.log(u))));
+      logits = tf.add(alpha, tf.mul(gumbel, mu));
+    }
+    return tf.softmax(tf.div(logits, tau));
+  });
+}
+
+/** The RDHS weight: exactly a candidate in the forward pass, gradient via eq. 4. */
+export function rdhsWeight(alpha: tf.Tensor, q: tf.Tensor1D, tau: number, mu = 0, seed?: number): tf.Tensor {
+  return hardSelectST(rdhsSoft(alpha, tau, mu, seed), q);
+}
+
+/** The SGT weight: q[argmax alpha] forward, eq. 6 backward. */
+export function sgtWeight(alpha: tf.Tensor, q: tf.Tensor1D): tf.Tensor {
+  const op = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
+    const value = selectCandidate(a, q);
+    save([value]);
+    const gradFunc: GradFn = (dw, saved) => tf.mul(tf.expandDims(dw, -1), tf.sign(tf.sub(q, tf.expandDims(saved[0], -1))));
+    return { value, gradFunc };
+  }) as unknown as CGF);
+  return op(alpha);
+}
+
+/**
+ * Nearest-candidate rounding of latent float weights with a straight-through
+ * gradient inside [q_min, q_max] (BinaryConnect for the binary space, where it
+ * is sign with 0 -> +1). Ties go to the larger candidate.
+ */
+export function nearestSTE(w: tf.Tensor, values: readonly number[]): tf.Tensor {
+  const lo = values[0];
+  const hi = values[values.length - 1];
+  const op = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([x]);
+    const value = quantizeNearest(x, values);
+    const gradFunc: GradFn = (dy, saved) =>
+      tf.mul(dy, tf.cast(tf.logicalAnd(tf.greaterEqual(saved[0], lo), tf.lessEqual(saved[0], hi)), 'float32'));
+    return { value, gradFunc };
+  }) as unknown as CGF);
+  return op(w);
+}
+
+/** Nearest candidate to each element (ties to the larger), no gradient. */
+export function quantizeNearest(x: tf.Tensor, values: readonly number[]): tf.Tensor {
+  return tf.tidy(() => {
+    if (values.length === 1) return tf.fill(x.shape, values[0]);
+    // value = q0 + sum_i [x >= mid_i] * (q_{i+1} - q_i)
+    let out: tf.Tensor = tf.fill(x.shape, values[0]);
+    for (let i = 0; i + 1 < values.length; i++) {
+      const mid = (values[i] + values[i + 1]) / 2;
+      out = tf.add(out, tf.mul(tf.cast(tf.greaterEqual(x, mid), 'float32'), values[i + 1] - values[i]));
+    }
+    return out;
+  });
+}
+
+/**
+ * XNOR-Net style scaled binary weights: per output channel (last axis)
+ * a_c = mean |w[..., c]|, forward a_c * sign(w), straight-through to w inside [-1, 1].
+ */
+export function xnorWeight(w: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const axes = w.shape.slice(0, -1).map((_, i) => i);
+    const scale = stopGradient(tf.mean(tf.abs(w), axes));
+    return tf.mul(nearestSTE(w, [-1, 1]), scale);
+  });
+}

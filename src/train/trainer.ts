@@ -1,0 +1,238 @@
+/**
+ * The training loop shared by every method: shuffled mini-batches, Adam with a
+ * cosine learning-rate decay, softmax cross-entropy on scaled logits, RDHS
+ * temperature annealing per epoch, latent-weight clamping, evaluation.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Dataset } from '../data/dataset.js';
+import { Rng } from '../util/random.js';
+import { Progress } from './progress.js';
+import { SearchDense, type Searchable } from './search-dense.js';
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** Multiplies the logits inside the loss (binary last layers give large logits). */
+  lossScale: number;
+  seed: number;
+  /** RDHS temperature: tau = max(tauMin, tau0 * tauDecay^epoch). */
+  tau0: number;
+  tauDecay: number;
+  tauMin: number;
+  /** Final learning rate as a fraction of the first (cosine decay). */
+  lrFinalFraction: number;
+}
+
+export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
+  epochs: 10,
+  batchSize: 100,
+  learningRate: 1e-3,
+  lossScale: 1,
+  seed: 1,
+  tau0: 1,
+  tauDecay: 0.97,
+  tauMin: 1e-4,
+  lrFinalFraction: 0.01,
+};
+
+/** Input layout of the model: flat vectors or NHWC images with one channel. */
+export type InputLayout = 'flat' | 'image';
+
+/** Pixels as floats in [0, 1] (pixel/255), laid out for the model. */
+export function imagesToTensor(d: Dataset, layout: InputLayout): tf.Tensor {
+  const f = new Float32Array(d.images.length);
+  for (let i = 0; i < f.length; i++) f[i] = d.images[i] / 255;
+  return layout === 'flat' ? tf.tensor2d(f, [d.n, d.rows * d.cols]) : tf.tensor4d(f, [d.n, d.rows, d.cols, 1]);
+}
+
+export function searchLayers(model: tf.LayersModel): Searchable[] {
+  return model.layers.filter((l): l is SearchDense => l instanceof SearchDense) as Searchable[];
+}
+
+/** tau for a given epoch (0-based). */
+export function tauAt(epoch: number, o: Pick<TrainOptions, 'tau0' | 'tauDecay' | 'tauMin'>): number {
+  return Math.max(o.tauMin, o.tau0 * o.tauDecay ** epoch);
+}
+
+export function learningRateAt(epoch: number, o: Pick<TrainOptions, 'epochs' | 'learningRate' | 'lrFinalFraction'>): number {
+  const t = o.epochs <= 1 ? 0 : epoch / (o.epochs - 1);
+  const f = o.lrFinalFraction + (1 - o.lrFinalFraction) * 0.5 * (1 + Math.cos(Math.PI * t));
+  return o.learningRate * f;
+}
+
+/** Fraction of correct argmax predictions, in batches. */
+export function evaluate(model: tf.LayersModel, x: tf.Tensor, labels: Uint8Array, batchSize = 500): number {
+  let correct = 0;
+  const n = labels.length;
+  for (let s = 0; s < n; s += batchSize) {
+    const e = Math.min(n, s + batchSize);
+    const pred = tf.tidy(() => tf.argMax(model.predict(tf.slice(x, s, e - s)) as tf.Tensor, -1).dataSync());
+    for (let i = 0; i < pred.length; i++) if (pred[i] === labels[s + i]) correct++;
+  }
+  return correct / n;
+}
+
+export interface EpochResult {
+  epoch: number;
+  loss: number;
+  acc: number;
+  testAcc?: number;
+  seconds: number;
+  imagesPerSecond: number;
+  tau: number;
+}
+
+export interface TrainState {
+  optimizer: tf.Optimizer;
+}
+
+export interface FitArgs {
+  model: tf.LayersModel;
+  train: { x: tf.Tensor; labels: Uint8Array };
+  test?: { x: tf.Tensor; labels: Uint8Array };
+  numClasses: number;
+  options: TrainOptions;
+  progress?: Progress;
+  /** First epoch to run (0-based), for resuming. */
+  startEpoch?: number;
+  /** Called after each epoch (e.g. to write a checkpoint). */
+  onEpochEnd?: (r: EpochResult, optimizer: tf.Optimizer) => Promise<void> | void;
+  optimizer?: tf.Optimizer;
+  /** Stop after this many optimizer steps (tests). */
+  maxSteps?: number;
+  /** Called with each step's loss (tests). */
+  onStep?: (loss: number) => void;
+}
+
+/** Runs the training loop; returns the per-epoch results. */
+export async function fit(a: FitArgs): Promise<EpochResult[]> {
+  const o = a.options;
+  const n = a.train.labels.length;
+  const batches = Math.ceil(n / o.batchSize);
+  const optimizer = a.optimizer ?? tf.train.adam(o.learningRate);
+  const searched = searchLayers(a.model);
+  const labelsT = tf.tensor1d(Int32Array.from(a.train.labels), 'int32');
+  const results: EpochResult[] = [];
+  let steps = 0;
+  const trainable = a.model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+  try {
+    for (let epoch = a.startEpoch ?? 0; epoch < o.epochs; epoch++) {
+      const tau = tauAt(epoch, o);
+      for (const l of searched) l.tau = tau;
+      (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(epoch, o);
+      const rng = new Rng(o.seed * 7919 + epoch);
+      const order = Int32Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(rng.next() * (i + 1));
+        const t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+      }
+      a.progress?.startEpoch();
+      const t0 = performance.now();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      for (let b = 0; b < batches; b++) {
+        const s = b * o.batchSize;
+        const e = Math.min(n, s + o.batchSize);
+        const idx = tf.tensor1d(order.subarray(s, e), 'int32');
+        const [lossV, corr] = tf.tidy(() => {
+          const xb = tf.gather(a.train.x, idx);
+          const yb = tf.gather(labelsT, idx);
+          let logitsKept: tf.Tensor | null = null;
+          const loss = optimizer.minimize(
+            () => {
+              const logits = a.model.apply(xb, { training: true }) as tf.Tensor;
+              logitsKept = tf.keep(logits);
+              return tf.losses.softmaxCrossEntropy(tf.oneHot(yb, a.numClasses), tf.mul(logits, o.lossScale)) as tf.Scalar;
+            },
+            true,
+            trainable,
+          ) as tf.Scalar;
+          const c = tf.sum(tf.cast(tf.equal(tf.argMax(logitsKept!, -1), yb), 'int32'));
+          (logitsKept as tf.Tensor | null)?.dispose();
+          return [loss.dataSync()[0], c.dataSync()[0]];
+        });
+        idx.dispose();
+        for (const l of searched) l.clampLatent();
+        lossSum += lossV * (e - s);
+        correct += corr;
+        seen += e - s;
+        steps++;
+        a.onStep?.(lossV);
+        a.progress?.batch({ epoch: epoch + 1, epochs: o.epochs, batch: b + 1, batches, loss: lossSum / seen, acc: correct / seen });
+        if (a.maxSteps !== undefined && steps >= a.maxSteps) break;
+      }
+      const seconds = (performance.now() - t0) / 1000;
+      const r: EpochResult = { epoch, loss: lossSum / seen, acc: correct / seen, seconds, imagesPerSecond: seen / seconds, tau };
+      if (a.test) r.testAcc = evaluate(a.model, a.test.x, a.test.labels);
+      results.push(r);
+      a.progress?.epoch({
+        epoch: epoch + 1,
+        epochs: o.epochs,
+        loss: r.loss,
+        acc: r.acc,
+        testAcc: r.testAcc,
+        seconds,
+        imagesPerSecond: r.imagesPerSecond,
+        extra: searched.some((l) => l.method === 'rdhs') ? `tau ${tau.toPrecision(3)}` : undefined,
+      });
+      await a.onEpochEnd?.(r, optimizer);
+      if (a.maxSteps !== undefined && steps >= a.maxSteps) break;
+    }
+  } finally {
+    labelsT.dispose();
+  }
+  return results;
+}
+
+/**
+ * Replaces every BatchNormalization's moving statistics with the exact
+ * population statistics of its input over `x` (in inference mode for all
+ * other layers, processed in order), so the frozen model sees the statistics
+ * of its final weights.
+ */
+export function recomputeBatchNormStats(model: tf.LayersModel, x: tf.Tensor, batchSize = 1000): void {
+  const layers = model.layers;
+  for (let li = 0; li < layers.length; li++) {
+    const bn = layers[li];
+    if (bn.getClassName() !== 'BatchNormalization') continue;
+    // sub-model up to the BN input
+    const inputTensor = bn.input as tf.SymbolicTensor;
+    const sub = tf.model({ inputs: model.inputs, outputs: inputTensor });
+    const n = x.shape[0];
+    let sum: Float64Array | null = null;
+    let sumSq: Float64Array | null = null;
+    for (let s = 0; s < n; s += batchSize) {
+      const e = Math.min(n, s + batchSize);
+      const [m1, m2] = tf.tidy(() => {
+        const h = sub.predict(tf.slice(x, s, e - s)) as tf.Tensor;
+        const c = h.shape[h.shape.length - 1]!;
+        const h2 = tf.reshape(h, [-1, c]);
+        return [tf.sum(h2, 0).dataSync(), tf.sum(tf.square(h2), 0).dataSync()];
+      });
+      if (!sum) {
+        sum = new Float64Array(m1.length);
+        sumSq = new Float64Array(m1.length);
+      }
+      for (let c = 0; c < m1.length; c++) {
+        sum[c] += m1[c];
+        sumSq![c] += m2[c];
+      }
+    }
+    const outShape = sub.outputs[0].shape;
+    const perChannel = (outShape.slice(1, -1) as number[]).reduce((p, d) => p * d, 1);
+    const count = n * perChannel;
+    const mean = new Float32Array(sum!.length);
+    const variance = new Float32Array(sum!.length);
+    for (let c = 0; c < mean.length; c++) {
+      mean[c] = sum![c] / count;
+      variance[c] = Math.max(0, sumSq![c] / count - (sum![c] / count) ** 2);
+    }
+    const w = bn.getWeights();
+    const k = w.length;
+    bn.setWeights([...w.slice(0, k - 2), tf.tensor1d(mean), tf.tensor1d(variance)]);
+  }
+}
