@@ -34,9 +34,9 @@ export function selectCandidate(t: tf.Tensor, q: tf.Tensor1D): tf.Tensor {
  */
 export function hardSelectST(y: tf.Tensor, q: tf.Tensor1D): tf.Tensor {
   const op = tf.customGrad(((yi: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([]);
+    save([q]);
     const value = selectCandidate(yi, q);
-    const gradFunc: GradFn = (dw) => tf.mul(tf.expandDims(dw, -1), q);
+    const gradFunc: GradFn = (dw, saved) => tf.mul(tf.expandDims(dw, -1), saved[0]);
     return { value, gradFunc };
   }) as unknown as CGF);
   return op(y);
@@ -64,8 +64,8 @@ export function rdhsWeight(alpha: tf.Tensor, q: tf.Tensor1D, tau: number, mu = 0
 export function sgtWeight(alpha: tf.Tensor, q: tf.Tensor1D): tf.Tensor {
   const op = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
     const value = selectCandidate(a, q);
-    save([value]);
-    const gradFunc: GradFn = (dw, saved) => tf.mul(tf.expandDims(dw, -1), tf.sign(tf.sub(q, tf.expandDims(saved[0], -1))));
+    save([value, q]);
+    const gradFunc: GradFn = (dw, saved) => tf.mul(tf.expandDims(dw, -1), tf.sign(tf.sub(saved[1], tf.expandDims(saved[0], -1))));
     return { value, gradFunc };
   }) as unknown as CGF);
   return op(alpha);

@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs';
+import { initTf } from '../../src/util/tf-backend.js';
+import { hardSelectST, nearestSTE, quantizeNearest, rdhsSoft, rdhsWeight, sgtWeight, stopGradient, xnorWeight } from '../../src/train/search-ops.js';
+
+function close(a: number[] | number[][], b: number[] | number[][], eps = 1e-5): void {
+  const fa = (a as number[]).flat(2) as number[];
+  const fb = (b as number[]).flat(2) as number[];
+  expect(fa.length).to.equal(fb.length);
+  fa.forEach((v, i) => expect(v, `element ${i}: ${fa} vs ${fb}`).to.be.closeTo(fb[i], eps));
+}
+
+describe('weight-search estimators', () => {
+  before(async () => {
+    await initTf({ backend: 'wasm' });
+  });
+
+  const binary = (): tf.Tensor1D => tf.tensor1d([-1, 1]);
+  const pow2 = (): tf.Tensor1D => tf.tensor1d([-1, -0.5, 0.5, 1]);
+
+  it('RDHS forward is exactly the candidate of argmax alpha (mu = 0), at any tau', () => {
+    const alpha = tf.tensor2d([[0.1, 0.5, 0.2, 0.3], [2, -1, 0, 1.9], [0, 0, 0, 0.01]]);
+    for (const tau of [1, 0.3, 1e-4]) {
+      expect(rdhsWeight(alpha, pow2(), tau).arraySync()).to.deep.equal([-0.5, -1, 1]);
+    }
+  });
+
+  it('RDHS gradient matches eq. 2-4 on a hand-computed case', () => {
+    // one weight, q = [-1, 1], alpha = [0, ln 3]; L = c * w with c = 2.
+    const c = 2;
+    const alpha = tf.tensor1d([0, Math.log(3)]);
+    // tau = 1: y = [1/4, 3/4], dL/dy = c*q = [-2, 2], sum y*g = 1,
+    // dalpha_i = y_i (g_i - 1) = [-0.75, 0.75]
+    const g1 = tf.grad((a: tf.Tensor) => tf.mul(rdhsWeight(a, binary(), 1), c).sum())(alpha);
+    close(g1.arraySync() as number[], [-0.75, 0.75]);
+    // tau = 0.5: y = softmax([0, 2 ln 3]) = [0.1, 0.9]; sum y*g = 1.6;
+    // dalpha = (1/tau) * y * (g - 1.6) = 2 * [0.1 * -3.6, 0.9 * 0.4] = [-0.72, 0.72]
+    const g2 = tf.grad((a: tf.Tensor) => tf.mul(rdhsWeight(a, binary(), 0.5), c).sum())(alpha);
+    close(g2.arraySync() as number[], [-0.72, 0.72]);
+  });
+
+  it('RDHS straight-through: d w / d y^k = q^k regardless of which k is selected', () => {
+    const y = tf.tensor2d([[0.7, 0.1, 0.1, 0.1]]);
+    const g = tf.grad((t: tf.Tensor) => tf.mul(hardSelectST(t, pow2()), 3).sum())(y);
+    close(g.arraySync() as number[][], [[-3, -1.5, 1.5, 3]]);
+    expect(hardSelectST(y, pow2()).arraySync()).to.deep.equal([-1]);
+  });
+
+  it('RDHS with Gumbel noise still yields candidates only, and noise changes choices', () => {
+    const alpha = tf.zeros([50, 20, 4]);
+    const a = rdhsWeight(alpha, pow2(), 1, 1, 7).dataSync();
+    for (const v of a) expect([-1, -0.5, 0.5, 1]).to.include(v);
+    expect(new Set(a).size).to.equal(4);
+    const y = rdhsSoft(tf.tensor1d([0, 0]), 1, 0).arraySync() as number[];
+    close(y, [0.5, 0.5]);
+  });
+
+  it('SGT forward is q[argmax alpha]; gradient matches eq. 6', () => {
+    const alpha = tf.tensor2d([[0.1, 0.5, 0.2, 0.3], [0.9, 0.1, 0.2, 0.3]]);
+    expect(sgtWeight(alpha, pow2()).arraySync()).to.deep.equal([-0.5, -1]);
+    // L = 2*w0 - 3*w1: dL/dw = [2, -3]
+    // weight 0 selects q = -0.5: sign(q - (-0.5)) = [-1, 0, 1, 1] -> [-2, 0, 2, 2]
+    // weight 1 selects q = -1:   sign(q - (-1))   = [0, 1, 1, 1]  -> [0, -3, -3, -3]
+    const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(sgtWeight(a, pow2()), tf.tensor1d([2, -3]))))(alpha);
+    close(g.arraySync() as number[][], [[-2, 0, 2, 2], [0, -3, -3, -3]], 0);
+  });
+
+  it('nearest STE rounds to the nearest candidate (ties up) and passes gradients inside the range', () => {
+    const w = tf.tensor1d([-2, -0.8, -0.75, -0.1, 0, 0.74, 0.75, 1.5]);
+    expect(quantizeNearest(w, [-1, -0.5, 0.5, 1]).arraySync()).to.deep.equal([-1, -1, -0.5, -0.5, 0.5, 0.5, 1, 1]);
+    expect(quantizeNearest(w, [-1, 1]).arraySync()).to.deep.equal([-1, -1, -1, -1, 1, 1, 1, 1]);
+    const g = tf.grad((t: tf.Tensor) => tf.sum(nearestSTE(t, [-1, -0.5, 0.5, 1])))(w);
+    expect(g.arraySync()).to.deep.equal([0, 1, 1, 1, 1, 1, 1, 0]);
+  });
+
+  it('XNOR weight is mean|w| per output column times sign(w)', () => {
+    const w = tf.tensor2d([[0.5, -0.2], [-0.1, 0.4]]);
+    close(xnorWeight(w).arraySync() as number[][], [[0.3, -0.3], [-0.3, 0.3]]);
+    // the scale is not differentiated through; sign passes straight through
+    const g = tf.grad((t: tf.Tensor) => tf.sum(xnorWeight(t)))(w);
+    close(g.arraySync() as number[][], [[0.3, 0.3], [0.3, 0.3]]);
+  });
+
+  it('stopGradient blocks the gradient', () => {
+    const g = tf.grad((t: tf.Tensor) => tf.sum(tf.add(tf.mul(stopGradient(t), t), t)))(tf.tensor1d([2, 3]));
+    expect(g.arraySync()).to.deep.equal([3, 4]);
+  });
+});

@@ -1,0 +1,137 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initTf } from '../../src/util/tf-backend.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import { subset } from '../../src/data/dataset.js';
+import { fileSaveHandler, loadArtifacts } from '../../src/importers/tfjs-artifacts.js';
+import { resolveValueSpace, type ValueSpace } from '../../src/layers/value-space.js';
+import { buildMlp, defaultLossScale } from '../../src/train/arch.js';
+import { freezeModel } from '../../src/train/freeze.js';
+import { registerTrainLayers } from '../../src/train/register.js';
+import { SearchDense, type SearchMethod } from '../../src/train/search-dense.js';
+import { DEFAULT_TRAIN_OPTIONS, fit, imagesToTensor, learningRateAt, recomputeBatchNormStats, tauAt } from '../../src/train/trainer.js';
+
+describe('training loop, freeze and checkpoints', () => {
+  let x: tf.Tensor;
+  let labels: Uint8Array;
+  before(async () => {
+    await initTf({ backend: 'wasm' });
+    registerTrainLayers();
+    const d = subset(loadMnist('train'), Array.from({ length: 600 }, (_, i) => i));
+    x = imagesToTensor(d, 'flat');
+    labels = d.labels;
+  });
+
+  const cases: Array<[SearchMethod, ValueSpace, number]> = [
+    ['rdhs', 'pow2-2', 1],
+    ['sgt', 'pow2-2', 1],
+    ['rdhs', 'binary', 4],
+    ['sgt', 'pow2-3', 0],
+    ['ste', 'binary', 1],
+    ['xnor', 'binary', 1],
+    ['fp', 'binary', 0],
+  ];
+
+  for (const [method, space, actBits] of cases) {
+    it(`${method} / ${JSON.stringify(space)} / ${actBits}-bit activations: loss falls, freeze yields candidates and the same predictions`, async () => {
+      const model = buildMlp({ method, valueSpace: space, actBits, firstLast: 'space', hidden: [32], inputShape: [784], numClasses: 10, seed: 3 });
+      const losses: number[] = [];
+      const options = { ...DEFAULT_TRAIN_OPTIONS, epochs: 2, batchSize: 50, learningRate: 1e-2, lossScale: defaultLossScale(model), seed: 5 };
+      await fit({ model, train: { x, labels }, numClasses: 10, options, onStep: (l) => losses.push(l) });
+      expect(losses).to.have.length(24);
+      const first = (losses[0] + losses[1]) / 2;
+      const last = losses.slice(-4).reduce((a, b) => a + b, 0) / 4;
+      expect(last, `losses ${losses.map((l) => l.toFixed(3)).join(' ')}`).to.be.lessThan(first * 0.75);
+
+      recomputeBatchNormStats(model, x);
+      const frozen = await freezeModel(model, { input: { bits: 8, scale: 1 / 255 } });
+      const values = resolveValueSpace(space);
+      for (const l of frozen.layers) {
+        const cls = l.getClassName();
+        expect(cls).to.not.equal('SearchDense');
+        if (method === 'fp') {
+          if (l.name.startsWith('dense') || l.name === 'logits') expect(cls).to.equal('Dense');
+          continue;
+        }
+        if (cls === 'QtscDense') {
+          const kernel = l.getWeights()[0].dataSync();
+          const seen = new Set<number>();
+          for (const v of kernel) {
+            if (!values.includes(v)) expect.fail(`${l.name}: ${v} is not in ${values}`);
+            seen.add(v);
+          }
+          expect(seen.size, `${l.name} uses several candidates`).to.be.greaterThan(1);
+          expect(l.getConfig().valueSpace).to.deep.equal(space);
+        }
+      }
+      const a = (model.predict(x) as tf.Tensor).arraySync() as number[][];
+      const b = (frozen.predict(x) as tf.Tensor).arraySync() as number[][];
+      const argmax = (r: number[]): number => r.indexOf(Math.max(...r));
+      let agree = 0;
+      for (let i = 0; i < a.length; i++) {
+        if (argmax(a[i]) === argmax(b[i])) agree++;
+        expect(b[i][0]).to.be.closeTo(a[i][0], 1e-3 * Math.max(1, Math.abs(a[i][0])));
+      }
+      expect(agree).to.equal(a.length);
+      expect(frozen.getUserDefinedMetadata()).to.deep.equal({ qtsc: { input: { bits: 8, scale: 1 / 255 } } });
+    });
+  }
+
+  it('a training checkpoint round-trips through the file handlers (SearchDense registered)', async () => {
+    const model = buildMlp({ method: 'rdhs', valueSpace: [-1, 0, 1], actBits: 2, firstLast: 'float', hidden: [16], inputShape: [784], numClasses: 10, seed: 9 });
+    await fit({ model, train: { x, labels }, numClasses: 10, options: { ...DEFAULT_TRAIN_OPTIONS, epochs: 1, batchSize: 100, seed: 1 }, maxSteps: 3 });
+    (model.getLayer('dense1') as SearchDense).tau = 0.25;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-ckpt-'));
+    await model.save(fileSaveHandler(dir));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(await loadArtifacts(dir)));
+    expect(loaded.layers.map((l) => l.getClassName())).to.deep.equal(model.layers.map((l) => l.getClassName()));
+    const l1 = loaded.getLayer('dense1') as SearchDense;
+    expect(l1).to.be.instanceOf(SearchDense);
+    expect(l1.method).to.equal('fp'); // first layer float under the 'float' policy
+    const l2 = loaded.getLayer('logits') as SearchDense;
+    expect([l2.method, l2.values]).to.deep.equal(['fp', [-1, 0, 1]]);
+    const a = (model.predict(x) as tf.Tensor).arraySync();
+    const b = (loaded.predict(x) as tf.Tensor).arraySync();
+    expect(b).to.deep.equal(a);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('initFromFloat makes the searched weight the nearest candidate', () => {
+    for (const method of ['rdhs', 'sgt', 'ste'] as const) {
+      const l = new SearchDense({ units: 3, valueSpace: 'pow2-2', method, useBias: false });
+      l.build([null, 2]);
+      l.initFromFloat(tf.tensor2d([[0.9, -0.2, 0.3], [-0.8, 0.76, -5]]));
+      expect(l.frozenKernel().arraySync(), method).to.deep.equal([[1, -0.5, 0.5], [-1, 1, -1]]);
+      expect(l.effectiveKernel().arraySync(), method).to.deep.equal([[1, -0.5, 0.5], [-1, 1, -1]]);
+    }
+  });
+
+  it('recomputeBatchNormStats sets the exact population statistics', () => {
+    const m = tf.sequential({ layers: [tf.layers.dense({ units: 2, inputShape: [3], useBias: false, name: 'd' }), tf.layers.batchNormalization({ name: 'bn' })] });
+    m.getLayer('d').setWeights([tf.tensor2d([[1, 0], [0, 2], [1, 1]])]);
+    const xs = tf.tensor2d([[1, 2, 3], [0, 1, 0], [2, 0, 1]]);
+    // outputs: [4, 7], [0, 2], [3, 1] -> mean [7/3, 10/3], var
+    recomputeBatchNormStats(m, xs, 2);
+    const [, , mean, variance] = m.getLayer('bn').getWeights().map((w) => w.arraySync() as number[]);
+    expect(mean[0]).to.be.closeTo(7 / 3, 1e-5);
+    expect(mean[1]).to.be.closeTo(10 / 3, 1e-5);
+    const v0 = ((4 - 7 / 3) ** 2 + (0 - 7 / 3) ** 2 + (3 - 7 / 3) ** 2) / 3;
+    const v1 = ((7 - 10 / 3) ** 2 + (2 - 10 / 3) ** 2 + (1 - 10 / 3) ** 2) / 3;
+    expect(variance[0]).to.be.closeTo(v0, 1e-4);
+    expect(variance[1]).to.be.closeTo(v1, 1e-4);
+  });
+
+  it('schedules: tau anneals by 0.97 per epoch down to 1e-4; cosine learning rate', () => {
+    const o = { tau0: 1, tauDecay: 0.97, tauMin: 1e-4 };
+    expect(tauAt(0, o)).to.equal(1);
+    expect(tauAt(2, o)).to.be.closeTo(0.9409, 1e-12);
+    expect(tauAt(1000, o)).to.equal(1e-4);
+    const l = { epochs: 5, learningRate: 0.1, lrFinalFraction: 0.01 };
+    expect(learningRateAt(0, l)).to.be.closeTo(0.1, 1e-12);
+    expect(learningRateAt(4, l)).to.be.closeTo(0.001, 1e-12);
+    expect(learningRateAt(2, l)).to.be.closeTo(0.0505, 1e-12);
+  });
+});
