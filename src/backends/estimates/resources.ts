@@ -1,0 +1,332 @@
+/**
+ * Analytic resource model (LUT / FF / BRAM / DSP) per node, for a Xilinx
+ * 7-series-like fabric (6-input LUTs, RAMB18/36, DSP48E1) as Yosys maps it
+ * (`synth_xilinx`; see src/drivers/yosys.ts). It follows the structure of the
+ * RTL in hw/ (qtsc_mvu + qtsc_dot_acc + qtsc_thresholds/qtsc_logits, weight
+ * and parameter ROMs, qtsc_argmax_collect at the end), so every term below
+ * names a piece of hardware:
+ *
+ * Per MVU node, with P = pe, S = simd, A = input element bits, Wb = weight
+ * code bits, Acc = accumulator bits, Sf = mw/S, Nf = mh/P:
+ *
+ *   datapath LUTs = lane * P*S*Acc           (the accumulate chain: one Acc-bit
+ *                                             add per lane, sum = acc + sum of terms)
+ *                 + term * P*S*termBits      (forming a lane's term: XNOR for
+ *                                             xnor-popcount, conditional negation of
+ *                                             A bits for sign-add, an L-way shift of
+ *                                             A bits for shift-add, an A x Wb LUT
+ *                                             multiplier for int-mac when no DSP)
+ *   output LUTs   = cmp * P*Count*CmpWidth   (threshold comparators; CmpWidth = Acc+1
+ *                                             signed, Acc+2 unsigned) + P*Count/2 (count)
+ *                 | add * P*LogitWidth       (logit = (acc << shift) + offset)
+ *   ROMs          = weights (depth Nf*Sf, width P*S*Wb) and output-stage
+ *                   parameters (depth Nf, width P*(Count*CmpWidth+1) or P*LogitWidth),
+ *                   both with a registered read; see memoryCost().
+ *   input buffer  = with Nf > 1, two banks of Sf words of S*A bits (LUTRAM or BRAM).
+ *   control       = ctrl * (counter bits) LUTs.
+ *   FFs           = counters + S*A (input word) + P*Acc (accumulators) + output
+ *                   register + registered ROM outputs when the ROM is in LUTs.
+ *   DSPs          = int-mac lanes whose product is at least 9 bits wide with both
+ *                   operands >= 2 bits (Yosys' mul2dsp rule for xc7); others are LUTs.
+ *
+ * Memory mapping (memoryCost) reproduces what Yosys 0.23 `synth_xilinx` did on
+ * ROMs with a registered read (measured with bench/primitives.ts): the block
+ * RAM shape (RAMB18: 16Kx1 .. 512x36; RAMB36: 32Kx1 .. 512x72) that needs the
+ * fewest RAMB18 units is used when the ROM fills at least half of them;
+ * otherwise the ROM becomes LUTs, one LUT6 per 64 words per bit, about 25%
+ * more beyond 256 words (the MUXF7/F8 trees run out), plus its output register.
+ * A ROM of depth 1 is a constant and costs nothing.
+ *
+ * The coefficients (DEFAULT_COEFFICIENTS) were fitted to Yosys results on
+ * single-MVU designs; bench/run.ts reports the model's error against Yosys
+ * for every engine, and fitCoefficients() refits them from such measurements.
+ */
+import { type HardwareIR, type MvuNode, actBits, clog2, weightBits } from '../../ir/hardware-ir.js';
+import { streamFormat } from '../../golden/stream-format.js';
+
+export interface Resources {
+  luts: number;
+  ffs: number;
+  /** In RAMB36 units (a RAMB18 is 0.5). */
+  brams: number;
+  dsps: number;
+}
+
+export interface NodeResources extends Resources {
+  name: string;
+  engine: MvuNode['engine'];
+  /** The same four numbers split by piece of hardware. */
+  parts: Record<string, Resources>;
+}
+
+export interface ResourceEstimate {
+  nodes: NodeResources[];
+  /** Output collection (argmax) and stream glue at the top. */
+  top: Resources;
+  total: Resources;
+}
+
+export interface Coefficients {
+  /** LUTs per accumulate-chain bit (P*S*Acc). */
+  lane: number;
+  /** LUTs per bit of term logic (P*S*termBits), per engine. */
+  term: Record<MvuNode['engine'], number>;
+  /** LUTs per threshold-comparator bit. */
+  cmp: number;
+  /** LUTs per adder bit (logits). */
+  add: number;
+  /** LUTs per control counter bit. */
+  ctrl: number;
+  /** Fixed LUTs per node (handshake logic). */
+  nodeLuts: number;
+  /** Fixed FFs per node (valid flags). */
+  nodeFfs: number;
+}
+
+export const DEFAULT_COEFFICIENTS: Coefficients = {
+  lane: 1.0,
+  term: { 'xnor-popcount': 0.5, 'sign-add': 0.5, 'shift-add': 1.0, 'int-mac': 1.0 },
+  cmp: 0.7,
+  add: 1.0,
+  ctrl: 2.0,
+  nodeLuts: 8,
+  nodeFfs: 8,
+};
+
+const ZERO: Resources = { luts: 0, ffs: 0, brams: 0, dsps: 0 };
+
+function sum(parts: Iterable<Resources>): Resources {
+  const t = { ...ZERO };
+  for (const p of parts) {
+    t.luts += p.luts;
+    t.ffs += p.ffs;
+    t.brams += p.brams;
+    t.dsps += p.dsps;
+  }
+  return t;
+}
+
+// RAMB18 shapes (depth, width) and RAMB36 shapes, as 7-series block RAMs offer them.
+const RAMB18_SHAPES: Array<[number, number]> = [
+  [16384, 1], [8192, 2], [4096, 4], [2048, 9], [1024, 18], [512, 36],
+];
+const RAMB36_SHAPES: Array<[number, number]> = [
+  [32768, 1], [16384, 2], [8192, 4], [4096, 9], [2048, 18], [1024, 36], [512, 72],
+];
+const RAMB18_BITS = 18432;
+
+/** Block RAM need of a depth x width memory, in RAMB18 units (fewest over all shapes). */
+export function bramUnits(depth: number, width: number): number {
+  let best = Infinity;
+  for (const [d, w] of RAMB18_SHAPES) best = Math.min(best, Math.ceil(depth / d) * Math.ceil(width / w));
+  for (const [d, w] of RAMB36_SHAPES) best = Math.min(best, 2 * Math.ceil(depth / d) * Math.ceil(width / w));
+  return best;
+}
+
+/** A ROM (or simple dual-port RAM) with a registered read port: LUTs or block RAM. */
+export function memoryCost(depth: number, width: number, kind: 'rom' | 'ram' = 'rom'): Resources {
+  if (width <= 0 || depth <= 0) return { ...ZERO };
+  if (kind === 'rom' && depth === 1) return { ...ZERO };
+  const units = bramUnits(depth, width);
+  if ((depth * width) / (units * RAMB18_BITS) >= 0.5) return { luts: 0, ffs: 0, brams: units / 2, dsps: 0 };
+  if (kind === 'rom') {
+    const luts = width * Math.ceil(depth / 64) * (depth > 256 ? 1.25 : 1);
+    return { luts: Math.round(luts), ffs: width, brams: 0, dsps: 0 };
+  }
+  // LUTRAM: RAM32M gives 32 words x 6 bits for 4 LUTs, RAM64M 64 x 3; deeper ones mux.
+  const luts = depth <= 32 ? 4 * Math.ceil(width / 6) : 4 * Math.ceil(width / 3) * Math.ceil(depth / 64) * (depth > 64 ? 1.25 : 1);
+  return { luts: Math.round(luts), ffs: width, brams: 0, dsps: 0 };
+}
+
+/** Bits of the term logic of one lane (see the file comment). */
+function termBits(n: MvuNode, dspLane: boolean): number {
+  const a = actBits(n.input);
+  switch (n.engine) {
+    case 'xnor-popcount':
+      return 1;
+    case 'sign-add':
+      return a + 1;
+    case 'shift-add': {
+      const levels = n.weights.kind === 'pow2' ? n.weights.levels : 1;
+      return (a + levels - 1) * Math.max(1, Math.ceil(levels / 4)) + 1;
+    }
+    case 'int-mac':
+      return dspLane ? 0 : a * weightBits(n.weights) + 1;
+  }
+}
+
+/** True when Yosys maps one int-mac lane's multiplier to a DSP48E1. */
+export function laneUsesDsp(n: MvuNode): boolean {
+  if (n.engine !== 'int-mac' || n.input.kind === 'bipolar') return false;
+  const a = actBits(n.input) + 1; // unsigned code, signed product
+  const w = weightBits(n.weights);
+  return a >= 2 && w >= 2 && a + w >= 9;
+}
+
+export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS): NodeResources {
+  const P = n.pe;
+  const S = n.simd;
+  const A = actBits(n.input);
+  const wb = weightBits(n.weights);
+  const acc = n.accWidth;
+  const sf = n.mw / S;
+  const nf = n.mh / P;
+  const sfBits = Math.max(1, clog2(sf));
+  const nfBits = Math.max(1, clog2(nf));
+  const waddr = Math.max(1, clog2(sf * nf));
+  const dsp = laneUsesDsp(n);
+
+  const datapath: Resources = {
+    luts: Math.round(c.lane * P * S * acc + c.term[n.engine] * P * S * termBits(n, dsp)),
+    ffs: P * acc,
+    brams: 0,
+    dsps: dsp ? P * S : 0,
+  };
+
+  let output: Resources;
+  let paramWidth: number;
+  let outWidth: number;
+  if (n.output.kind === 'thresholds') {
+    const cmpWidth = acc + (n.engine === 'xnor-popcount' ? 2 : 1);
+    const count = n.output.count;
+    paramWidth = P * (count * cmpWidth + 1);
+    outWidth = P * actBits(n.output.out);
+    output = { luts: Math.round(c.cmp * P * count * cmpWidth + (P * count) / 2), ffs: outWidth, brams: 0, dsps: 0 };
+  } else {
+    paramWidth = P * n.output.logitWidth;
+    outWidth = P * n.output.logitWidth;
+    output = { luts: Math.round(c.add * P * n.output.logitWidth), ffs: outWidth, brams: 0, dsps: 0 };
+  }
+
+  const weightRom = memoryCost(nf * sf, P * S * wb, 'rom');
+  const paramRom = memoryCost(nf, paramWidth, 'rom');
+  const inputBuffer: Resources =
+    nf > 1 ? sum([memoryCost(2 << sfBits, S * A, 'ram'), { luts: 0, ffs: 4 + sfBits, brams: 0, dsps: 0 }]) : { ...ZERO };
+  const counterBits = sfBits + nfBits + waddr;
+  const control: Resources = {
+    luts: Math.round(c.ctrl * counterBits + c.nodeLuts),
+    ffs: counterBits + nfBits + S * A + c.nodeFfs,
+    brams: 0,
+    dsps: 0,
+  };
+  const parts = { datapath, output, weightRom, paramRom, inputBuffer, control };
+  return { name: n.name, engine: n.engine, ...sum(Object.values(parts)), parts };
+}
+
+/** The end of the pipeline: argmax over the logits, collected into one output word. */
+export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS): Resources {
+  const last = ir.nodes[ir.nodes.length - 1];
+  if (last.output.kind !== 'logits') return { ...ZERO };
+  const fmt = streamFormat(ir);
+  const lw = fmt.logitBits;
+  const nfBits = Math.max(1, clog2(last.mh / last.pe));
+  return {
+    // Pe comparisons per word against the running maximum, index muxes, word assembly.
+    luts: Math.round(last.pe * (c.cmp * lw + lw + fmt.indexBits) + c.ctrl * nfBits + c.nodeLuts),
+    ffs: fmt.outputWordBits + lw + fmt.indexBits + nfBits + c.nodeFfs,
+    brams: 0,
+    dsps: 0,
+  };
+}
+
+export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS): ResourceEstimate {
+  const nodes = ir.nodes.map((n) => estimateNode(n, c));
+  const top = estimateTop(ir, c);
+  return { nodes, top, total: sum([...nodes, top]) };
+}
+
+/**
+ * The LUT model is linear in the coefficients: luts = sum_k coef_k * feature_k
+ * (+ ROMs, which are not fitted). These are the features of one design.
+ */
+export function lutFeatures(ir: HardwareIR): { features: Record<string, number>; fixed: number } {
+  const f: Record<string, number> = {};
+  const add = (k: string, v: number) => (f[k] = (f[k] ?? 0) + v);
+  const unit: Coefficients = {
+    lane: 0,
+    term: { 'xnor-popcount': 0, 'sign-add': 0, 'shift-add': 0, 'int-mac': 0 },
+    cmp: 0,
+    add: 0,
+    ctrl: 0,
+    nodeLuts: 0,
+    nodeFfs: 0,
+  };
+  let fixed = 0;
+  for (const n of ir.nodes) {
+    const r = estimateNode(n, unit);
+    fixed += r.luts; // ROMs, input buffer and threshold counting: not fitted
+    add('lane', n.pe * n.simd * n.accWidth);
+    add(`term:${n.engine}`, n.pe * n.simd * termBits(n, laneUsesDsp(n)));
+    if (n.output.kind === 'thresholds') {
+      add('cmp', n.pe * n.output.count * (n.accWidth + (n.engine === 'xnor-popcount' ? 2 : 1)));
+    } else {
+      add('add', n.pe * n.output.logitWidth);
+    }
+    const sf = n.mw / n.simd;
+    const nf = n.mh / n.pe;
+    add('ctrl', Math.max(1, clog2(sf)) + Math.max(1, clog2(nf)) + Math.max(1, clog2(sf * nf)));
+    add('nodeLuts', 1);
+  }
+  const last = ir.nodes[ir.nodes.length - 1];
+  if (last.output.kind === 'logits') {
+    const fmt = streamFormat(ir);
+    add('cmp', last.pe * fmt.logitBits);
+    fixed += last.pe * (fmt.logitBits + fmt.indexBits);
+    add('ctrl', Math.max(1, clog2(last.mh / last.pe)));
+    add('nodeLuts', 1);
+  }
+  return { features: f, fixed };
+}
+
+/** Builds Coefficients from a feature-name -> value map (missing ones keep `base`). */
+export function coefficientsFrom(values: Record<string, number>, base: Coefficients = DEFAULT_COEFFICIENTS): Coefficients {
+  const c: Coefficients = { ...base, term: { ...base.term } };
+  for (const [k, v] of Object.entries(values)) {
+    if (k.startsWith('term:')) c.term[k.slice(5) as MvuNode['engine']] = v;
+    else if (k in c && k !== 'term') (c as unknown as Record<string, number>)[k] = v;
+  }
+  return c;
+}
+
+/**
+ * Least-squares fit of the LUT coefficients to measured LUT counts
+ * (non-negative: coordinate descent on the normal equations). Returns the
+ * coefficients and the mean relative error before and after.
+ */
+export function fitCoefficients(
+  samples: Array<{ ir: HardwareIR; luts: number }>,
+  base: Coefficients = DEFAULT_COEFFICIENTS,
+): { coefficients: Coefficients; values: Record<string, number>; errorBefore: number; errorAfter: number } {
+  const rows = samples.map((s) => ({ ...lutFeatures(s.ir), luts: s.luts }));
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r.features)))].sort();
+  const current = (k: string): number => {
+    if (k.startsWith('term:')) return base.term[k.slice(5) as MvuNode['engine']];
+    return (base as unknown as Record<string, number>)[k];
+  };
+  const x = keys.map(current);
+  // Minimise sum over rows of ((pred - luts) / luts)^2: relative error, so small designs count.
+  const weight = rows.map((r) => 1 / Math.max(1, r.luts) ** 2);
+  for (let iter = 0; iter < 500; iter++) {
+    for (let j = 0; j < keys.length; j++) {
+      let num = 0;
+      let den = 0;
+      rows.forEach((r, i) => {
+        const fj = r.features[keys[j]] ?? 0;
+        if (fj === 0) return;
+        let pred = r.fixed;
+        keys.forEach((k, m) => {
+          if (m !== j) pred += x[m] * (r.features[k] ?? 0);
+        });
+        num += weight[i] * fj * (r.luts - pred);
+        den += weight[i] * fj * fj;
+      });
+      if (den > 0) x[j] = Math.max(0, num / den);
+    }
+  }
+  const values = Object.fromEntries(keys.map((k, j) => [k, Math.round(x[j] * 1000) / 1000]));
+  const coefficients = coefficientsFrom(values, base);
+  const err = (c: Coefficients) =>
+    samples.reduce((s, smp) => s + Math.abs(estimateResources(smp.ir, c).total.luts - smp.luts) / Math.max(1, smp.luts), 0) /
+    Math.max(1, samples.length);
+  return { coefficients, values, errorBefore: err(base), errorAfter: err(coefficients) };
+}

@@ -1,0 +1,168 @@
+import { expect } from 'chai';
+import fc from 'fast-check';
+import type { HardwareIR, MvuNode } from '../../../src/ir/hardware-ir.js';
+import {
+  DEFAULT_COEFFICIENTS,
+  bramUnits,
+  coefficientsFrom,
+  estimateCycles,
+  estimateResources,
+  fitCoefficients,
+  framesPerSecond,
+  laneUsesDsp,
+  memoryCost,
+} from '../../../src/backends/estimates/index.js';
+import { randomHardwareIR } from '../../helpers/random-hw.js';
+import type { EngineKind } from '../../../src/ir/hardware-ir.js';
+
+const engines: EngineKind[] = ['xnor-popcount', 'sign-add', 'shift-add', 'int-mac'];
+
+function withFold(ir: HardwareIR, i: number, pe: number, simd: number): HardwareIR {
+  const nodes = ir.nodes.map((n, j): MvuNode => (j === i ? { ...n, pe, simd } : n));
+  return { ...ir, nodes };
+}
+
+describe('backends/estimates', () => {
+  describe('estimateCycles', () => {
+    it('is (mh/pe)*(mw/simd) per node and the maximum per frame', () => {
+      const ir = randomHardwareIR(5, { engine: 'sign-add', layers: 3, maxDim: 40 });
+      const e = estimateCycles(ir);
+      ir.nodes.forEach((n, i) => expect(e.nodes[i].cycles).to.equal((n.mh / n.pe) * (n.mw / n.simd)));
+      const max = Math.max(...e.nodes.map((n) => n.cycles));
+      expect(e.cyclesPerFrame).to.equal(max);
+      expect(e.nodes.find((n) => n.name === e.bottleneck)!.cycles).to.equal(max);
+      expect(e.inputWordsPerFrame).to.equal(ir.inputLength / ir.nodes[0].simd);
+      expect(e.latencyCycles).to.be.greaterThanOrEqual(e.nodes.reduce((s, n) => s + n.cycles, 0));
+    });
+
+    it('on a hand-made pipeline: 784x64 (pe 4, simd 16) then 64x10 (pe 2, simd 8)', () => {
+      const base = randomHardwareIR(1, { engine: 'xnor-popcount', layers: 2 });
+      const ir: HardwareIR = {
+        ...base,
+        inputLength: 784,
+        nodes: [
+          { ...base.nodes[0], mw: 784, mh: 64, pe: 4, simd: 16 },
+          { ...base.nodes[1], mw: 64, mh: 10, pe: 2, simd: 8 },
+        ],
+      };
+      const e = estimateCycles(ir);
+      expect(e.nodes.map((n) => n.cycles)).to.deep.equal([16 * 49, 5 * 8]);
+      expect(e.cyclesPerFrame).to.equal(784);
+      expect(e.bottleneck).to.equal(base.nodes[0].name);
+      expect(framesPerSecond(784, 100)).to.be.closeTo(127551.02, 0.01);
+    });
+
+    it('refuses folding that does not divide', () => {
+      const ir = randomHardwareIR(3, { engine: 'xnor-popcount', layers: 1 });
+      const bad = withFold(ir, 0, ir.nodes[0].mh + 1, 1);
+      expect(() => estimateCycles(bad)).to.throw(/does not divide mh/);
+    });
+  });
+
+  describe('memoryCost (Yosys 0.23 synth_xilinx, ROM with registered read)', () => {
+    // depth, width -> what Yosys produced (bench/primitives.ts).
+    const measured: Array<[number, number, { luts?: number; brams?: number }]> = [
+      [16, 8, { luts: 8 }],
+      [64, 36, { luts: 36 }],
+      [128, 8, { luts: 16 }],
+      [128, 72, { luts: 144 }],
+      [256, 8, { luts: 32 }],
+      [256, 32, { luts: 128 }],
+      [256, 36, { brams: 0.5 }],
+      [256, 72, { brams: 1 }],
+      [512, 36, { brams: 0.5 }],
+      [1024, 8, { luts: 167 }],
+      [2048, 8, { brams: 0.5 }],
+      [2048, 36, { brams: 2 }],
+      [2048, 72, { brams: 4 }],
+      [200, 64, { luts: 256 }],
+    ];
+    for (const [d, w, want] of measured) {
+      it(`${d} x ${w}`, () => {
+        const c = memoryCost(d, w);
+        if (want.brams !== undefined) {
+          expect(c.brams).to.equal(want.brams);
+          expect(c.luts).to.equal(0);
+        } else {
+          expect(c.brams).to.equal(0);
+          // Within 25% of Yosys' LUT count.
+          expect(c.luts).to.be.within(want.luts! * 0.75, want.luts! * 1.25);
+          expect(c.ffs).to.equal(w);
+        }
+      });
+    }
+
+    it('a one-word ROM is a constant; bramUnits picks the best shape', () => {
+      expect(memoryCost(1, 100)).to.deep.equal({ luts: 0, ffs: 0, brams: 0, dsps: 0 });
+      expect(bramUnits(512, 36)).to.equal(1);
+      expect(bramUnits(512, 72)).to.equal(2);
+      expect(bramUnits(2048, 9)).to.equal(1);
+      expect(bramUnits(32768, 1)).to.equal(2);
+    });
+  });
+
+  describe('estimateResources', () => {
+    it('totals are the sum of nodes and top, and every node the sum of its parts', () => {
+      for (const engine of engines) {
+        const ir = randomHardwareIR(17, { engine, layers: 3, actBits: 3 });
+        const r = estimateResources(ir);
+        for (const k of ['luts', 'ffs', 'brams', 'dsps'] as const) {
+          expect(r.total[k]).to.be.closeTo(r.nodes.reduce((s, n) => s + n[k], 0) + r.top[k], 1e-9);
+          for (const n of r.nodes) expect(n[k]).to.be.closeTo(Object.values(n.parts).reduce((s, p) => s + p[k], 0), 1e-9);
+        }
+      }
+    });
+
+    it('uses DSPs only for int-mac lanes with products of 9 bits or more', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 1000 }), fc.constantFrom(...engines), fc.integer({ min: 1, max: 8 }), (seed, engine, a) => {
+          const ir = randomHardwareIR(seed, { engine, actBits: a, layers: 2 });
+          const r = estimateResources(ir);
+          ir.nodes.forEach((n, i) => {
+            if (engine !== 'int-mac') expect(r.nodes[i].dsps).to.equal(0);
+            else expect(r.nodes[i].dsps).to.equal(laneUsesDsp(n) ? n.pe * n.simd : 0);
+          });
+        }),
+        { numRuns: 60 },
+      );
+    });
+
+    it('more lanes never cost fewer LUTs or FFs in the datapath', () => {
+      fc.assert(
+        fc.property(fc.integer({ min: 0, max: 1000 }), fc.constantFrom(...engines), (seed, engine) => {
+          const ir = randomHardwareIR(seed, { engine, layers: 1, maxDim: 48 });
+          const n = ir.nodes[0];
+          const one = estimateResources(withFold(ir, 0, 1, 1)).nodes[0].parts.datapath;
+          const full = estimateResources(withFold(ir, 0, n.mh, n.mw)).nodes[0].parts.datapath;
+          expect(full.luts).to.be.at.least(one.luts);
+          expect(full.ffs).to.be.at.least(one.ffs);
+        }),
+        { numRuns: 60 },
+      );
+    });
+
+    it('a W1A1 layer costs less than the same layer with 4-bit activations and pow2 weights', () => {
+      const a = randomHardwareIR(9, { engine: 'xnor-popcount', layers: 1, maxDim: 64 });
+      const b = randomHardwareIR(9, { engine: 'shift-add', layers: 1, maxDim: 64, actBits: 4, pow2Levels: 4 });
+      const fold = (ir: HardwareIR) => withFold(ir, 0, ir.nodes[0].mh, 1);
+      expect(estimateResources(fold(a)).nodes[0].parts.datapath.luts).to.be.lessThan(estimateResources(fold(b)).nodes[0].parts.datapath.luts);
+    });
+  });
+
+  describe('fitCoefficients', () => {
+    it('recovers the coefficients that generated the data', () => {
+      const truth = coefficientsFrom({ lane: 1.7, 'term:xnor-popcount': 0.9, 'term:sign-add': 1.3, cmp: 0.4, add: 2.0, ctrl: 3.0, nodeLuts: 20 });
+      const samples = [];
+      for (let seed = 0; seed < 40; seed++) {
+        const engine = seed % 2 === 0 ? 'xnor-popcount' : 'sign-add';
+        const ir = randomHardwareIR(seed + 100, { engine, layers: 1 + (seed % 3), maxDim: 50 });
+        samples.push({ ir, luts: estimateResources(ir, truth).total.luts });
+      }
+      const fit = fitCoefficients(samples, DEFAULT_COEFFICIENTS);
+      expect(fit.errorAfter).to.be.lessThan(0.02);
+      expect(fit.errorAfter).to.be.lessThan(fit.errorBefore);
+      expect(fit.coefficients.lane).to.be.closeTo(1.7, 0.15);
+      expect(fit.coefficients.cmp).to.be.closeTo(0.4, 0.15);
+    });
+  });
+});
