@@ -1,0 +1,119 @@
+/**
+ * RTL backend: writes a HardwareIR as Verilog into a directory.
+ *
+ *   <top>.v                      the top (AXI-Stream ports, see stream-format.ts)
+ *   <top>_n<i>_<name>.v          one wrapper per node: qtsc_mvu + ROMs + engine
+ *   <top>_n<i>_<name>_xnor_{tree,acc}.v  generated compressor-tree engine (xnor nodes)
+ *   qtsc_*.v                     copies of the hw/ primitives used
+ *   *.mem                        ROM images read with $readmemh("<bare name>")
+ *
+ * Every simulator and synthesiser runs with cwd = rtlDir. Output is a pure
+ * function of the IR: same IR, same bytes.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { HardwareIR } from '../../ir/hardware-ir.js';
+import { QtscError } from '../../util/errors.js';
+import { type NodePlan, type RomImage, type RtlPlan, type PlanOptions, engineCode, planRtl } from './plan.js';
+import { generatedHeader, hwDir, render } from './templates.js';
+import { xnorAccVerilog, xnorTreeVerilog } from './xnor-tree.js';
+
+export interface EmittedRtl {
+  /** Top module name (= ir.top). */
+  top: string;
+  /** Verilog files relative to rtlDir, in compile order (dependencies first). */
+  sources: string[];
+  /** ROM images relative to rtlDir. */
+  memFiles: string[];
+}
+
+/** Primitives in dependency order. */
+const primitiveOrder = [
+  'qtsc_axis_skid',
+  'qtsc_axis_width_conv',
+  'qtsc_thresholds',
+  'qtsc_logits',
+  'qtsc_dot_acc',
+  'qtsc_mvu',
+  'qtsc_argmax_collect',
+] as const;
+
+function primitivesUsed(plan: RtlPlan): string[] {
+  const genericEngine = plan.nodes.some((n) => n.engineFiles.length === 0);
+  return primitiveOrder.filter((p) => p !== 'qtsc_dot_acc' || genericEngine);
+}
+
+function romText(rom: RomImage): string {
+  return `${generatedHeader}\n// ${rom.depth} words x ${rom.width} bits\n${rom.words.join('\n')}\n`;
+}
+
+function nodeData(n: NodePlan): object {
+  return {
+    ...n,
+    cycles: n.nf * n.sf,
+    accBusWidth: n.pe * n.accWidth,
+    weightSingle: n.weightRom.depth === 1,
+    paramSingle: n.paramRom.depth === 1,
+    paramRomKind: n.outKind === 0 ? 'Threshold' : 'Logit offset',
+    engineGenerated: n.engineFiles.length > 0,
+    engineCode: engineCode[n.engine],
+  };
+}
+
+function topData(plan: RtlPlan): object {
+  const nodes = plan.nodes.map((n, i) => {
+    const next = plan.nodes[i + 1];
+    return { ...nodeData(n), next: next ? { index: next.index, simd: next.simd } : null };
+  });
+  const first = plan.nodes[0];
+  return {
+    top: plan.top,
+    nodeCount: plan.nodes.length,
+    inputWidth: plan.inputWidth,
+    inputWords: first.sf,
+    inputSimd: first.simd,
+    inputElemBits: first.inBits,
+    outputWidth: plan.outputWidth,
+    indexBits: plan.indexBits,
+    logitBits: plan.logitBits,
+    maxCycles: Math.max(...plan.nodes.map((n) => n.nf * n.sf)),
+    nodes,
+  };
+}
+
+/** All files of the design, name -> contents, and the source order. */
+export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<string, string>; emitted: EmittedRtl } {
+  const plan = planRtl(ir, opts);
+  const files = new Map<string, string>();
+  const sources: string[] = [];
+  const memFiles: string[] = [];
+  for (const prim of primitivesUsed(plan)) {
+    const src = fs.readFileSync(path.join(hwDir, `${prim}.v`), 'utf8');
+    files.set(`${prim}.v`, `${generatedHeader} (copy of hw/${prim}.v)\n${src}`);
+    sources.push(`${prim}.v`);
+  }
+  for (const n of plan.nodes) {
+    if (n.engineFiles.length > 0) {
+      const [treeFile, accFile] = n.engineFiles;
+      files.set(`${treeFile}.v`, xnorTreeVerilog(n));
+      files.set(`${accFile}.v`, xnorAccVerilog(n));
+      sources.push(`${treeFile}.v`, `${accFile}.v`);
+    }
+    files.set(`${n.module}.v`, render('node', nodeData(n)));
+    sources.push(`${n.module}.v`);
+    for (const rom of [n.weightRom, n.paramRom]) {
+      files.set(rom.file, romText(rom));
+      memFiles.push(rom.file);
+    }
+  }
+  files.set(`${plan.top}.v`, render('top', topData(plan)));
+  sources.push(`${plan.top}.v`);
+  return { files, emitted: { top: plan.top, sources, memFiles } };
+}
+
+export function emitRtl(ir: HardwareIR, rtlDir: string, opts: PlanOptions = {}): EmittedRtl {
+  if (!fs.existsSync(rtlDir) || !fs.statSync(rtlDir).isDirectory()) throw new QtscError(`RTL directory '${rtlDir}' does not exist`);
+  const { files, emitted } = renderRtl(ir, opts);
+  for (const [name, text] of files) fs.writeFileSync(path.join(rtlDir, name), text);
+  return emitted;
+}

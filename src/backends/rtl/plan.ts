@@ -1,0 +1,391 @@
+/**
+ * RTL plan: everything the templates print, computed from a HardwareIR in one
+ * place (names, widths, parameters, ROM images), after checking that the IR
+ * is one this backend can build. Pure: no files are touched here.
+ *
+ * ROM images (one hex word per line, word 0 first):
+ *   weights      word nf*SF + sf holds PE*SIMD codes; code of channel nf*PE+p,
+ *                input sf*SIMD+s at bits [(p*SIMD + s)*WB +: WB].
+ *   thresholds   word nf: channel p's thresholds at [(p*count + j)*CW +: CW],
+ *                prepared for qtsc_thresholds (clamped; -T+1 and the invert
+ *                flag when negate), then invert flags at bit PE*count*CW + p.
+ *   logits       word nf: offset of channel nf*PE+p at [p*LW +: LW].
+ */
+import {
+  type ActType,
+  type EngineKind,
+  type HardwareIR,
+  type MvuNode,
+  actBits,
+  clog2,
+  outputElementBits,
+  weightBits,
+} from '../../ir/hardware-ir.js';
+import { streamFormat } from '../../golden/stream-format.js';
+import { QtscError } from '../../util/errors.js';
+
+/** Engine codes of qtsc_dot_acc's Engine parameter. */
+export const engineCode: Record<EngineKind, number> = {
+  'xnor-popcount': 0,
+  'sign-add': 1,
+  'shift-add': 2,
+  'int-mac': 3,
+};
+
+export interface RomImage {
+  /** Bare file name inside rtlDir. */
+  file: string;
+  width: number;
+  depth: number;
+  addrWidth: number;
+  /** One hex string per word, ceil(width/4) digits. */
+  words: string[];
+}
+
+export interface NodePlan {
+  index: number;
+  /** IR node name, for comments. */
+  name: string;
+  source: string;
+  engine: EngineKind;
+  /** Verilog module name of the node wrapper (also its file name without .v). */
+  module: string;
+  /** Instance name inside the top. */
+  inst: string;
+  mw: number;
+  mh: number;
+  pe: number;
+  simd: number;
+  sf: number;
+  nf: number;
+  inBits: number;
+  inBipolar: number;
+  inWidth: number;
+  weightBits: number;
+  pow2Levels: number;
+  pow2HasZero: number;
+  accWidth: number;
+  accSigned: number;
+  /** 0 thresholds, 1 logits. */
+  outKind: number;
+  thrCount: number;
+  cmpWidth: number;
+  outBits: number;
+  logitShift: number;
+  logitWidth: number;
+  /** Bits of one output element and of one output word. */
+  outElemBits: number;
+  outWidth: number;
+  paramWidth: number;
+  weightRom: RomImage;
+  paramRom: RomImage;
+  /** Module computing the dot products: qtsc_dot_acc or a generated engine. */
+  engineModule: string;
+  /** Generated engine files (without .v) in compile order; empty for qtsc_dot_acc. */
+  engineFiles: string[];
+}
+
+export interface RtlPlan {
+  top: string;
+  inputWidth: number;
+  outputWidth: number;
+  indexBits: number;
+  classes: number;
+  logitBits: number;
+  nodes: NodePlan[];
+}
+
+const verilogKeywords = new Set(
+  (
+    'always always_comb always_ff always_latch and assign automatic begin bit buf byte case casex casez cell ' +
+    'cmos config const default defparam design disable do edge else end endcase endconfig endfunction ' +
+    'endgenerate endmodule endprimitive endspecify endtable endtask enum event for force forever fork ' +
+    'function generate genvar highz0 highz1 if ifnone import incdir include initial inout input instance ' +
+    'int integer interface join large liblist library localparam logic longint macromodule medium module nand ' +
+    'negedge nmos nor noshowcancelled not notif0 notif1 or output package parameter pmos posedge primitive ' +
+    'pull0 pull1 pulldown pullup pulsestyle_onevent pulsestyle_ondetect rcmos real realtime reg release repeat ' +
+    'return rnmos rpmos rtran rtranif0 rtranif1 scalared shortint showcancelled signed small specify specparam ' +
+    'static string strong0 strong1 struct supply0 supply1 table task time tran tranif0 tranif1 tri tri0 tri1 ' +
+    'triand trior trireg type typedef union unsigned use uwire var vectored void wait wand weak0 weak1 while ' +
+    'wire wor xnor xor'
+  ).split(' '),
+);
+
+/** Lower-snake-case fragment of an identifier made from any string. */
+export function identFragment(s: string): string {
+  const t = s
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .replace(/[^a-z0-9_]+/g, '_')
+    .replace(/_+/g, '_')
+    .replace(/^_|_$/g, '');
+  return (t || 'node').slice(0, 32).replace(/_$/, '');
+}
+
+function isInt(v: unknown, min: number): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= min;
+}
+
+function sameAct(a: ActType, b: ActType): boolean {
+  return a.kind === b.kind && actBits(a) === actBits(b);
+}
+
+function actName(t: ActType): string {
+  return t.kind === 'bipolar' ? 'bipolar' : `uint${t.bits}`;
+}
+
+/** Every problem that stops this backend, as readable lines. */
+export function checkIrForRtl(ir: HardwareIR): string[] {
+  const errs: string[] = [];
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(ir.top) || verilogKeywords.has(ir.top)) {
+    errs.push(`top '${ir.top}' is not a legal Verilog module name`);
+  }
+  if (!Array.isArray(ir.nodes) || ir.nodes.length === 0) {
+    errs.push('the design has no nodes');
+    return errs;
+  }
+  if (!isInt(ir.inputLength, 1)) errs.push(`inputLength ${ir.inputLength} must be a positive integer`);
+  ir.nodes.forEach((n, i) => {
+    const at = `node ${i} '${n.name}'`;
+    const last = i === ir.nodes.length - 1;
+    if (n.op !== 'mvu') {
+      errs.push(`${at}: op '${String(n.op)}' has no RTL`);
+      return;
+    }
+    for (const [k, v] of [
+      ['mw', n.mw],
+      ['mh', n.mh],
+      ['pe', n.pe],
+      ['simd', n.simd],
+      ['accWidth', n.accWidth],
+    ] as const) {
+      if (!isInt(v, 1)) errs.push(`${at}: ${k} = ${v} must be a positive integer`);
+    }
+    if (isInt(n.mw, 1) && isInt(n.simd, 1) && n.mw % n.simd !== 0) errs.push(`${at}: simd ${n.simd} does not divide mw ${n.mw}`);
+    if (isInt(n.mh, 1) && isInt(n.pe, 1) && n.mh % n.pe !== 0) errs.push(`${at}: pe ${n.pe} does not divide mh ${n.mh}`);
+    const want: Record<EngineKind, string> = {
+      'xnor-popcount': 'binary',
+      'sign-add': 'binary',
+      'shift-add': 'pow2',
+      'int-mac': 'int',
+    };
+    if (!(n.engine in want)) errs.push(`${at}: unknown engine '${String(n.engine)}'`);
+    else if (n.weights.kind !== want[n.engine]) errs.push(`${at}: engine ${n.engine} takes ${want[n.engine]} weights, not ${n.weights.kind}`);
+    if (n.engine === 'xnor-popcount' && n.input.kind !== 'bipolar') errs.push(`${at}: xnor-popcount needs bipolar inputs`);
+    if (n.weights.kind === 'pow2' && !isInt(n.weights.levels, 1)) errs.push(`${at}: pow2 levels must be >= 1`);
+    if (n.weights.kind === 'int' && !isInt(n.weights.bits, 1)) errs.push(`${at}: int weight bits must be >= 1`);
+    if (n.input.kind === 'uint' && !isInt(n.input.bits, 1)) errs.push(`${at}: input bits must be >= 1`);
+    if (!Array.isArray(n.weightCodes) || n.weightCodes.length !== n.mh || n.weightCodes.some((r) => !Array.isArray(r) || r.length !== n.mw)) {
+      errs.push(`${at}: weightCodes must be [mh=${n.mh}][mw=${n.mw}]`);
+    } else if (n.weights.kind === 'binary' || n.weights.kind === 'pow2' || n.weights.kind === 'int') {
+      const bad = badWeightCode(n);
+      if (bad) errs.push(`${at}: ${bad}`);
+    }
+    if (Array.isArray(n.accRange) && isInt(n.accWidth, 1)) {
+      const [lo, hi] = n.accRange;
+      const [rlo, rhi] = n.engine === 'xnor-popcount' ? [0, 2 ** n.accWidth - 1] : [-(2 ** (n.accWidth - 1)), 2 ** (n.accWidth - 1) - 1];
+      if (lo < rlo || hi > rhi) errs.push(`${at}: accRange [${lo}, ${hi}] does not fit accWidth ${n.accWidth}`);
+      if (n.engine === 'xnor-popcount' && n.mw > rhi) errs.push(`${at}: accWidth ${n.accWidth} cannot hold a popcount of ${n.mw}`);
+    }
+    const out = n.output;
+    if (out.kind === 'thresholds') {
+      if (last) errs.push(`${at}: the last node must end in a logit stage`);
+      if (!isInt(out.count, 1)) errs.push(`${at}: threshold count must be >= 1`);
+      const cap = out.out.kind === 'bipolar' ? 1 : 2 ** out.out.bits - 1;
+      if (isInt(out.count, 1) && out.count > cap) errs.push(`${at}: ${out.count} thresholds do not fit a ${actName(out.out)} output`);
+      if (!Array.isArray(out.thresholds) || out.thresholds.length !== n.mh || out.thresholds.some((r) => !Array.isArray(r) || r.length !== out.count || r.some((t) => !Number.isInteger(t)))) {
+        errs.push(`${at}: thresholds must be [mh=${n.mh}][count=${out.count}] integers`);
+      }
+      if (!Array.isArray(out.negate) || out.negate.length !== n.mh) errs.push(`${at}: negate must have mh=${n.mh} entries`);
+    } else if (out.kind === 'logits') {
+      if (!last) errs.push(`${at}: only the last node may end in a logit stage`);
+      if (!isInt(out.shift, 0)) errs.push(`${at}: logit shift must be a non-negative integer`);
+      if (!isInt(out.logitWidth, 1)) errs.push(`${at}: logitWidth must be a positive integer`);
+      if (!Array.isArray(out.offsets) || out.offsets.length !== n.mh || out.offsets.some((o) => !Number.isInteger(o))) {
+        errs.push(`${at}: offsets must be mh=${n.mh} integers`);
+      }
+    } else {
+      errs.push(`${at}: unknown output stage`);
+    }
+    if (i === 0) {
+      if (n.mw !== ir.inputLength) errs.push(`${at}: mw ${n.mw} differs from inputLength ${ir.inputLength}`);
+      if (!sameAct(n.input, ir.input)) errs.push(`${at}: input ${actName(n.input)} differs from the design input ${actName(ir.input)}`);
+    } else {
+      const prev = ir.nodes[i - 1];
+      if (n.mw !== prev.mh) errs.push(`${at}: mw ${n.mw} differs from the previous node's mh ${prev.mh}`);
+      if (prev.output.kind === 'thresholds' && !sameAct(n.input, prev.output.out)) {
+        errs.push(`${at}: input ${actName(n.input)} differs from the previous node's output ${actName(prev.output.out)}`);
+      }
+    }
+  });
+  return errs;
+}
+
+/** The first weight code that is not a valid code of the node's coding, described. */
+function badWeightCode(n: MvuNode): string | null {
+  const wb = weightBits(n.weights);
+  const expBits = n.weights.kind === 'pow2' ? clog2(n.weights.levels) : 0;
+  for (let c = 0; c < n.mh; c++) {
+    for (let i = 0; i < n.mw; i++) {
+      const code = n.weightCodes[c][i];
+      if (!Number.isInteger(code) || code < 0 || code >= 2 ** wb) {
+        return `weight code ${code} at [${c}][${i}] is not a ${wb}-bit code`;
+      }
+      if (n.weights.kind === 'pow2' && (code & ((1 << expBits) - 1)) >= n.weights.levels) {
+        return `pow2 weight code ${code} at [${c}][${i}] has exponent ${code & ((1 << expBits) - 1)} >= levels ${n.weights.levels}`;
+      }
+    }
+  }
+  return null;
+}
+
+function mask(bits: number): bigint {
+  return (1n << BigInt(bits)) - 1n;
+}
+
+function hexWord(v: bigint, width: number): string {
+  return v.toString(16).padStart(Math.max(1, Math.ceil(width / 4)), '0');
+}
+
+function addrWidth(depth: number): number {
+  return Math.max(1, clog2(depth));
+}
+
+function weightRom(n: MvuNode, file: string): RomImage {
+  const wb = weightBits(n.weights);
+  const sf = n.mw / n.simd;
+  const nf = n.mh / n.pe;
+  const m = mask(wb);
+  const width = n.pe * n.simd * wb;
+  const words: string[] = [];
+  for (let f = 0; f < nf; f++) {
+    for (let s = 0; s < sf; s++) {
+      let v = 0n;
+      for (let p = 0; p < n.pe; p++) {
+        const row = n.weightCodes[f * n.pe + p];
+        for (let k = 0; k < n.simd; k++) {
+          v |= (BigInt(row[s * n.simd + k]) & m) << BigInt((p * n.simd + k) * wb);
+        }
+      }
+      words.push(hexWord(v, width));
+    }
+  }
+  return { file, width, depth: nf * sf, addrWidth: addrWidth(nf * sf), words };
+}
+
+/** Representable accumulator range [lo, hi] of a node's accWidth. */
+export function accRepresentable(n: MvuNode): [number, number] {
+  return n.engine === 'xnor-popcount' ? [0, 2 ** n.accWidth - 1] : [-(2 ** (n.accWidth - 1)), 2 ** (n.accWidth - 1) - 1];
+}
+
+/** Compare width of qtsc_thresholds for a node. */
+export function cmpWidthOf(n: MvuNode): number {
+  return n.accWidth + (n.engine === 'xnor-popcount' ? 2 : 1);
+}
+
+/**
+ * One threshold as qtsc_thresholds stores it: [e >= T] with e = negate ? -acc : acc
+ * becomes [acc >= T'] xor invert, T' clamped to the representable [lo, hi + 1].
+ */
+export function preparedThreshold(n: MvuNode, t: number, negate: boolean): { value: number; invert: boolean } {
+  const [lo, hi] = accRepresentable(n);
+  const raw = negate ? -t + 1 : t;
+  return { value: Math.min(hi + 1, Math.max(lo, raw)), invert: negate };
+}
+
+function paramRom(n: MvuNode, file: string): RomImage {
+  const nf = n.mh / n.pe;
+  const out = n.output;
+  const words: string[] = [];
+  let width: number;
+  if (out.kind === 'thresholds') {
+    const cw = cmpWidthOf(n);
+    width = n.pe * (out.count * cw + 1);
+    for (let f = 0; f < nf; f++) {
+      let v = 0n;
+      for (let p = 0; p < n.pe; p++) {
+        const c = f * n.pe + p;
+        for (let j = 0; j < out.count; j++) {
+          const { value, invert } = preparedThreshold(n, out.thresholds[c][j], out.negate[c]);
+          v |= (BigInt(value) & mask(cw)) << BigInt((p * out.count + j) * cw);
+          if (invert) v |= 1n << BigInt(n.pe * out.count * cw + p);
+        }
+      }
+      words.push(hexWord(v, width));
+    }
+  } else {
+    const lw = out.logitWidth;
+    width = n.pe * lw;
+    for (let f = 0; f < nf; f++) {
+      let v = 0n;
+      for (let p = 0; p < n.pe; p++) v |= (BigInt(out.offsets[f * n.pe + p]) & mask(lw)) << BigInt(p * lw);
+      words.push(hexWord(v, width));
+    }
+  }
+  return { file, width, depth: nf, addrWidth: addrWidth(nf), words };
+}
+
+export interface PlanOptions {
+  /** Use the generated compressor-tree engine for xnor-popcount nodes (default true). */
+  xnorTree?: boolean;
+}
+
+export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
+  const errs = checkIrForRtl(ir);
+  if (errs.length > 0) throw new QtscError(`RTL backend cannot build design '${ir.top}':\n  ${errs.join('\n  ')}`);
+  const fmt = streamFormat(ir);
+  const useTree = opts.xnorTree ?? true;
+  const nodes = ir.nodes.map((n, index): NodePlan => {
+    const module = `${ir.top}_n${index}_${identFragment(n.name)}`;
+    const out = n.output;
+    const wb = weightBits(n.weights);
+    const pow2 = n.weights.kind === 'pow2' ? n.weights : null;
+    const tree = useTree && n.engine === 'xnor-popcount';
+    const thr = out.kind === 'thresholds' ? out : null;
+    const lg = out.kind === 'logits' ? out : null;
+    return {
+      index,
+      name: n.name,
+      source: n.source,
+      engine: n.engine,
+      module,
+      inst: `u_n${index}`,
+      mw: n.mw,
+      mh: n.mh,
+      pe: n.pe,
+      simd: n.simd,
+      sf: n.mw / n.simd,
+      nf: n.mh / n.pe,
+      inBits: actBits(n.input),
+      inBipolar: n.input.kind === 'bipolar' ? 1 : 0,
+      inWidth: n.simd * actBits(n.input),
+      weightBits: wb,
+      pow2Levels: pow2 ? pow2.levels : 1,
+      pow2HasZero: pow2 && pow2.hasZero ? 1 : 0,
+      accWidth: n.accWidth,
+      accSigned: n.engine === 'xnor-popcount' ? 0 : 1,
+      outKind: thr ? 0 : 1,
+      thrCount: thr ? thr.count : 1,
+      cmpWidth: cmpWidthOf(n),
+      outBits: thr ? actBits(thr.out) : 1,
+      logitShift: lg ? lg.shift : 0,
+      logitWidth: lg ? lg.logitWidth : 1,
+      outElemBits: outputElementBits(n),
+      outWidth: n.pe * outputElementBits(n),
+      paramWidth: thr ? n.pe * (thr.count * cmpWidthOf(n) + 1) : n.pe * (lg as { logitWidth: number }).logitWidth,
+      weightRom: weightRom(n, `${module}_weights.mem`),
+      paramRom: paramRom(n, `${module}_${thr ? 'thresholds' : 'offsets'}.mem`),
+      engineModule: tree ? `${module}_xnor_acc` : 'qtsc_dot_acc',
+      engineFiles: tree ? [`${module}_xnor_tree`, `${module}_xnor_acc`] : [],
+    };
+  });
+  return {
+    top: ir.top,
+    inputWidth: fmt.inputWordBits,
+    outputWidth: fmt.outputWordBits,
+    indexBits: fmt.indexBits,
+    classes: fmt.classes,
+    logitBits: fmt.logitBits,
+    nodes,
+  };
+}
