@@ -12,8 +12,8 @@
  *    $dlatchsr (latches `proc` inferred from incomplete combinational
  *    assignments), each with its width.
  * 2. mapped:  synth_xilinx (xc7, out of context: no I/O pads, no clock buffer)
- *    | synth_ice40 | synth -lut 6 (generic), then `stat -json` and `ltp -noff`
- *    (the longest combinational path in mapped cells).
+ *    | synth_ice40 | synth -lut 6 (generic), then `stat -json` and `ltp`
+ *    (the longest chain of combinational mapped cells, see LTP_SELECTION).
  *
  * Counting (mapped netlist):
  *   xilinx   luts = LUT1..LUT6 + LUTs used as RAM/shift registers
@@ -62,7 +62,7 @@ export interface SynthResult {
   dsps: number;
   latches: number;
   multipliers: number;
-  /** Longest combinational path in mapped cells (ltp -noff), when Yosys reported it. */
+  /** Longest chain of combinational mapped cells (LUTs, carry blocks, muxes) between registers, ports and RAM/DSP blocks (ltp), when Yosys reported it. */
   logicDepth: number | null;
   target: SynthTarget;
   /** 'native' (yosys on PATH) or 'wasm' (@yowasp/yosys), with the version line. */
@@ -83,6 +83,17 @@ function mappingCommand(target: SynthTarget, top: string): string {
       return `synth -flatten -top ${top} -lut 6`;
   }
 }
+
+/**
+ * What `ltp` walks: all cells but the sequential and block primitives (ltp
+ * -noff only knows Yosys' own flip-flop types), so the figure is the longest
+ * chain of LUTs and carry blocks between registers, ports and RAM/DSP blocks.
+ */
+const LTP_SELECTION: Record<SynthTarget, string> = {
+  xilinx: ' * t:FD* %d t:LD* %d t:RAM* %d t:DSP48* %d t:SRL* %d',
+  ice40: ' * t:SB_DFF* %d t:SB_RAM* %d t:SB_MAC16 %d',
+  generic: '',
+};
 
 function checkToken(s: string, what: string): void {
   if (/[\s;"#]/.test(s)) throw new QtscError(`yosys: ${what} '${s}' contains whitespace, quotes, ';' or '#', which a Yosys script cannot carry`);
@@ -113,7 +124,7 @@ export function synthScript(o: Pick<SynthOptions, 'sources' | 'top' | 'target' |
     `tee -q -o ${out('coarse.json')} stat -width -json`,
     mappingCommand(o.target, o.top),
     `tee -q -o ${out('mapped.json')} stat -json`,
-    'ltp -noff',
+    `ltp -noff${LTP_SELECTION[o.target]}`,
     '',
   ].join('\n');
 }
@@ -121,6 +132,23 @@ export function synthScript(o: Pick<SynthOptions, 'sources' | 'top' | 'target' |
 interface StatJson {
   modules?: Record<string, { num_cells_by_type?: Record<string, number> }>;
   design?: { num_cells_by_type?: Record<string, number> };
+}
+
+/**
+ * Parses `stat -json` output. Yosys 0.23 prints the module hierarchy, unquoted,
+ * into the JSON of a design that still has submodules; those lines are dropped.
+ */
+export function parseStat(text: string): StatJson {
+  try {
+    return JSON.parse(text) as StatJson;
+  } catch {
+    const kept = text.split('\n').filter((l) => !/^\s+[^\s"{}[\],]/.test(l));
+    try {
+      return JSON.parse(kept.join('\n')) as StatJson;
+    } catch (e) {
+      throw new ToolError(`cannot read Yosys statistics: ${(e as Error).message}`);
+    }
+  }
 }
 
 /** Cell counts of the design (flattened: the top module, else the design total). */
@@ -320,8 +348,8 @@ export async function synthesize(o: SynthOptions): Promise<SynthResult> {
     fs.writeFileSync(path.join(o.workDir, 'mapped.json'), run.mapped);
     engine = `wasm Yosys ${wasmVersion ?? '?'}`;
   }
-  const coarseCells = cellsOf(JSON.parse(run.coarse) as StatJson);
-  const cells = cellsOf(JSON.parse(run.mapped) as StatJson);
+  const coarseCells = cellsOf(parseStat(run.coarse));
+  const cells = cellsOf(parseStat(run.mapped));
   return {
     cells,
     coarseCells,

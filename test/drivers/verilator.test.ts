@@ -150,6 +150,7 @@ async function build(rtlDir: string, top: string, d: SumDesign, cacheDir?: strin
 const haveVerilator = findTool('verilator') !== null;
 
 describe('drivers/verilator', function () {
+  this.timeout(300_000);
   before(function () {
     if (!haveVerilator) this.skip();
   });

@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { countResources, synthScript, synthesize } from '../../src/drivers/yosys.js';
+import { countResources, parseStat, synthScript, synthesize } from '../../src/drivers/yosys.js';
 import { findTool } from '../../src/drivers/tools.js';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-yosys-test-'));
@@ -39,6 +39,12 @@ endmodule
   always @(posedge clk) q <= mem[addr];
 endmodule
 `,
+  // Three register stages: the longest combinational path is one adder.
+  'chain.v': `module chain_top(input wire clk, input wire [7:0] a, output reg [7:0] q);
+  reg [7:0] r1, r2, r3;
+  always @(posedge clk) begin r1 <= a + 8'd1; r2 <= r1 + 8'd3; r3 <= r2 + 8'd5; q <= r3 ^ r1; end
+endmodule
+`,
   'broken.v': `module broken_top(input wire a, output wire y);
   assign y = a +;
 endmodule
@@ -56,6 +62,7 @@ const rtlDir = setup('rtl', designs);
 const work = (n: string) => path.join(tmpRoot, 'work', n);
 
 describe('drivers/yosys', function () {
+  this.timeout(300_000);
   after(() => fs.rmSync(tmpRoot, { recursive: true, force: true }));
 
   describe('counting (no Yosys needed)', () => {
@@ -70,6 +77,19 @@ describe('drivers/yosys', function () {
       expect(i).to.deep.equal({ luts: 5, ffs: 3, brams: 1, dsps: 1, latches: 0, multipliers: 0 });
       const g = countResources('generic', { '$dlatch_3': 2 }, { $lut: 4, $_DFF_P_: 2, $_SDFFE_PP0P_: 1, $_DLATCH_P_: 6 });
       expect(g).to.deep.equal({ luts: 4, ffs: 3, brams: 0, dsps: 0, latches: 6, multipliers: 0 });
+    });
+
+    it('reads stat -json even with the hierarchy lines Yosys 0.23 puts into it', () => {
+      const text = `{
+   "modules": {
+      "\\\\sub": { "num_cells_by_type": { "LUT6": 3 } }
+   },
+       top      1
+         sub      2
+      "design": { "num_cells_by_type": { "LUT6": 6, "FDRE": 1 } }
+}`;
+      expect(parseStat(text).design?.num_cells_by_type).to.deep.equal({ LUT6: 6, FDRE: 1 });
+      expect(() => parseStat('{ nonsense')).to.throw(/cannot read Yosys statistics/);
     });
 
     it('writes parameters into the script and refuses what a script cannot carry', () => {
@@ -116,6 +136,12 @@ describe('drivers/yosys', function () {
     it('does not call a multiplication by a power of two a multiplier', async () => {
       const r = await synthesize({ rtlDir, sources: ['shift.v'], top: 'shift_top', target: 'generic', workDir: work('shift') });
       expect(r.multipliers).to.equal(0);
+    });
+
+    it('measures logic depth between registers, not through them', async () => {
+      const r = await synthesize({ rtlDir, sources: ['chain.v'], top: 'chain_top', target: 'xilinx', workDir: work('chain') });
+      expect(r.ffs).to.equal(32);
+      expect(r.logicDepth).to.be.within(1, 4);
     });
 
     it('passes parameters to the top module', async () => {

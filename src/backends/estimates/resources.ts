@@ -21,11 +21,19 @@
  *                 | add * P*LogitWidth       (logit = (acc << shift) + offset)
  *   ROMs          = weights (depth Nf*Sf, width P*S*Wb) and output-stage
  *                   parameters (depth Nf, width P*(Count*CmpWidth+1) or P*LogitWidth),
- *                   both with a registered read; see memoryCost().
+ *                   both with a registered read; see memoryCost(). Their contents
+ *                   are known (the IR holds them, laid out as src/backends/rtl/plan.ts
+ *                   documents), and a ROM that ends up in LUTs costs only its
+ *                   distinct non-constant bit columns: Yosys turns a constant column
+ *                   into a constant and merges identical columns.
  *   input buffer  = with Nf > 1, two banks of Sf words of S*A bits (LUTRAM or BRAM).
  *   control       = ctrl * (counter bits) LUTs.
  *   FFs           = counters + S*A (input word) + P*Acc (accumulators) + output
  *                   register + registered ROM outputs when the ROM is in LUTs.
+ *   stream glue   = a skid buffer after every node (2W+3 FFs, about W LUTs) and a
+ *                   width converter where a node's output word (PE elements)
+ *                   differs from the next node's input word (SIMD elements);
+ *                   the last node feeds qtsc_argmax_collect (estimateTop).
  *   DSPs          = int-mac lanes whose product is at least 9 bits wide with both
  *                   operands >= 2 bits (Yosys' mul2dsp rule for xc7); others are LUTs.
  *
@@ -41,7 +49,7 @@
  * single-MVU designs; bench/run.ts reports the model's error against Yosys
  * for every engine, and fitCoefficients() refits them from such measurements.
  */
-import { type HardwareIR, type MvuNode, actBits, clog2, weightBits } from '../../ir/hardware-ir.js';
+import { type HardwareIR, type MvuNode, actBits, clog2, outputElementBits, weightBits } from '../../ir/hardware-ir.js';
 import { streamFormat } from '../../golden/stream-format.js';
 
 export interface Resources {
@@ -123,19 +131,128 @@ export function bramUnits(depth: number, width: number): number {
   return best;
 }
 
-/** A ROM (or simple dual-port RAM) with a registered read port: LUTs or block RAM. */
-export function memoryCost(depth: number, width: number, kind: 'rom' | 'ram' = 'rom'): Resources {
+/**
+ * A ROM (or simple dual-port RAM) with a registered read port: LUTs or block
+ * RAM. For a ROM whose contents are known, `columns` is the number of distinct
+ * non-constant bit columns (see romColumns); the rest cost nothing in LUTs.
+ */
+export function memoryCost(depth: number, width: number, kind: 'rom' | 'ram' = 'rom', columns?: number): Resources {
   if (width <= 0 || depth <= 0) return { ...ZERO };
   if (kind === 'rom' && depth === 1) return { ...ZERO };
   const units = bramUnits(depth, width);
   if ((depth * width) / (units * RAMB18_BITS) >= 0.5) return { luts: 0, ffs: 0, brams: units / 2, dsps: 0 };
   if (kind === 'rom') {
-    const luts = width * Math.ceil(depth / 64) * (depth > 256 ? 1.25 : 1);
-    return { luts: Math.round(luts), ffs: width, brams: 0, dsps: 0 };
+    const cols = columns ?? width;
+    // A column of a 2-word ROM is the address bit or its inverse: no LUT.
+    const perColumn = depth <= 2 ? 0 : Math.ceil(depth / 64) * (depth > 256 ? 1.25 : 1);
+    return { luts: Math.round(cols * perColumn), ffs: cols, brams: 0, dsps: 0 };
   }
   // LUTRAM: RAM32M gives 32 words x 6 bits for 4 LUTs, RAM64M 64 x 3; deeper ones mux.
   const luts = depth <= 32 ? 4 * Math.ceil(width / 6) : 4 * Math.ceil(width / 3) * Math.ceil(depth / 64) * (depth > 64 ? 1.25 : 1);
   return { luts: Math.round(luts), ffs: width, brams: 0, dsps: 0 };
+}
+
+/** Distinct non-constant bit columns of a ROM image (words as bigints, `width` bits each). */
+export function romColumns(words: readonly bigint[], width: number): number {
+  if (words.length <= 1) return 0;
+  const seen = new Set<string>();
+  const bits = new Array<string>(words.length);
+  for (let b = 0; b < width; b++) {
+    const bb = BigInt(b);
+    let ones = 0;
+    for (let i = 0; i < words.length; i++) {
+      const bit = (words[i] >> bb) & 1n;
+      bits[i] = bit ? '1' : '0';
+      if (bit) ones++;
+    }
+    if (ones === 0 || ones === words.length) continue;
+    seen.add(bits.join(''));
+  }
+  return seen.size;
+}
+
+const mask = (w: number) => (1n << BigInt(w)) - 1n;
+
+/** Weight ROM image: word nf*Sf + sf holds channel nf*P+p, input sf*S+s at [(p*S+s)*Wb +: Wb]. */
+export function weightRomWords(n: MvuNode): bigint[] {
+  const wb = weightBits(n.weights);
+  const sf = n.mw / n.simd;
+  const nf = n.mh / n.pe;
+  const words: bigint[] = [];
+  for (let f = 0; f < nf; f++) {
+    for (let k = 0; k < sf; k++) {
+      let v = 0n;
+      for (let p = 0; p < n.pe; p++) {
+        const row = n.weightCodes[f * n.pe + p];
+        for (let s = 0; s < n.simd; s++) v |= (BigInt(row[k * n.simd + s]) & mask(wb)) << BigInt((p * n.simd + s) * wb);
+      }
+      words.push(v);
+    }
+  }
+  return words;
+}
+
+/** Compare width of the threshold stage (the accumulator plus its sign, plus one for unsigned). */
+export function cmpWidth(n: MvuNode): number {
+  return n.accWidth + (n.engine === 'xnor-popcount' ? 2 : 1);
+}
+
+/** Output-stage parameter ROM image: thresholds as the comparator stores them (negated ones as -T+1 with an invert flag), or logit offsets. */
+export function paramRomWords(n: MvuNode): bigint[] {
+  const nf = n.mh / n.pe;
+  const out = n.output;
+  const words: bigint[] = [];
+  for (let f = 0; f < nf; f++) {
+    let v = 0n;
+    for (let p = 0; p < n.pe; p++) {
+      const c = f * n.pe + p;
+      if (out.kind === 'thresholds') {
+        const cw = cmpWidth(n);
+        const lo = n.engine === 'xnor-popcount' ? 0 : -(2 ** (n.accWidth - 1));
+        const hi = n.engine === 'xnor-popcount' ? 2 ** n.accWidth - 1 : 2 ** (n.accWidth - 1) - 1;
+        for (let j = 0; j < out.count; j++) {
+          const raw = out.negate[c] ? -out.thresholds[c][j] + 1 : out.thresholds[c][j];
+          const t = Math.min(hi + 1, Math.max(lo, raw));
+          v |= (BigInt(t) & mask(cw)) << BigInt((p * out.count + j) * cw);
+        }
+        if (out.negate[c]) v |= 1n << BigInt(n.pe * out.count * cw + p);
+      } else {
+        v |= (BigInt(out.offsets[c]) & mask(out.logitWidth)) << BigInt(p * out.logitWidth);
+      }
+    }
+    words.push(v);
+  }
+  return words;
+}
+
+/** A ROM with known contents. */
+function romCost(words: bigint[], width: number): Resources {
+  const depth = words.length;
+  const units = depth > 1 ? bramUnits(depth, width) : 1;
+  const toBram = depth > 1 && (depth * width) / (units * RAMB18_BITS) >= 0.5;
+  return memoryCost(depth, width, 'rom', toBram ? undefined : romColumns(words, width));
+}
+
+/** A skid buffer (qtsc_axis_skid, RegType 2) on a W-bit stream. */
+export function skidCost(width: number): Resources {
+  return { luts: width + 4, ffs: 2 * width + 3, brams: 0, dsps: 0 };
+}
+
+/** qtsc_axis_width_conv re-packing words of `inElems` into words of `outElems` elements of `elemBits`. */
+export function widthConvCost(elemBits: number, inElems: number, outElems: number): Resources {
+  if (inElems === outElems) return { ...ZERO };
+  const inW = inElems * elemBits;
+  const outW = outElems * elemBits;
+  if (outElems % inElems === 0) {
+    const r = outElems / inElems;
+    return { luts: clog2(r) + 4, ffs: outW + clog2(r) + 1, brams: 0, dsps: 0 };
+  }
+  if (inElems % outElems === 0) {
+    const r = inElems / outElems;
+    return { luts: outW * Math.ceil(r / 4) + clog2(r) + 4, ffs: inW + clog2(r) + 1, brams: 0, dsps: 0 };
+  }
+  const cap = (inElems + outElems + Math.max(inElems, outElems) - 1) * elemBits;
+  return { luts: 3 * cap, ffs: cap + clog2(cap + 1), brams: 0, dsps: 0 };
 }
 
 /** Bits of the term logic of one lane (see the file comment). */
@@ -187,19 +304,19 @@ export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS)
   let paramWidth: number;
   let outWidth: number;
   if (n.output.kind === 'thresholds') {
-    const cmpWidth = acc + (n.engine === 'xnor-popcount' ? 2 : 1);
+    const cw = cmpWidth(n);
     const count = n.output.count;
-    paramWidth = P * (count * cmpWidth + 1);
+    paramWidth = P * (count * cw + 1);
     outWidth = P * actBits(n.output.out);
-    output = { luts: Math.round(c.cmp * P * count * cmpWidth + (P * count) / 2), ffs: outWidth, brams: 0, dsps: 0 };
+    output = { luts: Math.round(c.cmp * P * count * cw + (P * count) / 2), ffs: outWidth, brams: 0, dsps: 0 };
   } else {
     paramWidth = P * n.output.logitWidth;
     outWidth = P * n.output.logitWidth;
     output = { luts: Math.round(c.add * P * n.output.logitWidth), ffs: outWidth, brams: 0, dsps: 0 };
   }
 
-  const weightRom = memoryCost(nf * sf, P * S * wb, 'rom');
-  const paramRom = memoryCost(nf, paramWidth, 'rom');
+  const weightRom = romCost(weightRomWords(n), P * S * wb);
+  const paramRom = romCost(paramRomWords(n), paramWidth);
   const inputBuffer: Resources =
     nf > 1 ? sum([memoryCost(2 << sfBits, S * A, 'ram'), { luts: 0, ffs: 4 + sfBits, brams: 0, dsps: 0 }]) : { ...ZERO };
   const counterBits = sfBits + nfBits + waddr;
@@ -209,24 +326,33 @@ export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS)
     brams: 0,
     dsps: 0,
   };
-  const parts = { datapath, output, weightRom, paramRom, inputBuffer, control };
+  const skid = skidCost(outWidth);
+  const parts = { datapath, output, weightRom, paramRom, inputBuffer, control, skid };
   return { name: n.name, engine: n.engine, ...sum(Object.values(parts)), parts };
 }
 
-/** The end of the pipeline: argmax over the logits, collected into one output word. */
+/** Stream glue between nodes (width converters) and the end of the pipeline (argmax collection). */
 export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS): Resources {
+  const parts: Resources[] = [];
+  for (let i = 0; i + 1 < ir.nodes.length; i++) {
+    const a = ir.nodes[i];
+    const b = ir.nodes[i + 1];
+    parts.push(widthConvCost(outputElementBits(a), a.pe, b.simd));
+  }
   const last = ir.nodes[ir.nodes.length - 1];
-  if (last.output.kind !== 'logits') return { ...ZERO };
-  const fmt = streamFormat(ir);
-  const lw = fmt.logitBits;
-  const nfBits = Math.max(1, clog2(last.mh / last.pe));
-  return {
-    // Pe comparisons per word against the running maximum, index muxes, word assembly.
-    luts: Math.round(last.pe * (c.cmp * lw + lw + fmt.indexBits) + c.ctrl * nfBits + c.nodeLuts),
-    ffs: fmt.outputWordBits + lw + fmt.indexBits + nfBits + c.nodeFfs,
-    brams: 0,
-    dsps: 0,
-  };
+  if (last.output.kind === 'logits') {
+    const fmt = streamFormat(ir);
+    const lw = fmt.logitBits;
+    const nfBits = Math.max(1, clog2(last.mh / last.pe));
+    parts.push({
+      // Pe comparisons per word against the running maximum, index muxes, word assembly.
+      luts: Math.round(last.pe * (c.cmp * lw + lw + fmt.indexBits) + c.ctrl * nfBits + c.nodeLuts),
+      ffs: fmt.outputWordBits + lw + fmt.indexBits + nfBits + 2,
+      brams: 0,
+      dsps: 0,
+    });
+  }
+  return sum(parts);
 }
 
 export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS): ResourceEstimate {
@@ -267,11 +393,11 @@ export function lutFeatures(ir: HardwareIR): { features: Record<string, number>;
     add('ctrl', Math.max(1, clog2(sf)) + Math.max(1, clog2(nf)) + Math.max(1, clog2(sf * nf)));
     add('nodeLuts', 1);
   }
+  fixed += estimateTop(ir, unit).luts; // width converters, argmax datapath
   const last = ir.nodes[ir.nodes.length - 1];
   if (last.output.kind === 'logits') {
     const fmt = streamFormat(ir);
     add('cmp', last.pe * fmt.logitBits);
-    fixed += last.pe * (fmt.logitBits + fmt.indexBits);
     add('ctrl', Math.max(1, clog2(last.mh / last.pe)));
     add('nodeLuts', 1);
   }

@@ -104,7 +104,7 @@ describe('backends/estimates', () => {
   describe('estimateResources', () => {
     it('totals are the sum of nodes and top, and every node the sum of its parts', () => {
       for (const engine of engines) {
-        const ir = randomHardwareIR(17, { engine, layers: 3, actBits: 3 });
+        const ir = randomHardwareIR(17, { engine, layers: 3, actBits: 3, pow2Levels: 4 });
         const r = estimateResources(ir);
         for (const k of ['luts', 'ffs', 'brams', 'dsps'] as const) {
           expect(r.total[k]).to.be.closeTo(r.nodes.reduce((s, n) => s + n[k], 0) + r.top[k], 1e-9);
@@ -116,7 +116,8 @@ describe('backends/estimates', () => {
     it('uses DSPs only for int-mac lanes with products of 9 bits or more', () => {
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 1000 }), fc.constantFrom(...engines), fc.integer({ min: 1, max: 8 }), (seed, engine, a) => {
-          const ir = randomHardwareIR(seed, { engine, actBits: a, layers: 2 });
+          // pow2Levels 2 or 4: the helper can draw exponent codes outside [0, levels-1] otherwise.
+          const ir = randomHardwareIR(seed, { engine, actBits: a, layers: 2, pow2Levels: seed % 2 ? 2 : 4 });
           const r = estimateResources(ir);
           ir.nodes.forEach((n, i) => {
             if (engine !== 'int-mac') expect(r.nodes[i].dsps).to.equal(0);
@@ -130,7 +131,7 @@ describe('backends/estimates', () => {
     it('more lanes never cost fewer LUTs or FFs in the datapath', () => {
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 1000 }), fc.constantFrom(...engines), (seed, engine) => {
-          const ir = randomHardwareIR(seed, { engine, layers: 1, maxDim: 48 });
+          const ir = randomHardwareIR(seed, { engine, layers: 1, maxDim: 48, pow2Levels: 4 });
           const n = ir.nodes[0];
           const one = estimateResources(withFold(ir, 0, 1, 1)).nodes[0].parts.datapath;
           const full = estimateResources(withFold(ir, 0, n.mh, n.mw)).nodes[0].parts.datapath;
