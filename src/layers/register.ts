@@ -4,6 +4,7 @@
  * model that uses them is loaded.
  */
 import * as tf from '@tensorflow/tfjs';
+import { QtscConv2D } from './qtsc-conv2d.js';
 import { QtscDense } from './qtsc-dense.js';
 import { QtscQuantAct } from './qtsc-quant-act.js';
 import { QtscSign } from './qtsc-sign.js';
@@ -13,6 +14,7 @@ export const QTSC_LAYER_CLASSES = {
   QtscSign,
   QtscQuantAct,
   QtscDense,
+  QtscConv2D,
 } as const;
 
 let registered = false;

@@ -7,6 +7,7 @@ import { QtscQuantAct } from '../layers/qtsc-quant-act.js';
 import { QtscSign } from '../layers/qtsc-sign.js';
 import type { ValueSpace } from '../layers/value-space.js';
 import { registerTrainLayers } from './register.js';
+import { SearchConv2D } from './search-conv2d.js';
 import { SearchDense, type SearchMethod } from './search-dense.js';
 
 export type FirstLastPolicy = 'float' | 'space';
@@ -65,6 +66,73 @@ export function buildMlp(o: ArchOptions): tf.Sequential {
     if (last) break;
     layers.push(tf.layers.batchNormalization({ name: `bn${i + 1}`, momentum: 0.9 }));
     layers.push(activation(o.actBits, `act${i + 1}`, o.actClip ?? 2));
+  }
+  return tf.sequential({ layers });
+}
+
+export interface CnnOptions extends ArchOptions {
+  /** Filters of the convolutions (3x3, 'same', each followed by BN, activation, 2x2 max pooling). */
+  convFilters: number[];
+}
+
+export const DEFAULT_CNN_FILTERS = [32, 64];
+export const DEFAULT_CNN_HIDDEN = [128];
+
+/**
+ * inputs [h, w, c] -> [SearchConv2D(3x3, same, no bias) -> BN -> activation ->
+ * MaxPool 2x2] per conv -> Flatten -> [SearchDense(no bias) -> BN -> activation]
+ * per hidden -> SearchDense(classes, bias): raw logits.
+ */
+export function buildCnn(o: CnnOptions): tf.Sequential {
+  registerTrainLayers();
+  if (o.inputShape.length !== 3) throw new Error(`cnn: input shape must be [rows, cols, channels], got [${o.inputShape.join(', ')}]`);
+  const layers: tf.layers.Layer[] = [];
+  const nWeighted = o.convFilters.length + o.hidden.length + 1;
+  const methodAt = (i: number): SearchMethod => {
+    const edge = i === 0 || i === nWeighted - 1;
+    if (o.method !== 'fp' && o.firstLast === 'float' && edge) return 'fp';
+    if (o.method === 'xnor' && i === nWeighted - 1) return 'ste';
+    return o.method;
+  };
+  let i = 0;
+  for (const [k, filters] of o.convFilters.entries()) {
+    layers.push(
+      new SearchConv2D({
+        name: `conv${k + 1}`,
+        filters,
+        kernelSize: 3,
+        padding: 'same',
+        useBias: false,
+        valueSpace: o.valueSpace,
+        method: methodAt(i),
+        mu: o.mu ?? 0,
+        seed: o.seed * 101 + i,
+        ...(i === 0 ? { inputShape: o.inputShape } : {}),
+      }),
+    );
+    layers.push(tf.layers.batchNormalization({ name: `cbn${k + 1}`, momentum: 0.9 }));
+    layers.push(activation(o.actBits, `cact${k + 1}`, o.actClip ?? 2));
+    layers.push(tf.layers.maxPooling2d({ name: `pool${k + 1}`, poolSize: 2, strides: 2 }));
+    i++;
+  }
+  layers.push(tf.layers.flatten({ name: 'flatten' }));
+  const sizes = [...o.hidden, o.numClasses];
+  for (let h = 0; h < sizes.length; h++, i++) {
+    const last = h === sizes.length - 1;
+    layers.push(
+      new SearchDense({
+        name: last ? 'logits' : `dense${h + 1}`,
+        units: sizes[h],
+        useBias: last,
+        valueSpace: o.valueSpace,
+        method: methodAt(i),
+        mu: o.mu ?? 0,
+        seed: o.seed * 101 + i,
+      }),
+    );
+    if (last) break;
+    layers.push(tf.layers.batchNormalization({ name: `bn${h + 1}`, momentum: 0.9 }));
+    layers.push(activation(o.actBits, `act${h + 1}`, o.actClip ?? 2));
   }
   return tf.sequential({ layers });
 }

@@ -1,11 +1,15 @@
 /**
- * freeze: turns a training model (SearchDense layers) into the deployable
+ * freeze: turns a training model (SearchDense / SearchConv2D layers) into the deployable
  * model of docs/model-format.md, whose searched kernels hold exactly
  * value-space values in QtscDense layers. Everything else is copied.
  */
 import * as tf from '@tensorflow/tfjs';
+import { QtscConv2D } from '../layers/qtsc-conv2d.js';
+import { QtscDense } from '../layers/qtsc-dense.js';
 import { registerTrainLayers } from './register.js';
+import { SearchConv2D } from './search-conv2d.js';
 import { SearchDense } from './search-dense.js';
+import { isSearchable, type Searchable } from './search-kernel.js';
 
 type PyDict = { [k: string]: unknown };
 interface LayerEntry {
@@ -27,25 +31,33 @@ function layerEntries(topology: PyDict): LayerEntry[] {
   return layers as LayerEntry[];
 }
 
-function denseConfig(layer: SearchDense, old: PyDict, valueSpace: unknown | undefined): PyDict {
-  const out: PyDict = {
-    name: old.name,
-    trainable: old.trainable ?? true,
-    dtype: old.dtype ?? 'float32',
-    units: layer.units,
-    activation: 'linear',
-    use_bias: layer.useBias,
-    kernel_initializer: { class_name: 'Zeros', config: {} },
-    bias_initializer: { class_name: 'Zeros', config: {} },
-    kernel_regularizer: null,
-    bias_regularizer: null,
-    activity_regularizer: null,
-    kernel_constraint: null,
-    bias_constraint: null,
-  };
-  if (old.batch_input_shape !== undefined) out.batch_input_shape = old.batch_input_shape;
-  if (valueSpace !== undefined) out.value_space = valueSpace;
+function snakeKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(snakeKeys);
+  if (v === null || typeof v !== 'object') return v;
+  const out: PyDict = {};
+  for (const [k, x] of Object.entries(v as PyDict)) out[k.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toLowerCase()] = snakeKeys(x);
   return out;
+}
+
+/** The model.json entry of the deployable layer that replaces a searched one. */
+function frozenEntry(layer: Searchable & tf.layers.Layer, old: PyDict): LayerEntry {
+  const vs = Array.isArray(layer.valueSpace) ? [...layer.valueSpace] : layer.valueSpace;
+  const common = { name: old.name as string, useBias: layer.useBias && layer.method !== 'xnor', kernelInitializer: 'zeros' as const, activation: 'linear' as const };
+  let replacement: tf.layers.Layer;
+  if (layer instanceof SearchDense) {
+    const args = { ...common, units: layer.units };
+    replacement = layer.method === 'fp' ? tf.layers.dense(args) : new QtscDense({ ...args, valueSpace: vs });
+  } else if (layer instanceof SearchConv2D) {
+    const args = { ...common, filters: layer.filters, kernelSize: layer.kernelSize, padding: layer.padding, strides: 1 };
+    replacement = layer.method === 'fp' ? tf.layers.conv2d(args) : new QtscConv2D({ ...args, valueSpace: vs });
+  } else {
+    throw new Error(`freeze: layer '${layer.name}' (${layer.getClassName()}) has no deployable form`);
+  }
+  const config = snakeKeys(replacement.getConfig()) as PyDict;
+  config.name = old.name;
+  config.trainable = old.trainable ?? true;
+  if (old.batch_input_shape !== undefined) config.batch_input_shape = old.batch_input_shape;
+  return { class_name: replacement.getClassName(), config };
 }
 
 /**
@@ -70,7 +82,7 @@ function foldScaleIntoBn(bnWeights: tf.Tensor[], scale: Float32Array, bias: Floa
 
 /**
  * The frozen model. Metadata, when given, becomes userDefinedMetadata.qtsc.
- * 'fp' SearchDense layers become plain Dense; 'xnor' ones fold their scale
+ * 'fp' searched layers become plain Dense / Conv2D; 'xnor' ones fold their scale
  * into the BatchNormalization that must follow them.
  */
 export async function freezeModel(model: tf.LayersModel, metadata?: QtscMetadata): Promise<tf.LayersModel> {
@@ -80,16 +92,12 @@ export async function freezeModel(model: tf.LayersModel, metadata?: QtscMetadata
   const xnorFolds = new Map<string, { scale: Float32Array; bias: Float32Array | null }>();
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
-    if (e.class_name !== 'SearchDense') continue;
     const name = e.config.name as string;
-    const layer = model.getLayer(name) as SearchDense;
-    if (layer.method === 'fp') {
-      e.class_name = 'Dense';
-      e.config = denseConfig(layer, e.config, undefined);
-      continue;
-    }
-    e.class_name = 'QtscDense';
-    e.config = denseConfig(layer, e.config, Array.isArray(layer.valueSpace) ? [...layer.valueSpace] : layer.valueSpace);
+    const layer = model.getLayer(name);
+    if (!isSearchable(layer)) continue;
+    const fresh = frozenEntry(layer, e.config);
+    e.class_name = fresh.class_name;
+    e.config = fresh.config;
     if (layer.method === 'xnor') {
       const next = entries[i + 1];
       if (topology.class_name !== 'Sequential' || next === undefined || next.class_name !== 'BatchNormalization') {
@@ -97,13 +105,12 @@ export async function freezeModel(model: tf.LayersModel, metadata?: QtscMetadata
       }
       const bias = layer.useBias ? (layer.getWeights()[1].dataSync() as Float32Array) : null;
       xnorFolds.set(next.config.name as string, { scale: layer.xnorScale().dataSync() as Float32Array, bias });
-      if (layer.useBias) e.config.use_bias = false;
     }
   }
   const frozen = await tf.models.modelFromJSON(topology as unknown as tf.io.ModelArtifacts['modelTopology'] as never);
   for (const fl of frozen.layers) {
     const old = model.getLayer(fl.name);
-    if (old instanceof SearchDense) {
+    if (isSearchable(old)) {
       const kernel = old.frozenKernel();
       const ws = [kernel];
       if (old.useBias && old.method !== 'xnor') ws.push(old.getWeights()[1]);

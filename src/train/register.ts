@@ -1,9 +1,10 @@
 /** Registers the training-only layer classes (and the model-format ones). */
 import * as tf from '@tensorflow/tfjs';
 import { registerQtscLayers } from '../layers/register.js';
+import { SearchConv2D } from './search-conv2d.js';
 import { SearchDense } from './search-dense.js';
 
-export const TRAIN_LAYER_CLASSES = { SearchDense } as const;
+export const TRAIN_LAYER_CLASSES = { SearchDense, SearchConv2D } as const;
 
 let registered = false;
 

@@ -6,8 +6,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset.js';
 import { Rng } from '../util/random.js';
+import { installFastGradients } from './fast-ops.js';
 import { Progress } from './progress.js';
-import { SearchDense, type Searchable } from './search-dense.js';
+import { isSearchable, type Searchable } from './search-kernel.js';
 
 export interface TrainOptions {
   epochs: number;
@@ -47,7 +48,7 @@ export function imagesToTensor(d: Dataset, layout: InputLayout): tf.Tensor {
 }
 
 export function searchLayers(model: tf.LayersModel): Searchable[] {
-  return model.layers.filter((l): l is SearchDense => l instanceof SearchDense) as Searchable[];
+  return model.layers.filter(isSearchable);
 }
 
 /** tau for a given epoch (0-based). */
@@ -107,6 +108,7 @@ export interface FitArgs {
 
 /** Runs the training loop; returns the per-epoch results. */
 export async function fit(a: FitArgs): Promise<EpochResult[]> {
+  installFastGradients();
   const o = a.options;
   const n = a.train.labels.length;
   const batches = Math.ceil(n / o.batchSize);

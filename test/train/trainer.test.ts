@@ -8,7 +8,7 @@ import { loadMnist } from '../../src/data/mnist.js';
 import { subset } from '../../src/data/dataset.js';
 import { fileSaveHandler, loadArtifacts } from '../../src/importers/tfjs-artifacts.js';
 import { resolveValueSpace, type ValueSpace } from '../../src/layers/value-space.js';
-import { buildMlp, defaultLossScale } from '../../src/train/arch.js';
+import { buildCnn, buildMlp, defaultLossScale } from '../../src/train/arch.js';
 import { freezeModel } from '../../src/train/freeze.js';
 import { registerTrainLayers } from '../../src/train/register.js';
 import { SearchDense, type SearchMethod } from '../../src/train/search-dense.js';
@@ -77,6 +77,39 @@ describe('training loop, freeze and checkpoints', () => {
       }
       expect(agree).to.equal(a.length);
       expect(frozen.getUserDefinedMetadata()).to.deep.equal({ qtsc: { input: { bits: 8, scale: 1 / 255 } } });
+    });
+  }
+
+  for (const [method, space] of [['sgt', 'pow2-2'], ['rdhs', 'binary'], ['fp', 'binary']] as const) {
+    it(`CNN with SearchConv2D (${method}, ${space}): loss falls; frozen QtscConv2D model has only candidates, same predictions, and round-trips`, async () => {
+      const xi = tf.reshape(x.slice(0, 200), [200, 28, 28, 1]);
+      const li = labels.slice(0, 200);
+      const model = buildCnn({ method, valueSpace: space, actBits: 1, firstLast: 'space', convFilters: [4, 8], hidden: [16], inputShape: [28, 28, 1], numClasses: 10, seed: 2 });
+      const losses: number[] = [];
+      const options = { ...DEFAULT_TRAIN_OPTIONS, epochs: 3, batchSize: 25, learningRate: 1e-2, lossScale: defaultLossScale(model), seed: 5 };
+      await fit({ model, train: { x: xi, labels: li }, numClasses: 10, options, onStep: (l) => losses.push(l) });
+      const first = (losses[0] + losses[1]) / 2;
+      const last = losses.slice(-4).reduce((a, b) => a + b, 0) / 4;
+      expect(last, `losses ${losses.map((l) => l.toFixed(3)).join(' ')}`).to.be.lessThan(first * 0.8);
+      recomputeBatchNormStats(model, xi);
+      const frozen = await freezeModel(model, { input: { bits: 8, scale: 1 / 255 } });
+      const convs = frozen.layers.filter((l) => l.getClassName().endsWith('Conv2D'));
+      expect(convs.map((l) => l.getClassName())).to.deep.equal(method === 'fp' ? ['Conv2D', 'Conv2D'] : ['QtscConv2D', 'QtscConv2D']);
+      if (method !== 'fp') {
+        const values = resolveValueSpace(space);
+        for (const l of convs) for (const v of l.getWeights()[0].dataSync()) if (!values.includes(v)) expect.fail(`${l.name}: ${v}`);
+        expect(convs[0].getConfig().valueSpace).to.equal(space);
+        expect(convs[0].getConfig().padding).to.equal('same');
+        expect(convs[0].getConfig().kernelSize).to.deep.equal([3, 3]);
+      }
+      const a = (model.predict(xi) as tf.Tensor).dataSync();
+      const b = (frozen.predict(xi) as tf.Tensor).dataSync();
+      for (let i = 0; i < a.length; i++) expect(b[i]).to.be.closeTo(a[i], 1e-3 * Math.max(1, Math.abs(a[i])));
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-cnn-'));
+      await frozen.save(fileSaveHandler(dir));
+      const loaded = await tf.loadLayersModel(tf.io.fromMemory(await loadArtifacts(dir)));
+      expect((loaded.predict(xi) as tf.Tensor).dataSync()).to.deep.equal(b);
+      fs.rmSync(dir, { recursive: true, force: true });
     });
   }
 

@@ -1,0 +1,176 @@
+/**
+ * Training ops with gradients that avoid the slow paths of the wasm backend:
+ * wasm has no Conv2DBackpropFilter kernel, and its matMul with transposeA or
+ * transposeB is several times slower than an explicit transpose followed by a
+ * plain matMul. These ops compute the same values as tf.matMul / tf.conv2d /
+ * tf.maxPool and give the same gradients, using only kernels wasm has.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type CGF = Parameters<typeof tf.customGrad>[0];
+type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+
+/** x [n, k] · w [k, m] with explicit-transpose gradients. */
+export function matMulFast(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad(((a: tf.Tensor2D, b: tf.Tensor2D, save: tf.GradSaveFunc) => {
+    save([a, b]);
+    const value = tf.matMul(a, b);
+    const gradFunc: GradFn = (dy, [sa, sb]) => [
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(sb as tf.Tensor2D)),
+      tf.matMul(tf.transpose(sa as tf.Tensor2D), dy as tf.Tensor2D),
+    ];
+    return { value, gradFunc };
+  }) as unknown as CGF);
+  return op(x, w) as tf.Tensor2D;
+}
+
+export type Padding = 'same' | 'valid';
+
+/** Explicit zero padding of an NHWC tensor for a stride-1 'same' convolution. */
+function padSame(x: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
+  const top = Math.floor((kh - 1) / 2);
+  const left = Math.floor((kw - 1) / 2);
+  return tf.pad(x, [
+    [0, 0],
+    [top, kh - 1 - top],
+    [left, kw - 1 - left],
+    [0, 0],
+  ]);
+}
+
+/**
+ * dW of a stride-1 'valid' convolution as one convolution:
+ * dW[i, j, c, o] = sum_{n, h, w} x[n, h+i, w+j, c] dy[n, h, w, o]
+ * = conv2d(x^T [C, H, W, N], dy^T [Ho, Wo, N, O]) transposed to [kh, kw, C, O].
+ */
+export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
+  return tf.tidy(() => {
+    const xt = tf.transpose(x, [3, 1, 2, 0]); // [C, H, W, N]
+    const dyt = tf.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, N, O]
+    const g = tf.conv2d(xt, dyt, 1, 'valid'); // [C, kh, kw, O]
+    return tf.transpose(g, [1, 2, 0, 3]);
+  });
+}
+
+/**
+ * Stride-1 convolution (NHWC, kernel [kh, kw, in, out]) whose backward pass
+ * uses only forward convolutions: dx = conv(dy padded, kernel rotated 180° with
+ * in/out swapped), dW = conv2dFilterGrad.
+ */
+export function conv2dFast(x: tf.Tensor4D, w: tf.Tensor4D, padding: Padding): tf.Tensor4D {
+  const [kh, kw] = w.shape;
+  // For odd kernels a stride-1 'same' convolution pads symmetrically, so the
+  // input gradient is itself a 'same' convolution with the rotated kernel.
+  const symmetric = padding === 'valid' || (kh % 2 === 1 && kw % 2 === 1);
+  const op = tf.customGrad(((xi: tf.Tensor4D, wi: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    save([xi, wi]);
+    const value = tf.conv2d(xi, wi, 1, padding);
+    const gradFunc: GradFn = (dy, [sx, sw]) => {
+      const dy4 = dy as tf.Tensor4D;
+      const wRot = tf.transpose(tf.reverse(sw as tf.Tensor4D, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+      let dx: tf.Tensor4D;
+      if (padding === 'same' && symmetric) {
+        dx = tf.conv2d(dy4, wRot, 1, 'same');
+      } else {
+        // full correlation of dy with the rotated kernel gives d(padded x)
+        const dyPad = tf.pad(dy4, [
+          [0, 0],
+          [kh - 1, kh - 1],
+          [kw - 1, kw - 1],
+          [0, 0],
+        ]);
+        dx = tf.conv2d(dyPad, wRot, 1, 'valid');
+        if (padding === 'same') {
+          const top = Math.floor((kh - 1) / 2);
+          const left = Math.floor((kw - 1) / 2);
+          dx = tf.slice(dx, [0, top, left, 0], [-1, xi.shape[1], xi.shape[2], -1]);
+        }
+      }
+      const xp = padding === 'same' ? padSame(sx as tf.Tensor4D, kh, kw) : (sx as tf.Tensor4D);
+      const dw = conv2dFilterGrad(xp, dy4);
+      return [dx, dw];
+    };
+    return { value, gradFunc };
+  }) as unknown as CGF);
+  return op(x, w) as tf.Tensor4D;
+}
+
+/** Column sums of a [rows, cols] matrix as a [cols] vector, via one matMul (fast on wasm). */
+export function columnSums(m: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.reshape(tf.matMul(tf.ones([1, m.shape[0]]), m), [m.shape[1]]) as tf.Tensor1D);
+}
+
+let installed = false;
+
+/**
+ * Replaces the gradient of FusedBatchNorm (tfjs' batchNorm op) for
+ * per-channel statistics on the last axis with one that broadcasts instead of
+ * tiling and reduces with a matMul; other cases keep tfjs' own gradient. Same
+ * values, much faster on wasm for 4-D inputs. Idempotent.
+ */
+export function installFastGradients(): void {
+  if (installed) return;
+  installed = true;
+  installMaxPoolGradient();
+  const original = tf.getGradient('FusedBatchNorm');
+  if (!original) return;
+  tf.registerGradient({
+    kernelName: 'FusedBatchNorm',
+    inputsToSave: ['x', 'mean', 'variance', 'scale'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, mean, variance, scale] = saved;
+      const c = x.shape[x.rank - 1];
+      if (mean.rank !== 1 || mean.shape[0] !== c || (scale && scale.rank !== 1) || Array.isArray(dy)) {
+        return original.gradFunc(dy, saved, attrs);
+      }
+      const eps = (attrs as { varianceEpsilon: number }).varianceEpsilon;
+      const rs = tf.rsqrt(tf.add(variance, eps));
+      const k = scale ? tf.mul(rs, scale) : rs;
+      const dy2 = tf.reshape(dy, [-1, c]) as tf.Tensor2D;
+      const xm2 = tf.reshape(tf.sub(x, mean), [-1, c]) as tf.Tensor2D;
+      const sumDy = columnSums(dy2);
+      const sumDyXm = columnSums(tf.mul(dy2, xm2) as tf.Tensor2D);
+      return {
+        x: () => tf.mul(dy, k),
+        mean: () => tf.neg(tf.mul(k, sumDy)),
+        variance: () => tf.mul(tf.mul(tf.mul(tf.pow(rs, 3), -0.5), scale ?? 1), sumDyXm),
+        scale: () => tf.mul(rs, sumDyXm),
+        offset: () => sumDy,
+      };
+    },
+  });
+}
+
+/**
+ * 2x2/stride-2 'valid' max pooling's gradient as an elementwise mask:
+ * dx = [x == upsample(y)] * upsample(dy), with nearest-neighbour upsampling.
+ * Where several inputs of a window tie for the maximum each receives the
+ * gradient (tfjs' own kernel picks one). Other pooling shapes keep tfjs' gradient.
+ */
+function installMaxPoolGradient(): void {
+  const original = tf.getGradient('MaxPool');
+  if (!original) return;
+  tf.registerGradient({
+    kernelName: 'MaxPool',
+    inputsToSave: ['x'],
+    outputsToSave: [true],
+    gradFunc: (dy, saved, attrs) => {
+      const [x, y] = saved;
+      const xs = x.shape as number[];
+      const a = attrs as { filterSize: number | [number, number]; strides: number | [number, number]; pad: unknown; dimRoundingMode?: unknown };
+      const pair = (v: number | [number, number]): [number, number] => (Array.isArray(v) ? v : [v, v]);
+      const [fh, fw] = pair(a.filterSize);
+      const [sh, sw] = pair(a.strides);
+      if (Array.isArray(dy) || x.rank !== 4 || fh !== 2 || fw !== 2 || sh !== 2 || sw !== 2 || a.pad !== 'valid' || xs[1] % 2 !== 0 || xs[2] % 2 !== 0) {
+        return original.gradFunc(dy, saved, attrs);
+      }
+      const size: [number, number] = [xs[1], xs[2]];
+      return {
+        x: () => {
+          const mask = tf.cast(tf.equal(x, tf.image.resizeNearestNeighbor(y as tf.Tensor4D, size)), 'float32');
+          return tf.mul(mask, tf.image.resizeNearestNeighbor(dy as tf.Tensor4D, size));
+        },
+      };
+    },
+  });
+}

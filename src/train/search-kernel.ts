@@ -1,0 +1,179 @@
+/**
+ * The searched kernel shared by SearchDense and SearchConv2D: its trainable
+ * state per method, the weight the forward pass uses, the frozen weight,
+ * initialisation from a float kernel and latent clamping.
+ *
+ * - 'rdhs', 'sgt': a weight `alpha` of shape [...kernelShape, m] holds one
+ *   logit per candidate (search-ops.ts).
+ * - 'ste': a latent float `kernel` rounded to the nearest candidate with a
+ *   straight-through gradient (BinaryConnect for 'binary').
+ * - 'xnor': a latent `kernel`; forward mean|w| per output channel * sign(w).
+ * - 'fp': a plain float kernel (the FP32 baseline in the same harness).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { nearestIndex, resolveValueSpace, ValueSpaceSchema, type ValueSpace } from '../layers/value-space.js';
+import { nearestSTE, quantizeNearest, rdhsWeight, selectCandidate, sgtWeight, xnorWeight } from './search-ops.js';
+
+export const SEARCH_METHODS = ['rdhs', 'sgt', 'ste', 'xnor', 'fp'] as const;
+export type SearchMethod = (typeof SEARCH_METHODS)[number];
+
+export const SearchConfigSchema = z.object({
+  valueSpace: ValueSpaceSchema,
+  method: z.enum(SEARCH_METHODS),
+  /** RDHS temperature in force; the trainer anneals it each epoch. */
+  tau: z.number().positive().default(1),
+  /** RDHS Gumbel noise weight. */
+  mu: z.number().nonnegative().default(0),
+  /** Seed of the initial logits / latent weights. */
+  seed: z.number().int().optional(),
+});
+
+export type SearchConfig = z.input<typeof SearchConfigSchema>;
+
+/** Logit added to the nearest candidate when initialising from float weights. */
+export const FROM_FLOAT_MARGIN = 1;
+
+/** Deterministic initial logits: log(1/m) plus uniform noise of size 1e-3. */
+export function initialLogits(shape: number[], m: number, seed: number): tf.Tensor {
+  return tf.tidy(() => tf.add(tf.randomUniform(shape, -1e-3, 1e-3, 'float32', seed), Math.log(1 / m)));
+}
+
+/**
+ * Logits that select, for every weight, the candidate nearest to the float
+ * value: log(1/m) plus tiny noise, plus FROM_FLOAT_MARGIN on the nearest one.
+ */
+export function logitsFromFloat(kernel: tf.Tensor, values: readonly number[], seed: number): tf.Tensor {
+  return tf.tidy(() => {
+    const m = values.length;
+    const flat = kernel.dataSync();
+    const idx = new Int32Array(flat.length);
+    for (let i = 0; i < flat.length; i++) idx[i] = nearestIndex(values, flat[i]);
+    const oneHot = tf.reshape(tf.oneHot(tf.tensor1d(idx, 'int32'), m), [...kernel.shape, m]);
+    return tf.add(initialLogits([...kernel.shape, m], m, seed), tf.mul(oneHot, FROM_FLOAT_MARGIN));
+  });
+}
+
+/** The parsed search configuration of a layer; throws naming the layer. */
+export function parseSearchConfig(cls: string, args: SearchConfig & { name?: string }): z.output<typeof SearchConfigSchema> {
+  const parsed = SearchConfigSchema.safeParse(args);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new Error(`${cls}${args.name ? ` '${args.name}'` : ''}: config '${issue.path.join('.')}': ${issue.message}`);
+  }
+  const values = resolveValueSpace(parsed.data.valueSpace);
+  if (parsed.data.method === 'xnor' && values.join(',') !== '-1,1') throw new Error(`${cls}: method 'xnor' needs the binary value space`);
+  return parsed.data;
+}
+
+/** Behaviour every searched layer offers the trainer and freeze. */
+export interface Searchable {
+  readonly method: SearchMethod;
+  readonly valueSpace: ValueSpace;
+  readonly values: number[];
+  readonly useBias: boolean;
+  tau: number;
+  readonly mu: number;
+  /** The weight the forward pass uses (exact candidates except for 'fp' and 'xnor'). */
+  effectiveKernel(): tf.Tensor;
+  /** The deployable kernel: every element a candidate (for 'xnor', sign(w); see xnorScale). */
+  frozenKernel(): tf.Tensor;
+  /** XNOR's per-output-channel scale mean|w| (ones for the other methods). */
+  xnorScale(): tf.Tensor1D;
+  /** Sets the search state so that the weight in force is the candidate nearest to `kernel`. */
+  initFromFloat(kernel: tf.Tensor): void;
+  /** Keeps latent weights inside the value space's range (after each optimizer step). */
+  clampLatent(): void;
+}
+
+export function isSearchable(l: unknown): l is Searchable & tf.layers.Layer {
+  return l instanceof tf.layers.Layer && typeof (l as Partial<Searchable>).frozenKernel === 'function';
+}
+
+/** A layer's addWeight (trainable float32), handed over by the layer. */
+export type AddWeight = (name: string, shape: number[], init: ReturnType<typeof tf.initializers.zeros>) => tf.LayerVariable;
+
+/** State and behaviour of a searched kernel of a given shape (last axis: output channels). */
+export class SearchKernel {
+  alpha: tf.LayerVariable | null = null;
+  kernel: tf.LayerVariable | null = null;
+  private q: tf.Tensor1D | null = null;
+  private step = 0;
+  tau: number;
+
+  constructor(
+    readonly method: SearchMethod,
+    readonly values: number[],
+    tau: number,
+    readonly mu: number,
+    readonly seed: number,
+  ) {
+    this.tau = tau;
+  }
+
+  /** Creates the weights through the owning layer's addWeight. */
+  build(addWeight: AddWeight, shape: number[]): void {
+    const m = this.values.length;
+    if (this.method === 'rdhs' || this.method === 'sgt') {
+      this.alpha = addWeight('alpha', [...shape, m], tf.initializers.zeros());
+      this.alpha.write(initialLogits([...shape, m], m, this.seed));
+    } else {
+      const out = shape[shape.length - 1];
+      const fanIn = shape.slice(0, -1).reduce((a, b) => a * b, 1);
+      const lim = this.method === 'fp' ? Math.sqrt(6 / (fanIn + out)) : 1;
+      this.kernel = addWeight('kernel', shape, tf.initializers.randomUniform({ minval: -lim, maxval: lim, seed: this.seed }));
+    }
+  }
+
+  private qTensor(): tf.Tensor1D {
+    if (this.q === null) this.q = tf.keep(tf.tensor1d(this.values));
+    return this.q;
+  }
+
+  effective(): tf.Tensor {
+    switch (this.method) {
+      case 'rdhs':
+        return rdhsWeight(this.alpha!.read(), this.qTensor(), this.tau, this.mu, this.mu > 0 ? this.seed * 1000003 + this.step++ : undefined);
+      case 'sgt':
+        return sgtWeight(this.alpha!.read(), this.qTensor());
+      case 'ste':
+        return nearestSTE(this.kernel!.read(), this.values);
+      case 'xnor':
+        return xnorWeight(this.kernel!.read());
+      case 'fp':
+        return this.kernel!.read();
+    }
+  }
+
+  frozen(): tf.Tensor {
+    return tf.tidy(() => {
+      if (this.alpha !== null) return selectCandidate(this.alpha.read(), this.qTensor());
+      if (this.method === 'fp') return tf.clone(this.kernel!.read());
+      return quantizeNearest(this.kernel!.read(), this.method === 'xnor' ? [-1, 1] : this.values);
+    });
+  }
+
+  xnorScale(): tf.Tensor1D {
+    return tf.tidy(() => {
+      if (this.method !== 'xnor') {
+        const shape = (this.kernel?.shape ?? this.alpha!.shape.slice(0, -1)) as number[];
+        return tf.ones([shape[shape.length - 1]]) as tf.Tensor1D;
+      }
+      const w = this.kernel!.read();
+      return tf.mean(tf.abs(w), w.shape.slice(0, -1).map((_, i) => i)) as tf.Tensor1D;
+    });
+  }
+
+  initFromFloat(kernel: tf.Tensor): void {
+    if (this.alpha !== null) this.alpha.write(logitsFromFloat(kernel, this.values, this.seed));
+    else if (this.kernel !== null) this.kernel.write(tf.tidy(() => tf.clone(kernel)));
+    this.clampLatent();
+  }
+
+  clampLatent(): void {
+    if (this.kernel === null || this.method === 'fp') return;
+    const lo = this.method === 'xnor' ? -1 : this.values[0];
+    const hi = this.method === 'xnor' ? 1 : this.values[this.values.length - 1];
+    this.kernel.write(tf.tidy(() => tf.clipByValue(this.kernel!.read(), lo, hi)));
+  }
+}
