@@ -13,7 +13,7 @@ async function onCpu<T>(f: () => T): Promise<T> {
   }
 }
 
-function maxAbsDiff(a: Float32Array | number[], b: Float32Array | number[]): number {
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   let m = 0;
   for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
   return m;
