@@ -112,6 +112,8 @@ function designs(): Array<{ label: string; ir: HardwareIR }> {
   return shapes.flatMap((shape) => ENGINES.map((engine) => ({ label: `${engine}/${shape}`, ir: makeIr(engine, SHAPES[shape], 1) })));
 }
 
+const firstLine = (e: unknown) => ((e as Error).message ?? String(e)).split('\n')[0];
+
 const pct = (est: number, got: number) => (got === 0 ? (est === 0 ? 0 : Infinity) : Math.round(((est - got) / got) * 1000) / 10);
 
 // ---------------------------------------------------------------------------
@@ -137,12 +139,20 @@ await section('tools', async () => {
 
 await section('synthesis', async () => {
   const emitRtl = await loadEmitRtl();
-  const rows = [];
+  const rows: unknown[] = [];
   for (const { label, ir } of designs()) {
     const rtlDir = path.join(work, 'synth', label.replace('/', '-'), 'rtl');
     fs.mkdirSync(rtlDir, { recursive: true });
-    const emitted = emitRtl(ir, rtlDir);
-    const r = await synthesize({ rtlDir, sources: emitted.sources, top: emitted.top, target, workDir: path.join(rtlDir, '..', 'synth') });
+    let r;
+    try {
+      const emitted = emitRtl(ir, rtlDir);
+      r = await synthesize({ rtlDir, sources: emitted.sources, top: emitted.top, target, workDir: path.join(rtlDir, '..', 'synth') });
+    } catch (e) {
+      const error = firstLine(e);
+      console.log(`${label}: FAILED: ${error}`);
+      rows.push({ design: label, error });
+      continue;
+    }
     const e = estimateResources(ir).total;
     const row = {
       design: label,
@@ -164,6 +174,7 @@ await section('synthesis', async () => {
     rows.push({ ...row, engine: r.engine, cells: r.cells });
     table([row]);
   }
+  if (rows.every((r) => 'error' in (r as object))) throw new Error('every design failed (see rows)');
   return { target, rows };
 });
 
@@ -199,7 +210,7 @@ async function timeSim(label: string, rtlDir: string, sources: string[], top: st
 
 await section('verilator', async () => {
   if (!findTool('verilator')) throw new Skip('verilator is not on PATH');
-  const rows = [];
+  const rows: unknown[] = [];
   let emitRtl: Emit | null = null;
   let why = '';
   try {
@@ -212,11 +223,18 @@ await section('verilator', async () => {
       const base = path.join(work, 'sim', label.replace('/', '-'));
       const rtlDir = path.join(base, 'rtl');
       fs.mkdirSync(rtlDir, { recursive: true });
-      const emitted = emitRtl(ir, rtlDir);
-      const { writeVectors } = await import('../src/golden/vectors.js');
-      const { meta } = writeVectors(ir, randomInputs(ir, frames, 7), path.join(base, 'vectors'));
-      rows.push(await timeSim(label, rtlDir, emitted.sources, emitted.top, path.join(base, 'vectors'), meta.inputWordBits, meta.outputWordBits, estimateCycles(ir).cyclesPerFrame));
+      try {
+        const emitted = emitRtl(ir, rtlDir);
+        const { writeVectors } = await import('../src/golden/vectors.js');
+        const { meta } = writeVectors(ir, randomInputs(ir, frames, 7), path.join(base, 'vectors'));
+        rows.push(await timeSim(label, rtlDir, emitted.sources, emitted.top, path.join(base, 'vectors'), meta.inputWordBits, meta.outputWordBits, estimateCycles(ir).cyclesPerFrame));
+      } catch (e) {
+        const error = firstLine(e);
+        console.log(`${label}: FAILED: ${error}`);
+        rows.push({ design: label, error });
+      }
     }
+    if (rows.every((r) => 'error' in (r as object))) throw new Error('every design failed (see rows)');
     return { design: 'emitRtl', rows };
   }
   console.log(`RTL backend not available (${why}); timing the reference design bench/reference/frame_sum.v`);
@@ -269,15 +287,22 @@ if (opt.calibrate) {
     const n = opt.quick ? 3 : 8;
     for (const engine of ENGINES) {
       for (let i = 0; i < n; i++) {
-        const ir = randomHardwareIR(1000 + i, { engine, actBits: 2 + (i % 3), layers: 1 + (i % 2), maxDim: 48 });
+        const ir = randomHardwareIR(1000 + i, { engine, actBits: 2 + (i % 3), pow2Levels: i % 2 ? 2 : 4, layers: 1 + (i % 2), maxDim: 48 });
         const rtlDir = path.join(work, 'cal', `${engine}-${i}`, 'rtl');
         fs.mkdirSync(rtlDir, { recursive: true });
-        const emitted = emitRtl(ir, rtlDir);
-        const r = await synthesize({ rtlDir, sources: emitted.sources, top: emitted.top, target, workDir: path.join(rtlDir, '..', 'synth') });
+        let r;
+        try {
+          const emitted = emitRtl(ir, rtlDir);
+          r = await synthesize({ rtlDir, sources: emitted.sources, top: emitted.top, target, workDir: path.join(rtlDir, '..', 'synth') });
+        } catch (e) {
+          console.log(`${engine} #${i}: FAILED: ${firstLine(e)}`);
+          continue;
+        }
         samples.push({ ir, luts: r.luts });
         console.log(`${engine} #${i}: ${r.luts} LUTs (estimate ${estimateResources(ir).total.luts})`);
       }
     }
+    if (samples.length === 0) throw new Error('no design could be synthesised');
     const fit = fitCoefficients(samples);
     console.log(`mean |error| ${(fit.errorBefore * 100).toFixed(1)}% -> ${(fit.errorAfter * 100).toFixed(1)}% with`, fit.values);
     return { target, samples: samples.length, ...fit, coefficients: fit.coefficients };
