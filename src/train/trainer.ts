@@ -97,6 +97,8 @@ export interface FitArgs {
   progress?: Progress;
   /** First epoch to run (0-based), for resuming. */
   startEpoch?: number;
+  /** Stop before this epoch (0-based; default options.epochs). */
+  stopEpoch?: number;
   /** Called after each epoch (e.g. to write a checkpoint). */
   onEpochEnd?: (r: EpochResult, optimizer: tf.Optimizer) => Promise<void> | void;
   optimizer?: tf.Optimizer;
@@ -119,7 +121,7 @@ export async function fit(a: FitArgs): Promise<EpochResult[]> {
   let steps = 0;
   const trainable = a.model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
   try {
-    for (let epoch = a.startEpoch ?? 0; epoch < o.epochs; epoch++) {
+    for (let epoch = a.startEpoch ?? 0; epoch < Math.min(o.epochs, a.stopEpoch ?? o.epochs); epoch++) {
       const tau = tauAt(epoch, o);
       for (const l of searched) l.tau = tau;
       (optimizer as unknown as { learningRate: number }).learningRate = learningRateAt(epoch, o);

@@ -1,0 +1,365 @@
+/**
+ * `qtsc train`: trains a network by weight search (or a baseline method),
+ * freezes it into the deployable model format and writes it to --out.
+ *
+ * OUT/model.json + weights.bin   the frozen model (gen-hw's input)
+ * OUT/training.json              options, per-epoch results, test accuracy
+ * OUT/checkpoint/                the training model after the last finished
+ *                                epoch, its optimizer state and progress;
+ *                                rerunning the same command resumes from it
+ *
+ * The last line printed is `test accuracy: NN.NN%`.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { z } from 'zod';
+import { loadDataset, numClasses, type Dataset } from '../data/dataset.js';
+import { fileSaveHandler, loadArtifacts } from '../importers/tfjs-artifacts.js';
+import { parseValueSpaceArg, type ValueSpace } from '../layers/value-space.js';
+import { buildCnn, buildMlp, defaultLossScale, DEFAULT_CNN_FILTERS, DEFAULT_CNN_HIDDEN, DEFAULT_MLP_HIDDEN } from '../train/arch.js';
+import { freezeModel } from '../train/freeze.js';
+import { Progress } from '../train/progress.js';
+import { registerTrainLayers } from '../train/register.js';
+import { isSearchable, SEARCH_METHODS } from '../train/search-kernel.js';
+import { DEFAULT_TRAIN_OPTIONS, evaluate, fit, imagesToTensor, recomputeBatchNormStats, type EpochResult, type TrainOptions } from '../train/trainer.js';
+import { QtscError } from '../util/errors.js';
+import { initTf } from '../util/tf-backend.js';
+import { intArg, numberArg, parseOptions, type OptionSpec } from './args.js';
+
+const USAGE = `usage: qtsc train --out DIR [options]     (npm run train -- --out DIR [options])
+
+Trains a network whose weights lie in a value space, freezes it and writes the
+deployable model (model.json + weights.bin) to DIR. Rerunning the same command
+resumes from DIR/checkpoint.
+
+  --dataset mnist|fashion-mnist|PATH  data (default mnist; PATH: an MNIST-layout
+                                      directory or an IDX image file)
+  --labels FILE                       labels for an IDX image file (default: beside it)
+  --arch mlp|cnn                      mlp: 784-256-256-classes; cnn: conv32-pool-
+                                      conv64-pool-fc128-classes (default mlp)
+  --hidden N,N,...                    hidden widths of the dense layers
+  --method rdhs|sgt|ste|xnor|fp       weight search (rdhs, sgt), BinaryConnect-style
+                                      rounding (ste), XNOR-Net (xnor), float (fp)
+                                      (default rdhs)
+  --value-space S                     binary, pow2-2, pow2-3 or numbers "a,b,c"
+                                      (default binary)
+  --act-bits N                        0 float ReLU, 1 sign, N>=2 N-bit unsigned with a
+                                      learned clip (default 4)
+  --first-last space|float            first and last layers in the value space, or
+                                      full precision as in the paper (default space)
+  --epochs N                          (default 10)
+  --batch-size N                      (default 100)
+  --lr X                              Adam learning rate, cosine-decayed to 1% (default 0.01)
+  --loss-scale X                      logits multiplier in the loss (default 1/sqrt(fan-in)
+                                      of a quantized last layer, else 1)
+  --mu X                              RDHS Gumbel noise weight (default 0)
+  --tau X / --tau-decay X / --tau-min X   RDHS temperature schedule (1, 0.97, 1e-4)
+  --init-from DIR                     start from a trained float model's weights
+  --seed N                            (default 1)
+  --backend auto|node|wasm|cpu        (default auto)
+  --stop-after N                      stop after N epochs in this run, leaving the
+                                      checkpoint to resume from
+  --quiet                             print only the result line
+  --out DIR                           output directory (required)`;
+
+const SPEC: OptionSpec = {
+  dataset: { type: 'string' },
+  labels: { type: 'string' },
+  arch: { type: 'string' },
+  hidden: { type: 'string' },
+  method: { type: 'string' },
+  'value-space': { type: 'string' },
+  'act-bits': { type: 'string' },
+  'first-last': { type: 'string' },
+  epochs: { type: 'string' },
+  'batch-size': { type: 'string' },
+  lr: { type: 'string' },
+  'loss-scale': { type: 'string' },
+  mu: { type: 'string' },
+  tau: { type: 'string' },
+  'tau-decay': { type: 'string' },
+  'tau-min': { type: 'string' },
+  'init-from': { type: 'string' },
+  seed: { type: 'string' },
+  backend: { type: 'string' },
+  quiet: { type: 'boolean' },
+  'stop-after': { type: 'string' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+
+const positive = () => numberArg().pipe(z.number().positive());
+
+const TrainArgsSchema = z.object({
+  dataset: z.string().min(1).default('mnist'),
+  labels: z.string().optional(),
+  arch: z.enum(['mlp', 'cnn']).default('mlp'),
+  hidden: z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'expected widths separated by commas, e.g. 256,256')
+    .transform((s) => s.split(',').map(Number))
+    .refine((xs) => xs.every((x) => x >= 1), 'widths must be at least 1')
+    .optional(),
+  method: z.enum(SEARCH_METHODS).default('rdhs'),
+  'value-space': z
+    .string()
+    .default('binary')
+    .transform((s, ctx) => {
+      try {
+        return parseValueSpaceArg(s);
+      } catch (e) {
+        ctx.addIssue({ code: 'custom', message: (e as Error).message });
+        return z.NEVER;
+      }
+    }),
+  'act-bits': intArg(0, 16).default(4),
+  'first-last': z.enum(['space', 'float']).default('space'),
+  epochs: intArg(1, 100000).default(10),
+  'batch-size': intArg(1, 100000).default(100),
+  lr: positive().default(0.01),
+  'loss-scale': positive().optional(),
+  mu: numberArg().pipe(z.number().nonnegative()).default(0),
+  tau: positive().default(DEFAULT_TRAIN_OPTIONS.tau0),
+  'tau-decay': numberArg().pipe(z.number().positive().max(1)).default(DEFAULT_TRAIN_OPTIONS.tauDecay),
+  'tau-min': positive().default(DEFAULT_TRAIN_OPTIONS.tauMin),
+  'init-from': z.string().optional(),
+  seed: intArg(0, 2 ** 31 - 1).default(1),
+  backend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
+  quiet: z.boolean().default(false),
+  'stop-after': intArg(1, 100000).optional(),
+  out: z.string({ error: 'required: the output directory' }).min(1),
+});
+
+type TrainArgs = z.infer<typeof TrainArgsSchema>;
+
+/** Options that define the run; a checkpoint is only resumed when they all match. */
+function runIdentity(a: TrainArgs, inputShape: number[]): Record<string, unknown> {
+  return {
+    dataset: a.dataset,
+    labels: a.labels ?? null,
+    arch: a.arch,
+    hidden: a.hidden ?? null,
+    method: a.method,
+    valueSpace: a['value-space'],
+    actBits: a['act-bits'],
+    firstLast: a['first-last'],
+    batchSize: a['batch-size'],
+    lr: a.lr,
+    lossScale: a['loss-scale'] ?? null,
+    mu: a.mu,
+    tau: a.tau,
+    tauDecay: a['tau-decay'],
+    tauMin: a['tau-min'],
+    initFrom: a['init-from'] ?? null,
+    seed: a.seed,
+    inputShape,
+  };
+}
+
+const StateSchema = z.object({
+  version: z.literal(1),
+  run: z.record(z.string(), z.unknown()),
+  epochsDone: z.number().int().nonnegative(),
+  results: z.array(z.record(z.string(), z.unknown())),
+  optimizer: z.array(z.object({ name: z.string(), shape: z.array(z.number()), dtype: z.string() })),
+});
+type State = z.infer<typeof StateSchema>;
+
+function sameRun(a: Record<string, unknown>, b: Record<string, unknown>): string | null {
+  for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) {
+    if (JSON.stringify(a[k]) !== JSON.stringify(b[k])) return k;
+  }
+  return null;
+}
+
+async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.Optimizer, state: Omit<State, 'optimizer'>): Promise<void> {
+  const tmp = `${dir}.tmp`;
+  fs.rmSync(tmp, { recursive: true, force: true });
+  await model.save(fileSaveHandler(tmp));
+  const named = await optimizer.getWeights();
+  const { data, specs } = await tf.io.encodeWeights(named);
+  fs.writeFileSync(path.join(tmp, 'optimizer.bin'), Buffer.from(data as ArrayBuffer));
+  const full: State = { ...state, optimizer: specs.map((s) => ({ name: s.name, shape: s.shape, dtype: s.dtype })) };
+  fs.writeFileSync(path.join(tmp, 'state.json'), JSON.stringify(full, null, 1) + '\n');
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.renameSync(tmp, dir);
+}
+
+function readState(dir: string): State | null {
+  const file = path.join(dir, 'state.json');
+  if (!fs.existsSync(file)) return null;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new QtscError(`${file}: not valid JSON (${(e as Error).message}); delete ${dir} to start over`);
+  }
+  const parsed = StateSchema.safeParse(raw);
+  if (!parsed.success) throw new QtscError(`${file}: field '${parsed.error.issues[0].path.join('.')}': ${parsed.error.issues[0].message}; delete ${dir} to start over`);
+  return parsed.data;
+}
+
+async function loadOptimizerState(dir: string, state: State, optimizer: tf.Optimizer): Promise<void> {
+  const bin = fs.readFileSync(path.join(dir, 'optimizer.bin'));
+  const specs = state.optimizer as tf.io.WeightsManifestEntry[];
+  const map = tf.io.decodeWeights(bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length), specs);
+  await optimizer.setWeights(specs.map((s) => ({ name: s.name, tensor: map[s.name] })));
+}
+
+/** Copies kernels (and biases, BatchNorm statistics) of a float model onto the training model, layer by layer in order. */
+async function initFromFloat(model: tf.LayersModel, dir: string): Promise<void> {
+  const src = await tf.loadLayersModel(tf.io.fromMemory(await loadArtifacts(dir)));
+  const kinds = (m: tf.LayersModel, bn: boolean) =>
+    m.layers.filter((l) => (bn ? l.getClassName() === 'BatchNormalization' : isSearchable(l) || /(^|Qtsc)(Dense|Conv2D)$/.test(l.getClassName())));
+  const srcW = kinds(src, false);
+  const dstW = kinds(model, false);
+  if (srcW.length !== dstW.length) throw new QtscError(`${dir}: ${srcW.length} weight layers, the model being trained has ${dstW.length}`);
+  for (let i = 0; i < dstW.length; i++) {
+    const s = srcW[i];
+    const d = dstW[i];
+    const [kernel, bias] = isSearchable(s) ? [s.frozenKernel(), s.getWeights()[1]] : s.getWeights();
+    const want = d.getWeights()[0].shape;
+    const shape = isSearchable(d) && (d.method === 'rdhs' || d.method === 'sgt') ? want.slice(0, -1) : want;
+    if (JSON.stringify(kernel.shape) !== JSON.stringify(shape)) throw new QtscError(`${dir}: layer '${s.name}' has a kernel of shape [${kernel.shape}], '${d.name}' needs [${shape}]`);
+    if (isSearchable(d)) d.initFromFloat(kernel);
+    if (bias && d.getWeights().length > 1 && (!isSearchable(d) || d.useBias)) {
+      const ws = d.getWeights();
+      ws[ws.length - 1] = bias;
+      d.setWeights(ws);
+    }
+  }
+  const srcBn = kinds(src, true);
+  const dstBn = kinds(model, true);
+  if (srcBn.length === dstBn.length) for (let i = 0; i < dstBn.length; i++) dstBn[i].setWeights(srcBn[i].getWeights());
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(2)}%`;
+}
+
+export async function trainCommand(argv: string[]): Promise<number> {
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return 0;
+  }
+  const a = parseOptions('train', argv, SPEC, TrainArgsSchema);
+  const out = path.resolve(a.out);
+  const isTTY = Boolean(process.stderr.isTTY);
+  const progress = new Progress({ isTTY, write: (s) => process.stderr.write(s) }, a.quiet);
+
+  const backend = await initTf({ backend: a.backend });
+  registerTrainLayers();
+  const train = await loadDataset(a.dataset, 'train', { labels: a.labels });
+  const test = await loadDataset(a.dataset, 'test', { labels: a.labels });
+  if (train.n === 0 || test.n === 0) throw new QtscError(`${a.dataset}: the train or test split is empty`);
+  const classes = Math.max(numClasses(train), numClasses(test));
+  const layout = a.arch === 'cnn' ? 'image' : 'flat';
+  const inputShape = layout === 'flat' ? [train.rows * train.cols] : [train.rows, train.cols, 1];
+  const run = runIdentity(a, inputShape);
+
+  const ckptDir = path.join(out, 'checkpoint');
+  const state = readState(ckptDir);
+  if (state) {
+    const differs = sameRun(state.run, run);
+    if (differs !== null) {
+      throw new QtscError(`${ckptDir}: the checkpoint was made with different options (${differs}: ${JSON.stringify(state.run[differs])} there, ${JSON.stringify(run[differs])} now); use another --out or delete ${ckptDir}`);
+    }
+  }
+
+  let model: tf.LayersModel;
+  if (state) {
+    model = await tf.loadLayersModel(tf.io.fromMemory(await loadArtifacts(ckptDir)));
+  } else {
+    const common = {
+      method: a.method,
+      valueSpace: a['value-space'] as ValueSpace,
+      actBits: a['act-bits'],
+      firstLast: a['first-last'],
+      inputShape,
+      numClasses: classes,
+      seed: a.seed,
+      mu: a.mu,
+    };
+    model =
+      a.arch === 'mlp'
+        ? buildMlp({ ...common, hidden: a.hidden ?? DEFAULT_MLP_HIDDEN })
+        : buildCnn({ ...common, hidden: a.hidden ?? DEFAULT_CNN_HIDDEN, convFilters: DEFAULT_CNN_FILTERS });
+    if (a['init-from']) await initFromFloat(model, path.resolve(a['init-from']));
+  }
+
+  const options: TrainOptions = {
+    ...DEFAULT_TRAIN_OPTIONS,
+    epochs: a.epochs,
+    batchSize: a['batch-size'],
+    learningRate: a.lr,
+    lossScale: a['loss-scale'] ?? defaultLossScale(model),
+    seed: a.seed,
+    tau0: a.tau,
+    tauDecay: a['tau-decay'],
+    tauMin: a['tau-min'],
+  };
+  const optimizer = tf.train.adam(options.learningRate);
+  const results: EpochResult[] = (state?.results ?? []) as unknown as EpochResult[];
+  const startEpoch = state?.epochsDone ?? 0;
+  // Adam's moments are restored by position (the order of the trainable weights).
+  if (state && startEpoch > 0) await loadOptimizerState(ckptDir, state, optimizer);
+
+  const xTrain = imagesToTensor(train, layout);
+  const xTest = imagesToTensor(test, layout);
+  progress.info(
+    `qtsc train: ${a.arch} ${a.method} value space ${JSON.stringify(a['value-space'])}, ${a['act-bits'] === 0 ? 'float' : a['act-bits'] === 1 ? 'sign' : `${a['act-bits']}-bit`} activations, first/last ${a['first-last']}; ` +
+      `${a.dataset}: ${train.n} train / ${test.n} test; backend ${backend}` +
+      (startEpoch > 0 ? `; resuming after epoch ${startEpoch}` : ''),
+  );
+  const t0 = performance.now();
+  if (startEpoch < options.epochs) {
+    await fit({
+      model,
+      train: { x: xTrain, labels: train.labels },
+      test: { x: xTest, labels: test.labels },
+      numClasses: classes,
+      options,
+      optimizer,
+      progress,
+      startEpoch,
+      stopEpoch: a['stop-after'] === undefined ? undefined : startEpoch + a['stop-after'],
+      onEpochEnd: async (r, opt) => {
+        results.push(r);
+        await saveCheckpoint(ckptDir, model, opt, { version: 1, run, epochsDone: r.epoch + 1, results: results as unknown as Record<string, unknown>[] });
+      },
+    });
+  }
+  const trainSeconds = (performance.now() - t0) / 1000;
+  if (results.length < options.epochs) {
+    progress.info(`stopped after epoch ${results.length} of ${options.epochs}; rerun the same command to resume`);
+    console.log(`stopped after epoch ${results.length} of ${options.epochs} (checkpoint in ${ckptDir})`);
+    xTrain.dispose();
+    xTest.dispose();
+    return 0;
+  }
+
+  recomputeBatchNormStats(model, xTrain);
+  const frozen = await freezeModel(model, { input: { bits: 8, scale: 1 / 255 } });
+  const accuracy = evaluate(frozen, xTest, test.labels);
+  await frozen.save(fileSaveHandler(out));
+  const summary = {
+    command: `qtsc train ${argv.join(' ')}`,
+    run,
+    epochs: options.epochs,
+    backend,
+    lossScale: options.lossScale,
+    dataset: { name: a.dataset, train: train.n, test: test.n, rows: train.rows, cols: train.cols, classes },
+    results,
+    trainSecondsThisRun: trainSeconds,
+    testAccuracy: accuracy,
+  };
+  fs.writeFileSync(path.join(out, 'training.json'), JSON.stringify(summary, null, 1) + '\n');
+  progress.info(`wrote ${path.join(out, 'model.json')}`);
+  console.log(`test accuracy: ${pct(accuracy)}`);
+  xTrain.dispose();
+  xTest.dispose();
+  return 0;
+}
+
+export type { Dataset };

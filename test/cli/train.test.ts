@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { trainCommand } from '../../src/cli/train.js';
+import { encodeIdx } from '../../src/data/idx.js';
+import { readWeights } from '../../src/importers/tfjs-artifacts.js';
+import { loadMnist } from '../../src/data/mnist.js';
+import { subset } from '../../src/data/dataset.js';
+
+/** Captures stdout and stderr writes and console.log during f. */
+async function capture(f: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const ow = process.stdout.write.bind(process.stdout);
+  const ew = process.stderr.write.bind(process.stderr);
+  const log = console.log;
+  process.stdout.write = ((s: string) => ((out += s), true)) as typeof process.stdout.write;
+  process.stderr.write = ((s: string) => ((err += s), true)) as typeof process.stderr.write;
+  console.log = (...a: unknown[]) => void (out += a.join(' ') + '\n');
+  try {
+    const code = await f();
+    return { code, out, err };
+  } finally {
+    process.stdout.write = ow;
+    process.stderr.write = ew;
+    console.log = log;
+  }
+}
+
+describe('qtsc train (CLI)', () => {
+  let dir: string;
+  let data: string;
+  before(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-train-cli-'));
+    // a small MNIST-layout data set: 400 train / 100 test digits
+    data = path.join(dir, 'data');
+    fs.mkdirSync(data);
+    const all = loadMnist('train');
+    for (const [prefix, from, n] of [['train', 0, 400], ['t10k', 400, 100]] as const) {
+      const d = subset(all, Array.from({ length: n }, (_, i) => from + i));
+      fs.writeFileSync(path.join(data, `${prefix}-images-idx3-ubyte.gz`), zlib.gzipSync(encodeIdx({ dtype: 'uint8', shape: [n, 28, 28], data: d.images })));
+      fs.writeFileSync(path.join(data, `${prefix}-labels-idx1-ubyte`), encodeIdx({ dtype: 'uint8', shape: [n], data: d.labels }));
+    }
+  });
+  after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  const base = (out: string) => ['--dataset', data, '--hidden', '32', '--method', 'sgt', '--value-space', 'pow2-2', '--act-bits', '2', '--epochs', '3', '--batch-size', '50', '--out', out];
+
+  it('trains, writes a frozen model and training.json, ends with the accuracy line; quiet output is only that line', async () => {
+    const out = path.join(dir, 'a');
+    const r = await capture(() => trainCommand([...base(out), '--quiet']));
+    expect(r.code).to.equal(0);
+    expect(r.err).to.equal('');
+    expect(r.out).to.match(/^test accuracy: \d+\.\d\d%\n$/);
+    const acc = Number(/(\d+\.\d\d)%/.exec(r.out)![1]);
+    expect(acc).to.be.greaterThan(50);
+    const w = readWeights(out);
+    for (const name of ['dense1/kernel', 'logits/kernel']) for (const v of w.get(name)!.values) if (![-1, -0.5, 0.5, 1].includes(v)) expect.fail(`${name}: ${v}`);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
+    expect(json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name)).to.deep.equal(['QtscDense', 'BatchNormalization', 'QtscQuantAct', 'QtscDense']);
+    expect(json.userDefinedMetadata.qtsc.input).to.deep.equal({ bits: 8, scale: 1 / 255 });
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'training.json'), 'utf8'));
+    expect(summary.results).to.have.length(3);
+    expect((summary.testAccuracy * 100).toFixed(2)).to.equal(acc.toFixed(2));
+  });
+
+  it('non-TTY progress is one plain line per epoch, no control characters', async () => {
+    const r = await capture(() => trainCommand([...base(path.join(dir, 'b')), '--epochs', '2']));
+    expect(r.err).to.not.match(/\r|\x1b/);
+    expect(r.err.split('\n').filter((l) => /^epoch \d\/2 loss/.test(l))).to.have.length(2);
+    expect(r.out.trim().split('\n').pop()).to.match(/^test accuracy: \d+\.\d\d%$/);
+  });
+
+  it('an interrupted run resumed from its checkpoint gives the same model as an uninterrupted one', async () => {
+    const whole = path.join(dir, 'whole');
+    const parts = path.join(dir, 'parts');
+    await capture(() => trainCommand([...base(whole), '--quiet']));
+    const first = await capture(() => trainCommand([...base(parts), '--quiet', '--stop-after', '1']));
+    expect(first.out).to.match(/stopped after epoch 1 of 3/);
+    expect(fs.existsSync(path.join(parts, 'model.json'))).to.equal(false);
+    const second = await capture(() => trainCommand([...base(parts), '--quiet']));
+    expect(second.out).to.match(/^test accuracy/);
+    const a = readWeights(whole);
+    const b = readWeights(parts);
+    for (const [name, t] of a) expect(Array.from(b.get(name)!.values), name).to.deep.equal(Array.from(t.values));
+  });
+
+  it('refuses to resume a checkpoint made with other options, and bad options', async () => {
+    const out = path.join(dir, 'c');
+    await capture(() => trainCommand([...base(out), '--quiet', '--stop-after', '1']));
+    let msg = '';
+    await trainCommand([...base(out), '--quiet', '--lr', '0.5']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/different options \(lr/);
+    msg = '';
+    await trainCommand(['--out', out, '--method', 'magic']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--method/);
+    msg = '';
+    await trainCommand(['--out', out, '--value-space', '1,1']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--value-space.*distinct/);
+    msg = '';
+    await trainCommand(['--epochs', '2']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--out/);
+  });
+});
