@@ -14,10 +14,15 @@
 // so a lane costs an XOR, not an adder. All arithmetic is modulo 2**AccWidth: exact,
 // because the compiler sizes AccWidth so the accumulator and every partial sum fit.
 //
-// Timing: one Simd-wide word per cycle; when en_i, acc <= (first_i ? 0 : acc) + sum.
+// Timing: one Simd-wide word per cycle. When en_i: sum = acc + (terms of this word);
+// acc <= last_i ? 0 : sum, and on last_i the result register takes sum, so acc_o
+// holds the finished dot product from the cycle after the last word until the next
+// one finishes. Clearing the accumulator after the last word (instead of gating it
+// on the first) keeps the gating off the adder inputs: it becomes the flip-flops'
+// synchronous reset. The accumulators are therefore reset by rst_i (they must start
+// at zero); the result registers are plain data registers.
 // w_i layout: lane s of channel p at [(p*Simd + s)*WeightBits +: WeightBits];
 // x_i: element s at [s*InBits +: InBits]; acc_o: channel p at [p*AccWidth +: AccWidth].
-// The accumulator is a data register (no reset): first_i starts every dot product.
 module qtsc_dot_acc #(
   parameter int Engine = 0,      // 0 xnor-popcount, 1 sign-add, 2 shift-add, 3 int-mac
   parameter int Pe = 1,          // output channels in parallel, >= 1
@@ -30,10 +35,11 @@ module qtsc_dot_acc #(
   parameter int AccWidth = 8     // bits of the accumulator, >= 1
 ) (
   input  wire logic                            clk_i,
+  input  wire logic                            rst_i,
   input  wire logic [Simd*InBits-1:0]          x_i,
   input  wire logic [Pe*Simd*WeightBits-1:0]   w_i,
   input  wire logic                            en_i,
-  input  wire logic                            first_i,
+  input  wire logic                            last_i,
   output logic      [Pe*AccWidth-1:0]          acc_o
 );
 
@@ -74,10 +80,14 @@ module qtsc_dot_acc #(
   end
 `endif
 
+  // One synchronous reset for all accumulators: reset, or the last word of a dot product.
+  logic clear;
+  assign clear = rst_i | (en_i & last_i);
+
   for (genvar p = 0; p < Pe; p++) begin : g_pe
     logic [Simd*AccWidth-1:0] terms; // lane terms, modulo 2**AccWidth
     logic [Simd-1:0] corr;           // +1 corrections of lanes that formed ~m for -m
-    logic [AccWidth-1:0] acc_q, sum;
+    logic [AccWidth-1:0] acc_q, res_q, sum;
 
     for (genvar s = 0; s < Simd; s++) begin : g_lane
       logic [InBits-1:0] xe;
@@ -152,17 +162,22 @@ module qtsc_dot_acc #(
     end
 
     always_comb begin
-      sum = first_i ? '0 : acc_q;
+      sum = acc_q;
       for (int s = 0; s < Simd; s++) begin
         sum = sum + terms[s*AccWidth +: AccWidth] + AccWidth'(corr[s]);
       end
     end
 
     always_ff @(posedge clk_i) begin
-      if (en_i) acc_q <= sum;
+      if (clear) acc_q <= '0;
+      else if (en_i) acc_q <= sum;
     end
 
-    assign acc_o[p*AccWidth +: AccWidth] = acc_q;
+    always_ff @(posedge clk_i) begin
+      if (en_i && last_i) res_q <= sum;
+    end
+
+    assign acc_o[p*AccWidth +: AccWidth] = res_q;
   end
 
 endmodule

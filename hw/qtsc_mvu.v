@@ -18,8 +18,10 @@
 // Pipeline (one global advance `en` that stalls only when a finished result cannot
 // move on):
 //   S0 issue  pick (nf, sf); read weight ROM and buffer
-//   S1        x word, weight word (dp_x_o / ROM output), first/last flags
-//   S2        accumulators (in the datapath); read output-stage parameters on last
+//   S1        x word, weight word (dp_x_o / ROM output), last flag
+//   S2        accumulators (in the datapath, which clears them after the last word
+//             and keeps the finished dot product in dp_acc_i); read output-stage
+//             parameters on last
 //   S3        output stage result register = m_data_o
 // Reset: synchronous, active-high, on control registers only.
 module qtsc_mvu #(
@@ -61,7 +63,7 @@ module qtsc_mvu #(
 
   output logic      [Simd*InBits-1:0]   dp_x_o,
   output logic                          dp_en_o,
-  output logic                          dp_first_o,
+  output logic                          dp_last_o,
   input  wire logic [Pe*AccWidth-1:0]   dp_acc_i
 );
 
@@ -177,7 +179,7 @@ module qtsc_mvu #(
   end
 
   // ---------------------------------------------------------------- S1
-  logic v1_q, first1_q, last1_q;
+  logic v1_q, last1_q;
   logic [NfBits-1:0] nf1_q;
 
   always_ff @(posedge clk_i) begin
@@ -187,7 +189,6 @@ module qtsc_mvu #(
 
   always_ff @(posedge clk_i) begin
     if (issue) begin
-      first1_q <= sf_q == '0;
       last1_q <= sf_last;
       nf1_q <= nf_q;
     end
@@ -195,7 +196,7 @@ module qtsc_mvu #(
 
   assign dp_x_o = x1_q;
   assign dp_en_o = en & v1_q;
-  assign dp_first_o = first1_q;
+  assign dp_last_o = last1_q;
 
   // ---------------------------------------------------------------- S2
   logic v2_q;                     // the datapath holds a finished dot product

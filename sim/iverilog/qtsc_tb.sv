@@ -17,10 +17,10 @@
 // tlast is 1 on every word; a word offered while tready is low stays offered and
 // unchanged; no word after the last frame (watched for +drain cycles); some output
 // at least every +watchdog cycles.
-// Prints one line `QTSC_RESULT frames=.. mismatches=.. cycles=.. watchdog=0|1`,
+// Prints one line `QTSC_RESULT frames=.. mismatches=.. cycles=.. first=.. watchdog=0|1`,
 // preceded by `QTSC_MISMATCH kind=.. frame=.. expected=.. actual=..` for the first
 // problem, if any. `cycles` counts clock edges from reset release to the last
-// accepted output word.
+// accepted output word, `first` to the first one.
 module qtsc_tb #(
   parameter int InW = 8,           // bits of an input word
   parameter int OutW = 8,          // bits of an output word
@@ -75,6 +75,7 @@ module qtsc_tb #(
   integer in_idx;        // next input word to offer
   integer out_idx;       // next frame expected
   integer cycle;         // clock edges since reset release
+  integer first_out_cycle;
   integer last_out_cycle;
   integer idle;          // cycles since the last output word
   integer mismatches;
@@ -94,8 +95,8 @@ module qtsc_tb #(
   endtask
 
   task automatic finish_run;
-    $display("QTSC_RESULT frames=%0d mismatches=%0d cycles=%0d watchdog=%0d", out_idx, mismatches,
-             last_out_cycle, watchdog_hit);
+    $display("QTSC_RESULT frames=%0d mismatches=%0d cycles=%0d first=%0d watchdog=%0d", out_idx,
+             mismatches, last_out_cycle, first_out_cycle, watchdog_hit);
     $finish;
   endtask
 
@@ -113,6 +114,7 @@ module qtsc_tb #(
     in_idx = 0;
     out_idx = 0;
     cycle = 0;
+    first_out_cycle = 0;
     last_out_cycle = 0;
     idle = 0;
     mismatches = 0;
@@ -146,6 +148,7 @@ module qtsc_tb #(
       end
       if (m_axis_tvalid && m_axis_tready) begin
         idle = 0;
+        if (out_idx == 0) first_out_cycle = cycle;
         last_out_cycle = cycle;
         if (out_idx >= Frames) begin
           note_problem("extra", out_idx, '0, m_axis_tdata);

@@ -50,6 +50,13 @@ export interface IverilogResult {
   firstMismatch?: IverilogMismatch;
   /** Clock edges from reset release to the last accepted output word. */
   cycles: number;
+  /** Clock edges from reset release to the first output word (latency of frame 0). */
+  firstOutputCycle: number;
+  /**
+   * (cycles - firstOutputCycle) / (frames - 1): the steady-state cycles per frame
+   * when stallProbability is 0; null with fewer than 2 frames.
+   */
+  cyclesPerFrame: number | null;
   /** The watchdog stopped the run before every frame came out. */
   watchdog: boolean;
   log: string;
@@ -146,6 +153,8 @@ export async function runIverilog(opts: IverilogOptions): Promise<IverilogResult
     frames: Number(field(resultLine, 'frames')),
     mismatches: Number(field(resultLine, 'mismatches')),
     cycles: Number(field(resultLine, 'cycles')),
+    firstOutputCycle: Number(field(resultLine, 'first')),
+    cyclesPerFrame: null,
     watchdog: field(resultLine, 'watchdog') === '1',
     log,
   };
@@ -158,6 +167,7 @@ export async function runIverilog(opts: IverilogOptions): Promise<IverilogResult
       actual: field(mm, 'actual'),
     };
   }
+  if (result.frames >= 2) result.cyclesPerFrame = (result.cycles - result.firstOutputCycle) / (result.frames - 1);
   // Frames that never came out count as mismatches too.
   if (result.frames < meta.frames) result.mismatches += meta.frames - result.frames - (result.watchdog ? 1 : 0);
   return result;

@@ -53,6 +53,8 @@ function nodeData(n: NodePlan): object {
     cycles: n.nf * n.sf,
     accBusWidth: n.pe * n.accWidth,
     weightSingle: n.weightRom.depth === 1,
+    weightBlock: n.weightRom.style === 'block',
+    paramBlock: n.paramRom.style === 'block',
     paramSingle: n.paramRom.depth === 1,
     paramRomKind: n.outKind === 0 ? 'Threshold' : 'Logit offset',
     engineGenerated: n.engineFiles.length > 0,

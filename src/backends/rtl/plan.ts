@@ -40,6 +40,18 @@ export interface RomImage {
   addrWidth: number;
   /** One hex string per word, ceil(width/4) digits. */
   words: string[];
+  /** 'block': marked (* rom_style = "block" *) for synthesis (Yosys and Vivado read it); 'auto': the tool decides. */
+  style: 'block' | 'auto';
+}
+
+/**
+ * Where a ROM should live: block RAM when, as LUTs (one LUT6 per bit per 64
+ * words), it would take 256 LUTs or more and it has at least 8 words; else the
+ * synthesis tool decides (small ROMs become logic). A wide, shallow weight ROM
+ * left to Yosys becomes logic at about one LUT per lane.
+ */
+export function romStyle(width: number, depth: number): 'block' | 'auto' {
+  return depth >= 8 && width * Math.ceil(depth / 64) >= 256 ? 'block' : 'auto';
 }
 
 export interface NodePlan {
@@ -270,7 +282,7 @@ function weightRom(n: MvuNode, file: string): RomImage {
       words.push(hexWord(v, width));
     }
   }
-  return { file, width, depth: nf * sf, addrWidth: addrWidth(nf * sf), words };
+  return { file, width, depth: nf * sf, addrWidth: addrWidth(nf * sf), words, style: romStyle(width, nf * sf) };
 }
 
 /** Representable accumulator range [lo, hi] of a node's accWidth. */
@@ -322,7 +334,7 @@ function paramRom(n: MvuNode, file: string): RomImage {
       words.push(hexWord(v, width));
     }
   }
-  return { file, width, depth: nf, addrWidth: addrWidth(nf), words };
+  return { file, width, depth: nf, addrWidth: addrWidth(nf), words, style: romStyle(width, nf) };
 }
 
 export interface PlanOptions {

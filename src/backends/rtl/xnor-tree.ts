@@ -7,7 +7,8 @@
  *
  *   1. lanes in groups of three: xnor and a full adder in one step, each of its
  *      two outputs a function of 6 inputs (x0 w0 x1 w1 x2 w2): one LUT6 each;
- *   2. the accumulator (gated by !first) joins the heap as one more row;
+ *   2. the accumulator joins the heap as one more row (it is cleared after the
+ *      last word by the flip-flops' synchronous reset, so it needs no gate);
  *   3. Wallace stages of column counters of up to 6 bits (a 6:3 counter is 3
  *      LUT6, one per output bit), until every column holds at most 2 bits;
  *   4. one carry-chain adder of the 2 rows.
@@ -17,9 +18,9 @@
  * Counters are written as XOR/majority gate networks; abc collapses each
  * output, a function of at most 6 heap bits, into one LUT.
  *
- * Files: `<node>_xnor_tree.v` (one channel, combinational: acc_d = (first ? 0
- * : acc) + popcount(xnor(x, w)) mod 2**AccWidth) and `<node>_xnor_acc.v` (Pe
- * trees and their accumulator registers, the port list of qtsc_dot_acc).
+ * Files: `<node>_xnor_tree.v` (one channel, combinational: sum = acc +
+ * popcount(xnor(x, w)) mod 2**AccWidth) and `<node>_xnor_acc.v` (Pe trees,
+ * their accumulator and result registers: the ports and timing of qtsc_dot_acc).
  */
 import type { NodePlan } from './plan.js';
 import { generatedHeader } from './templates.js';
@@ -93,8 +94,8 @@ export function buildTree(shape: TreeShape): { net: Netlist; rowA: string[]; row
     const bits = counter(net, lanes.map((l) => `(${l})`), Math.min(2, aw));
     bits.forEach((b, k) => cols[k].push(b));
   }
-  // 2. the accumulator row, zero on the first fold.
-  for (let j = 0; j < aw; j++) cols[j].push(net.wire(`acc_i[${j}] & ~first_i`));
+  // 2. the accumulator row.
+  for (let j = 0; j < aw; j++) cols[j].push(`acc_i[${j}]`);
   // 3. Wallace stages of <= 6-bit counters.
   let stages = 0;
   while (cols.some((c) => c.length > 2)) {
@@ -139,7 +140,7 @@ export function xnorTreeVerilog(n: NodePlan): string {
     '`resetall',
     '`timescale 1ns/1ps',
     '`default_nettype none',
-    `// ${name}: acc_o = (first_i ? 0 : acc_i) + popcount(xnor(x_i, w_i)) mod 2**${aw}, ${n.simd} lanes, LUT6 compressor tree.`,
+    `// ${name}: sum_o = acc_i + popcount(xnor(x_i, w_i)) mod 2**${aw}, ${n.simd} lanes, LUT6 compressor tree.`,
     '//',
     `// ${stages} Wallace stage(s) of <= 6-bit counters after the 3-lane xnor/full-adder level,`,
     '// then one 2-row adder. See src/backends/rtl/xnor-tree.ts.',
@@ -147,14 +148,13 @@ export function xnorTreeVerilog(n: NodePlan): string {
     `  input  wire logic [${n.simd}-1:0] x_i,`,
     `  input  wire logic [${n.simd}-1:0] w_i,`,
     `  input  wire logic [${aw}-1:0] acc_i,`,
-    '  input  wire logic first_i,',
-    `  output logic      [${aw}-1:0] acc_o`,
+    `  output logic      [${aw}-1:0] sum_o`,
     ');',
     '',
     ...decl,
     ...net.assigns,
     '',
-    `  assign acc_o = ${concatMsbFirst(rowA)} + ${concatMsbFirst(rowB)};`,
+    `  assign sum_o = ${concatMsbFirst(rowA)} + ${concatMsbFirst(rowB)};`,
     '',
     'endmodule',
     '',
@@ -163,7 +163,7 @@ export function xnorTreeVerilog(n: NodePlan): string {
   ].join('\n');
 }
 
-/** Pe trees with their accumulators: the port list of qtsc_dot_acc. */
+/** Pe trees with their accumulators: the ports and timing of qtsc_dot_acc. */
 export function xnorAccVerilog(n: NodePlan): string {
   const aw = n.accWidth;
   const tree = xnorTreeModule(n);
@@ -173,33 +173,43 @@ export function xnorAccVerilog(n: NodePlan): string {
 \`default_nettype none
 // ${n.engineModule}: xnor-popcount engine of node ${n.index}, ${n.pe} channel(s) x ${n.simd} lanes, accumulators of ${aw} bits.
 //
-// Same ports and timing as qtsc_dot_acc with Engine 0: when en_i,
-// acc <= (first_i ? 0 : acc) + popcount(xnor(x, w)); w_i lane s of channel p at bit p*${n.simd} + s.
+// Same ports and timing as qtsc_dot_acc with Engine 0: when en_i, sum = acc + popcount(xnor(x, w)),
+// acc <= last_i ? 0 : sum, and on last_i the result register (acc_o) takes sum.
+// w_i: lane s of channel p at bit p*${n.simd} + s. The accumulators are reset (they start at 0).
 module ${n.engineModule} (
   input  wire logic                clk_i,
+  input  wire logic                rst_i,
   input  wire logic [${n.simd}-1:0]      x_i,
   input  wire logic [${n.pe * n.simd}-1:0]      w_i,
   input  wire logic                en_i,
-  input  wire logic                first_i,
+  input  wire logic                last_i,
   output logic      [${n.pe * aw}-1:0]      acc_o
 );
 
+  // One synchronous reset for all accumulators: reset, or the last word of a dot product.
+  logic clear;
+  assign clear = rst_i | (en_i & last_i);
+
   for (genvar p = 0; p < ${n.pe}; p++) begin : g_pe
-    logic [${aw}-1:0] acc_q, acc_d;
+    logic [${aw}-1:0] acc_q, res_q, sum;
 
     ${tree} u_tree (
       .x_i(x_i),
       .w_i(w_i[p*${n.simd} +: ${n.simd}]),
       .acc_i(acc_q),
-      .first_i(first_i),
-      .acc_o(acc_d)
+      .sum_o(sum)
     );
 
     always_ff @(posedge clk_i) begin
-      if (en_i) acc_q <= acc_d;
+      if (clear) acc_q <= '0;
+      else if (en_i) acc_q <= sum;
     end
 
-    assign acc_o[p*${aw} +: ${aw}] = acc_q;
+    always_ff @(posedge clk_i) begin
+      if (en_i && last_i) res_q <= sum;
+    end
+
+    assign acc_o[p*${aw} +: ${aw}] = res_q;
   end
 
 endmodule
