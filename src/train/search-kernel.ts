@@ -90,6 +90,12 @@ export function isSearchable(l: unknown): l is Searchable & tf.layers.Layer {
   return l instanceof tf.layers.Layer && typeof (l as Partial<Searchable>).frozenKernel === 'function';
 }
 
+/** Assigns a new value to a layer variable and frees the tensor that carried it. */
+function writeAndDispose(v: tf.LayerVariable, t: tf.Tensor): void {
+  v.write(t);
+  t.dispose();
+}
+
 /** A layer's addWeight (trainable float32), handed over by the layer. */
 export type AddWeight = (name: string, shape: number[], init: ReturnType<typeof tf.initializers.zeros>) => tf.LayerVariable;
 
@@ -116,7 +122,7 @@ export class SearchKernel {
     const m = this.values.length;
     if (this.method === 'rdhs' || this.method === 'sgt') {
       this.alpha = addWeight('alpha', [...shape, m], tf.initializers.zeros());
-      this.alpha.write(initialLogits([...shape, m], m, this.seed));
+      writeAndDispose(this.alpha, initialLogits([...shape, m], m, this.seed));
     } else {
       const out = shape[shape.length - 1];
       const fanIn = shape.slice(0, -1).reduce((a, b) => a * b, 1);
@@ -165,8 +171,8 @@ export class SearchKernel {
   }
 
   initFromFloat(kernel: tf.Tensor): void {
-    if (this.alpha !== null) this.alpha.write(logitsFromFloat(kernel, this.values, this.seed));
-    else if (this.kernel !== null) this.kernel.write(tf.tidy(() => tf.clone(kernel)));
+    if (this.alpha !== null) writeAndDispose(this.alpha, logitsFromFloat(kernel, this.values, this.seed));
+    else if (this.kernel !== null) writeAndDispose(this.kernel, tf.tidy(() => tf.clone(kernel)));
     this.clampLatent();
   }
 
@@ -174,6 +180,6 @@ export class SearchKernel {
     if (this.kernel === null || this.method === 'fp') return;
     const lo = this.method === 'xnor' ? -1 : this.values[0];
     const hi = this.method === 'xnor' ? 1 : this.values[this.values.length - 1];
-    this.kernel.write(tf.tidy(() => tf.clipByValue(this.kernel!.read(), lo, hi)));
+    writeAndDispose(this.kernel, tf.tidy(() => tf.clipByValue(this.kernel!.read(), lo, hi)));
   }
 }

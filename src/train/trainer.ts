@@ -237,6 +237,8 @@ export function recomputeBatchNormStats(model: tf.LayersModel, x: tf.Tensor, bat
     }
     const w = bn.getWeights();
     const k = w.length;
-    bn.setWeights([...w.slice(0, k - 2), tf.tensor1d(mean), tf.tensor1d(variance)]);
+    const stats = [tf.tensor1d(mean), tf.tensor1d(variance)];
+    bn.setWeights([...w.slice(0, k - 2), ...stats]);
+    tf.dispose(stats);
   }
 }

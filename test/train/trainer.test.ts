@@ -132,6 +132,22 @@ describe('training loop, freeze and checkpoints', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  it('training keeps the number of live tensors constant from epoch to epoch', async () => {
+    for (const method of ['ste', 'rdhs'] as const) {
+      const model = buildMlp({ method, valueSpace: 'binary', actBits: 2, firstLast: 'space', hidden: [16], inputShape: [784], numClasses: 10, seed: 1 });
+      const counts: number[] = [];
+      await fit({
+        model,
+        train: { x, labels },
+        test: { x, labels },
+        numClasses: 10,
+        options: { ...DEFAULT_TRAIN_OPTIONS, epochs: 3, batchSize: 100 },
+        onEpochEnd: () => void counts.push(tf.memory().numTensors),
+      });
+      expect(counts[2], `${method}: ${counts}`).to.equal(counts[0]);
+    }
+  });
+
   it('initFromFloat makes the searched weight the nearest candidate', () => {
     for (const method of ['rdhs', 'sgt', 'ste'] as const) {
       const l = new SearchDense({ units: 3, valueSpace: 'pow2-2', method, useBias: false });
