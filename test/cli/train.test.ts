@@ -87,6 +87,23 @@ describe('qtsc train (CLI)', () => {
     for (const [name, t] of a) expect(Array.from(b.get(name)!.values), name).to.deep.equal(Array.from(t.values));
   });
 
+  it('--init-from starts the search at the nearest candidates of a float model', async () => {
+    const fp = path.join(dir, 'fp');
+    await capture(() => trainCommand([...base(fp), '--method', 'fp', '--act-bits', '1', '--quiet', '--epochs', '1']));
+    const searched = path.join(dir, 'from-fp');
+    // a vanishing learning rate: the searched weights stay where initialisation put them
+    await capture(() => trainCommand([...base(searched), '--method', 'rdhs', '--value-space', 'binary', '--act-bits', '1', '--epochs', '1', '--lr', '1e-12', '--init-from', fp, '--quiet']));
+    const a = readWeights(fp);
+    const b = readWeights(searched);
+    for (const name of ['dense1/kernel', 'logits/kernel']) {
+      const f = a.get(name)!.values;
+      const q = b.get(name)!.values;
+      expect(q.length).to.equal(f.length);
+      for (let i = 0; i < f.length; i++) if (q[i] !== (f[i] >= 0 ? 1 : -1)) expect.fail(`${name}[${i}]: ${f[i]} -> ${q[i]}`);
+    }
+    expect(Array.from(b.get('logits/bias')!.values)).to.deep.equal(Array.from(a.get('logits/bias')!.values).map((v) => Math.fround(v)));
+  });
+
   it('refuses to resume a checkpoint made with other options, and bad options', async () => {
     const out = path.join(dir, 'c');
     await capture(() => trainCommand([...base(out), '--quiet', '--stop-after', '1']));
