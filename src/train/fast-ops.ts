@@ -95,9 +95,9 @@ export function conv2dFast(x: tf.Tensor4D, w: tf.Tensor4D, padding: Padding): tf
   return op(x, w) as tf.Tensor4D;
 }
 
-/** Column sums of a [rows, cols] matrix as a [cols] vector, via one matMul (fast on wasm). */
+/** Column sums of a [rows, cols] matrix as a [cols] vector. */
 export function columnSums(m: tf.Tensor2D): tf.Tensor1D {
-  return tf.tidy(() => tf.reshape(tf.matMul(tf.ones([1, m.shape[0]]), m), [m.shape[1]]) as tf.Tensor1D);
+  return tf.sum(m, 0);
 }
 
 let installed = false;
@@ -105,13 +105,15 @@ let installed = false;
 /**
  * Replaces the gradient of FusedBatchNorm (tfjs' batchNorm op) for
  * per-channel statistics on the last axis with one that broadcasts instead of
- * tiling and reduces with a matMul; other cases keep tfjs' own gradient. Same
- * values, much faster on wasm for 4-D inputs. Idempotent.
+ * tiling; other cases keep tfjs' own gradient. Same values, much faster on
+ * wasm for 4-D inputs. Also installs the max-pooling gradient and the wasm
+ * reduction wrappers below. Idempotent.
  */
 export function installFastGradients(): void {
   if (installed) return;
   installed = true;
   installMaxPoolGradient();
+  for (const k of ['Sum', 'Mean', 'Max', 'Min']) wrapLeadingReduction(k);
   const original = tf.getGradient('FusedBatchNorm');
   if (!original) return;
   tf.registerGradient({
@@ -171,6 +173,38 @@ function installMaxPoolGradient(): void {
           return tf.mul(mask, tf.image.resizeNearestNeighbor(dy as tf.Tensor4D, size));
         },
       };
+    },
+  });
+}
+
+type TensorInfo = { dataId: object; shape: number[]; dtype: string };
+
+/**
+ * The wasm backend reduces over axes that are not innermost by transposing the
+ * whole tensor first, which is slow for 4-D tensors reduced over [0, 1, 2]
+ * (BatchNorm statistics and the gradients of per-channel broadcasts). This
+ * wraps the wasm kernel so that a reduction over the leading axes [0..k-1]
+ * (k >= 2) is done as one over axis 0 of the same data viewed as 2-D.
+ */
+function wrapLeadingReduction(kernelName: string): void {
+  const orig = tf.getKernel(kernelName, 'wasm');
+  if (!orig) return;
+  tf.unregisterKernel(kernelName, 'wasm');
+  tf.registerKernel({
+    ...orig,
+    kernelFunc: (args) => {
+      const x = (args.inputs as { x: TensorInfo }).x;
+      const attrs = args.attrs as { axis: number | number[]; keepDims: boolean };
+      const rank = x.shape.length;
+      const axes = (Array.isArray(attrs.axis) ? attrs.axis : [attrs.axis]).map((a) => (a < 0 ? a + rank : a)).sort((a, b) => a - b);
+      const leading = axes.length >= 2 && axes.length < rank && axes.every((a, i) => a === i);
+      if (!leading) return orig.kernelFunc(args);
+      const k = axes.length;
+      const lead = x.shape.slice(0, k).reduce((p, d) => p * d, 1);
+      const x2: TensorInfo = { dataId: x.dataId, shape: [lead, ...x.shape.slice(k)], dtype: x.dtype };
+      const out = orig.kernelFunc({ ...args, inputs: { x: x2 } as never, attrs: { ...args.attrs, axis: [0], keepDims: false } as never }) as TensorInfo;
+      if (attrs.keepDims) out.shape = [...new Array(k).fill(1), ...x.shape.slice(k)];
+      return out as never;
     },
   });
 }

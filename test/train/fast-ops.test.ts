@@ -101,4 +101,30 @@ describe('fast training ops', () => {
     }
     await tf.setBackend('wasm');
   });
+
+  it('wasm reductions over leading axes give the same values and shapes as on the cpu backend', async () => {
+    installFastGradients();
+    const x = rand([3, 4, 5, 6], 31);
+    const cases: Array<[string, number[], boolean]> = [
+      ['sum', [0, 1, 2], false],
+      ['sum', [0, 1, 2], true],
+      ['mean', [0, 1], false],
+      ['mean', [1, 0, 2], true],
+      ['max', [0, 1, 2], false],
+      ['min', [0, 1], true],
+      ['sum', [1, 2], false],
+      ['mean', [-4, -3], false],
+    ];
+    const run = (op: string, axes: number[], keep: boolean) => {
+      const t = tf.tensor(x.data, x.shape);
+      const r = (tf as unknown as Record<string, (a: tf.Tensor, b: number[], c: boolean) => tf.Tensor>)[op](t, axes, keep);
+      return { shape: r.shape, data: r.dataSync() };
+    };
+    for (const [op, axes, keep] of cases) {
+      const mine = run(op, axes, keep);
+      const ref = await onCpu(() => run(op, axes, keep));
+      expect(mine.shape, `${op} ${axes} ${keep}`).to.deep.equal(ref.shape);
+      expect(maxAbsDiff(mine.data, ref.data), `${op} ${axes} ${keep}`).to.be.lessThan(1e-4);
+    }
+  });
 });
