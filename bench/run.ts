@@ -12,7 +12,10 @@
  *               reference design (bench/reference/frame_sum.v) when the RTL
  *               backend is missing, to time the toolchain alone
  *   primitives  (--primitives) ROM mapping grid, Yosys vs memoryCost
- *   calibrate   (--calibrate) refits the LUT model on random designs
+ *   calibrate   (--calibrate) synthesises the representative and 10 random
+ *               designs per engine, refits the LUT model and reports its error
+ *               before and after; (--refit FILE) refits from the samples a
+ *               previous results.json holds, without synthesis
  *
  * Options: --quick (one design per engine, fewer frames), --target
  * xilinx|ice40|generic (default xilinx), --frames N (default 2000),
@@ -23,7 +26,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
-import type { HardwareIR } from '../src/ir/hardware-ir.js';
+import type { EngineKind, HardwareIR } from '../src/ir/hardware-ir.js';
 import { estimateCycles, estimateResources, fitCoefficients } from '../src/backends/estimates/index.js';
 import { findTool, toolVersion } from '../src/drivers/tools.js';
 import { buildVerilatorSim, lintVerilator, runVerilatorSim } from '../src/drivers/verilator.js';
@@ -42,6 +45,7 @@ const { values: opt } = parseArgs({
     only: { type: 'string' },
     primitives: { type: 'boolean', default: false },
     calibrate: { type: 'boolean', default: false },
+    refit: { type: 'string' },
   },
 });
 const target = opt.target as SynthTarget;
@@ -279,33 +283,73 @@ if (opt.primitives) {
   });
 }
 
-if (opt.calibrate) {
+type SampleSpec = { kind: 'rep'; engine: EngineKind; shape: 'mvu' | 'mlp2' } | { kind: 'random'; engine: EngineKind; index: number };
+interface CalSample {
+  spec: SampleSpec;
+  luts: number;
+  ffs: number;
+}
+
+async function sampleIr(spec: SampleSpec): Promise<HardwareIR> {
+  if (spec.kind === 'rep') return makeIr(spec.engine, SHAPES[spec.shape], 1);
+  const { randomHardwareIR } = await import('../test/helpers/random-hw.js');
+  const i = spec.index;
+  return randomHardwareIR(1000 + i, { engine: spec.engine, actBits: 2 + (i % 3), pow2Levels: i % 2 ? 2 : 4, layers: 1 + (i % 2), maxDim: 48 });
+}
+
+if (opt.calibrate || opt.refit) {
   await section('calibrate', async () => {
-    const emitRtl = await loadEmitRtl();
-    const { randomHardwareIR } = await import('../test/helpers/random-hw.js');
-    const samples: Array<{ ir: HardwareIR; luts: number }> = [];
-    const n = opt.quick ? 3 : 8;
-    for (const engine of ENGINES) {
-      for (let i = 0; i < n; i++) {
-        const ir = randomHardwareIR(1000 + i, { engine, actBits: 2 + (i % 3), pow2Levels: i % 2 ? 2 : 4, layers: 1 + (i % 2), maxDim: 48 });
-        const rtlDir = path.join(work, 'cal', `${engine}-${i}`, 'rtl');
+    let samples: CalSample[] = [];
+    if (opt.refit) {
+      const old = JSON.parse(fs.readFileSync(opt.refit, 'utf8')) as { sections?: Section[] };
+      const cal = old.sections?.find((x) => x.name === 'calibrate' && x.status === 'ok');
+      samples = ((cal?.data as { samples?: CalSample[] } | undefined)?.samples ?? []).slice();
+      if (samples.length === 0) throw new Error(`${opt.refit} holds no calibration samples`);
+      console.log(`refitting on ${samples.length} samples from ${opt.refit}`);
+    } else {
+      const emitRtl = await loadEmitRtl();
+      const specs: SampleSpec[] = [
+        ...ENGINES.flatMap((engine) => (['mvu', 'mlp2'] as const).map((shape): SampleSpec => ({ kind: 'rep', engine, shape }))),
+        ...ENGINES.flatMap((engine) => Array.from({ length: opt.quick ? 3 : 10 }, (_, index): SampleSpec => ({ kind: 'random', engine, index }))),
+      ];
+      for (const spec of specs) {
+        const ir = await sampleIr(spec);
+        const name = spec.kind === 'rep' ? `${spec.engine}-${spec.shape}` : `${spec.engine}-${spec.index}`;
+        const rtlDir = path.join(work, 'cal', name, 'rtl');
         fs.mkdirSync(rtlDir, { recursive: true });
-        let r;
         try {
           const emitted = emitRtl(ir, rtlDir);
-          r = await synthesize({ rtlDir, sources: emitted.sources, top: emitted.top, target, workDir: path.join(rtlDir, '..', 'synth') });
+          const r = await synthesize({ rtlDir, sources: emitted.sources, top: emitted.top, target, workDir: path.join(rtlDir, '..', 'synth') });
+          samples.push({ spec, luts: r.luts, ffs: r.ffs });
+          console.log(`${name}: ${r.luts} LUTs, ${r.ffs} FFs`);
         } catch (e) {
-          console.log(`${engine} #${i}: FAILED: ${firstLine(e)}`);
-          continue;
+          console.log(`${name}: FAILED: ${firstLine(e)}`);
         }
-        samples.push({ ir, luts: r.luts });
-        console.log(`${engine} #${i}: ${r.luts} LUTs (estimate ${estimateResources(ir).total.luts})`);
       }
+      if (samples.length === 0) throw new Error('no design could be synthesised');
     }
-    if (samples.length === 0) throw new Error('no design could be synthesised');
-    const fit = fitCoefficients(samples);
-    console.log(`mean |error| ${(fit.errorBefore * 100).toFixed(1)}% -> ${(fit.errorAfter * 100).toFixed(1)}% with`, fit.values);
-    return { target, samples: samples.length, ...fit, coefficients: fit.coefficients };
+    const withIr = await Promise.all(samples.map(async (smp) => ({ ...smp, ir: await sampleIr(smp.spec) })));
+    const fit = fitCoefficients(withIr);
+    const ffErr = withIr.map((smp) => Math.abs(estimateResources(smp.ir).total.ffs - smp.ffs) / Math.max(1, smp.ffs));
+    const rows = withIr.map((smp) => {
+      const before = estimateResources(smp.ir).total.luts;
+      const after = estimateResources(smp.ir, fit.coefficients).total.luts;
+      return {
+        sample: smp.spec.kind === 'rep' ? `${smp.spec.engine}/${smp.spec.shape}` : `${smp.spec.engine}#${smp.spec.index}`,
+        luts: smp.luts,
+        estimate: before,
+        'err%': pct(before, smp.luts),
+        refit: after,
+        'refitErr%': pct(after, smp.luts),
+        ffs: smp.ffs,
+        estFfs: estimateResources(smp.ir).total.ffs,
+      };
+    });
+    table(rows);
+    const mean = (v: number[]) => (100 * v.reduce((a, b) => a + b, 0)) / Math.max(1, v.length);
+    console.log(`LUT mean |error| ${(fit.errorBefore * 100).toFixed(1)}% -> ${(fit.errorAfter * 100).toFixed(1)}% (max ${(fit.maxErrorAfter * 100).toFixed(1)}%); FF mean |error| ${mean(ffErr).toFixed(1)}%`);
+    console.log('coefficients', JSON.stringify(fit.coefficients));
+    return { target, samples, rows, errorBefore: fit.errorBefore, errorAfter: fit.errorAfter, maxErrorAfter: fit.maxErrorAfter, ffMeanError: mean(ffErr) / 100, coefficients: fit.coefficients };
   });
 }
 

@@ -9,13 +9,19 @@
  * Per MVU node, with P = pe, S = simd, A = input element bits, Wb = weight
  * code bits, Acc = accumulator bits, Sf = mw/S, Nf = mh/P:
  *
- *   datapath LUTs = lane * P*S*Acc           (the accumulate chain: one Acc-bit
- *                                             add per lane, sum = acc + sum of terms)
- *                 + term * P*S*termBits      (forming a lane's term: XNOR for
- *                                             xnor-popcount, conditional negation of
- *                                             A bits for sign-add, an L-way shift of
- *                                             A bits for shift-add, an A x Wb LUT
- *                                             multiplier for int-mac when no DSP)
+ *   datapath LUTs = lane[e] * chain + term[e] * P*S*termBits
+ *     xnor-popcount: chain = P*Acc (the final adder and accumulator of each
+ *                    generated compressor tree); termBits = 1 (the tree's LUTs
+ *                    per lane, XNOR included)
+ *     others:        chain = P*S*Acc, one Acc-bit add per lane in
+ *                    sum = acc + sum of terms; termBits = what forms a lane's
+ *                    term: conditional negation of A bits (sign-add), an L-way
+ *                    shift of A bits (shift-add), an A x Wb LUT multiplier
+ *                    (int-mac without DSP)
+ *     constant weights (a weight ROM of one word: the node is fully unfolded):
+ *                    Yosys folds the weights into the logic, so there is no
+ *                    term logic and a lane adds only A+1 significant bits:
+ *                    chain = P*S*(A+1)
  *   output LUTs   = cmp * P*Count*CmpWidth   (threshold comparators; CmpWidth = Acc+1
  *                                             signed, Acc+2 unsigned) + P*Count/2 (count)
  *                 | add * P*LogitWidth       (logit = (acc << shift) + offset)
@@ -74,32 +80,33 @@ export interface ResourceEstimate {
   total: Resources;
 }
 
-export interface Coefficients {
-  /** LUTs per accumulate-chain bit (P*S*Acc). */
-  lane: number;
-  /** LUTs per bit of term logic (P*S*termBits), per engine. */
-  term: Record<MvuNode['engine'], number>;
-  /** LUTs per threshold-comparator bit. */
-  cmp: number;
-  /** LUTs per adder bit (logits). */
-  add: number;
-  /** LUTs per control counter bit. */
-  ctrl: number;
-  /** Fixed LUTs per node (handshake logic). */
-  nodeLuts: number;
-  /** Fixed FFs per node (valid flags). */
-  nodeFfs: number;
-}
+/**
+ * LUT coefficients, by feature name (see nodeLutFeatures):
+ *   lane:<engine>, term:<engine>  datapath (file comment)
+ *   cmp    per threshold-comparator bit (P*Count*CmpWidth) and argmax comparator bit
+ *   add    per logit adder bit (P*LogitWidth)
+ *   ctrl   per control counter bit
+ *   node   fixed per node (handshakes, pipeline valid logic)
+ */
+export type Coefficients = Record<string, number>;
 
 export const DEFAULT_COEFFICIENTS: Coefficients = {
-  lane: 1.0,
-  term: { 'xnor-popcount': 0.5, 'sign-add': 0.5, 'shift-add': 1.0, 'int-mac': 1.0 },
+  'lane:xnor-popcount': 1.0,
+  'term:xnor-popcount': 1.2,
+  'lane:sign-add': 1.0,
+  'term:sign-add': 0.5,
+  'lane:shift-add': 1.0,
+  'term:shift-add': 1.0,
+  'lane:int-mac': 1.0,
+  'term:int-mac': 1.0,
   cmp: 0.7,
   add: 1.0,
   ctrl: 2.0,
-  nodeLuts: 8,
-  nodeFfs: 8,
+  node: 20,
 };
+
+/** Fixed FFs per node besides the counted registers (valid and flag bits). */
+const NODE_FFS = 8;
 
 const ZERO: Resources = { luts: 0, ffs: 0, brams: 0, dsps: 0 };
 
@@ -280,6 +287,37 @@ export function laneUsesDsp(n: MvuNode): boolean {
   return a >= 2 && w >= 2 && a + w >= 9;
 }
 
+/** True when the weight ROM has a single word: the weights are constants of the logic. */
+export function constantWeights(n: MvuNode): boolean {
+  return (n.mh / n.pe) * (n.mw / n.simd) === 1;
+}
+
+/** The LUT features of one node (the model is linear in them; see Coefficients). */
+export function nodeLutFeatures(n: MvuNode): Record<string, number> {
+  const P = n.pe;
+  const S = n.simd;
+  const A = actBits(n.input);
+  const e = n.engine;
+  const f: Record<string, number> = {};
+  if (e === 'xnor-popcount') {
+    f[`lane:${e}`] = P * n.accWidth;
+    f[`term:${e}`] = P * S;
+  } else if (constantWeights(n)) {
+    f[`lane:${e}`] = P * S * (A + 1);
+    f[`term:${e}`] = 0;
+  } else {
+    f[`lane:${e}`] = P * S * n.accWidth;
+    f[`term:${e}`] = P * S * termBits(n, laneUsesDsp(n));
+  }
+  if (n.output.kind === 'thresholds') f.cmp = P * n.output.count * cmpWidth(n);
+  else f.add = P * n.output.logitWidth;
+  const sf = n.mw / S;
+  const nf = n.mh / P;
+  f.ctrl = Math.max(1, clog2(sf)) + Math.max(1, clog2(nf)) + Math.max(1, clog2(sf * nf));
+  f.node = 1;
+  return f;
+}
+
 export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS): NodeResources {
   const P = n.pe;
   const S = n.simd;
@@ -292,9 +330,11 @@ export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS)
   const nfBits = Math.max(1, clog2(nf));
   const waddr = Math.max(1, clog2(sf * nf));
   const dsp = laneUsesDsp(n);
+  const f = nodeLutFeatures(n);
+  const lin = (keys: string[]) => keys.reduce((t, k) => t + (c[k] ?? 0) * (f[k] ?? 0), 0);
 
   const datapath: Resources = {
-    luts: Math.round(c.lane * P * S * acc + c.term[n.engine] * P * S * termBits(n, dsp)),
+    luts: Math.round(lin([`lane:${n.engine}`, `term:${n.engine}`])),
     ffs: P * acc,
     brams: 0,
     dsps: dsp ? P * S : 0,
@@ -304,15 +344,14 @@ export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS)
   let paramWidth: number;
   let outWidth: number;
   if (n.output.kind === 'thresholds') {
-    const cw = cmpWidth(n);
     const count = n.output.count;
-    paramWidth = P * (count * cw + 1);
+    paramWidth = P * (count * cmpWidth(n) + 1);
     outWidth = P * actBits(n.output.out);
-    output = { luts: Math.round(c.cmp * P * count * cw + (P * count) / 2), ffs: outWidth, brams: 0, dsps: 0 };
+    output = { luts: Math.round(lin(['cmp']) + (P * count) / 2), ffs: outWidth, brams: 0, dsps: 0 };
   } else {
     paramWidth = P * n.output.logitWidth;
     outWidth = P * n.output.logitWidth;
-    output = { luts: Math.round(c.add * P * n.output.logitWidth), ffs: outWidth, brams: 0, dsps: 0 };
+    output = { luts: Math.round(lin(['add'])), ffs: outWidth, brams: 0, dsps: 0 };
   }
 
   const weightRom = romCost(weightRomWords(n), P * S * wb);
@@ -321,8 +360,8 @@ export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS)
     nf > 1 ? sum([memoryCost(2 << sfBits, S * A, 'ram'), { luts: 0, ffs: 4 + sfBits, brams: 0, dsps: 0 }]) : { ...ZERO };
   const counterBits = sfBits + nfBits + waddr;
   const control: Resources = {
-    luts: Math.round(c.ctrl * counterBits + c.nodeLuts),
-    ffs: counterBits + nfBits + S * A + c.nodeFfs,
+    luts: Math.round(lin(['ctrl', 'node'])),
+    ffs: counterBits + nfBits + S * A + NODE_FFS,
     brams: 0,
     dsps: 0,
   };
@@ -346,7 +385,7 @@ export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIEN
     const nfBits = Math.max(1, clog2(last.mh / last.pe));
     parts.push({
       // Pe comparisons per word against the running maximum, index muxes, word assembly.
-      luts: Math.round(last.pe * (c.cmp * lw + lw + fmt.indexBits) + c.ctrl * nfBits + c.nodeLuts),
+      luts: Math.round(last.pe * ((c.cmp ?? 0) * lw + lw + fmt.indexBits) + (c.ctrl ?? 0) * nfBits + (c.node ?? 0)),
       ffs: fmt.outputWordBits + lw + fmt.indexBits + nfBits + 2,
       brams: 0,
       dsps: 0,
@@ -363,76 +402,44 @@ export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEF
 
 /**
  * The LUT model is linear in the coefficients: luts = sum_k coef_k * feature_k
- * (+ ROMs, which are not fitted). These are the features of one design.
+ * + fixed (ROMs, buffers, glue: not fitted). These are the features of one design.
  */
 export function lutFeatures(ir: HardwareIR): { features: Record<string, number>; fixed: number } {
   const f: Record<string, number> = {};
   const add = (k: string, v: number) => (f[k] = (f[k] ?? 0) + v);
-  const unit: Coefficients = {
-    lane: 0,
-    term: { 'xnor-popcount': 0, 'sign-add': 0, 'shift-add': 0, 'int-mac': 0 },
-    cmp: 0,
-    add: 0,
-    ctrl: 0,
-    nodeLuts: 0,
-    nodeFfs: 0,
-  };
+  const zero: Coefficients = {};
   let fixed = 0;
   for (const n of ir.nodes) {
-    const r = estimateNode(n, unit);
-    fixed += r.luts; // ROMs, input buffer and threshold counting: not fitted
-    add('lane', n.pe * n.simd * n.accWidth);
-    add(`term:${n.engine}`, n.pe * n.simd * termBits(n, laneUsesDsp(n)));
-    if (n.output.kind === 'thresholds') {
-      add('cmp', n.pe * n.output.count * (n.accWidth + (n.engine === 'xnor-popcount' ? 2 : 1)));
-    } else {
-      add('add', n.pe * n.output.logitWidth);
-    }
-    const sf = n.mw / n.simd;
-    const nf = n.mh / n.pe;
-    add('ctrl', Math.max(1, clog2(sf)) + Math.max(1, clog2(nf)) + Math.max(1, clog2(sf * nf)));
-    add('nodeLuts', 1);
+    fixed += estimateNode(n, zero).luts;
+    for (const [k, v] of Object.entries(nodeLutFeatures(n))) add(k, v);
   }
-  fixed += estimateTop(ir, unit).luts; // width converters, argmax datapath
+  fixed += estimateTop(ir, zero).luts;
   const last = ir.nodes[ir.nodes.length - 1];
   if (last.output.kind === 'logits') {
     const fmt = streamFormat(ir);
     add('cmp', last.pe * fmt.logitBits);
     add('ctrl', Math.max(1, clog2(last.mh / last.pe)));
-    add('nodeLuts', 1);
+    add('node', 1);
   }
   return { features: f, fixed };
 }
 
-/** Builds Coefficients from a feature-name -> value map (missing ones keep `base`). */
-export function coefficientsFrom(values: Record<string, number>, base: Coefficients = DEFAULT_COEFFICIENTS): Coefficients {
-  const c: Coefficients = { ...base, term: { ...base.term } };
-  for (const [k, v] of Object.entries(values)) {
-    if (k.startsWith('term:')) c.term[k.slice(5) as MvuNode['engine']] = v;
-    else if (k in c && k !== 'term') (c as unknown as Record<string, number>)[k] = v;
-  }
-  return c;
-}
-
 /**
- * Least-squares fit of the LUT coefficients to measured LUT counts
- * (non-negative: coordinate descent on the normal equations). Returns the
- * coefficients and the mean relative error before and after.
+ * Least-squares fit of the LUT coefficients to measured LUT counts, minimising
+ * the squared relative error (so small designs count as much as large ones),
+ * non-negative (coordinate descent). Features no sample exercises keep their
+ * `base` value. Returns the mean relative error before and after.
  */
 export function fitCoefficients(
   samples: Array<{ ir: HardwareIR; luts: number }>,
   base: Coefficients = DEFAULT_COEFFICIENTS,
-): { coefficients: Coefficients; values: Record<string, number>; errorBefore: number; errorAfter: number } {
+): { coefficients: Coefficients; errorBefore: number; errorAfter: number; maxErrorAfter: number } {
   const rows = samples.map((s) => ({ ...lutFeatures(s.ir), luts: s.luts }));
-  const keys = [...new Set(rows.flatMap((r) => Object.keys(r.features)))].sort();
-  const current = (k: string): number => {
-    if (k.startsWith('term:')) return base.term[k.slice(5) as MvuNode['engine']];
-    return (base as unknown as Record<string, number>)[k];
-  };
-  const x = keys.map(current);
-  // Minimise sum over rows of ((pred - luts) / luts)^2: relative error, so small designs count.
+  const keys = [...new Set(rows.flatMap((r) => Object.keys(r.features).filter((k) => r.features[k] !== 0)))].sort();
+  const x = keys.map((k) => base[k] ?? 0);
   const weight = rows.map((r) => 1 / Math.max(1, r.luts) ** 2);
-  for (let iter = 0; iter < 500; iter++) {
+  for (let iter = 0; iter < 2000; iter++) {
+    let moved = 0;
     for (let j = 0; j < keys.length; j++) {
       let num = 0;
       let den = 0;
@@ -446,13 +453,19 @@ export function fitCoefficients(
         num += weight[i] * fj * (r.luts - pred);
         den += weight[i] * fj * fj;
       });
-      if (den > 0) x[j] = Math.max(0, num / den);
+      if (den > 0) {
+        const next = Math.max(0, num / den);
+        moved = Math.max(moved, Math.abs(next - x[j]));
+        x[j] = next;
+      }
     }
+    if (moved < 1e-9) break;
   }
-  const values = Object.fromEntries(keys.map((k, j) => [k, Math.round(x[j] * 1000) / 1000]));
-  const coefficients = coefficientsFrom(values, base);
-  const err = (c: Coefficients) =>
-    samples.reduce((s, smp) => s + Math.abs(estimateResources(smp.ir, c).total.luts - smp.luts) / Math.max(1, smp.luts), 0) /
-    Math.max(1, samples.length);
-  return { coefficients, values, errorBefore: err(base), errorAfter: err(coefficients) };
+  const coefficients: Coefficients = { ...base };
+  keys.forEach((k, j) => (coefficients[k] = Math.round(x[j] * 1000) / 1000));
+  const errs = (c: Coefficients) =>
+    samples.map((smp) => Math.abs(estimateResources(smp.ir, c).total.luts - smp.luts) / Math.max(1, smp.luts));
+  const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
+  const after = errs(coefficients);
+  return { coefficients, errorBefore: mean(errs(base)), errorAfter: mean(after), maxErrorAfter: Math.max(0, ...after) };
 }

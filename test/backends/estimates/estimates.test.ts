@@ -4,7 +4,6 @@ import type { HardwareIR, MvuNode } from '../../../src/ir/hardware-ir.js';
 import {
   DEFAULT_COEFFICIENTS,
   bramUnits,
-  coefficientsFrom,
   estimateCycles,
   estimateResources,
   fitCoefficients,
@@ -152,7 +151,7 @@ describe('backends/estimates', () => {
 
   describe('fitCoefficients', () => {
     it('recovers the coefficients that generated the data', () => {
-      const truth = coefficientsFrom({ lane: 1.7, 'term:xnor-popcount': 0.9, 'term:sign-add': 1.3, cmp: 0.4, add: 2.0, ctrl: 3.0, nodeLuts: 20 });
+      const truth = { ...DEFAULT_COEFFICIENTS, 'lane:sign-add': 1.7, 'lane:xnor-popcount': 0.6, 'term:xnor-popcount': 0.9, 'term:sign-add': 1.3, cmp: 0.4, add: 2.0, ctrl: 3.0, node: 12 };
       const samples = [];
       for (let seed = 0; seed < 40; seed++) {
         const engine = seed % 2 === 0 ? 'xnor-popcount' : 'sign-add';
@@ -162,8 +161,11 @@ describe('backends/estimates', () => {
       const fit = fitCoefficients(samples, DEFAULT_COEFFICIENTS);
       expect(fit.errorAfter).to.be.lessThan(0.02);
       expect(fit.errorAfter).to.be.lessThan(fit.errorBefore);
-      expect(fit.coefficients.lane).to.be.closeTo(1.7, 0.15);
+      expect(fit.coefficients['lane:sign-add']).to.be.closeTo(1.7, 0.15);
+      expect(fit.coefficients['term:xnor-popcount']).to.be.closeTo(0.9, 0.15);
       expect(fit.coefficients.cmp).to.be.closeTo(0.4, 0.15);
+      // Features no sample exercises keep their value.
+      expect(fit.coefficients['lane:int-mac']).to.equal(DEFAULT_COEFFICIENTS['lane:int-mac']);
     });
   });
 });
