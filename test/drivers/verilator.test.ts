@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { SimulationError, buildVerilatorSim, lintVerilator, renderTestbench, runVerilatorSim } from '../../src/drivers/verilator.js';
-import { findTool } from '../../src/drivers/tools.js';
+import { ToolError, findTool, runTool, runToolChecked } from '../../src/drivers/tools.js';
 import { Rng } from '../../src/util/random.js';
 
 type Variant = 'ok' | 'silent' | 'no-tlast' | 'unstable';
@@ -366,6 +366,63 @@ describe('drivers/verilator', function () {
       /Verilator build of 'nope' exited with code [1-9][\s\S]*s_axis_tdata/,
     );
     expect(fs.readdirSync(path.join(tmpRoot, 'cache')).filter((e) => e.includes('.tmp-'))).to.deep.equal([]);
+  });
+});
+
+describe('drivers/tools', function () {
+  this.timeout(30_000);
+
+  it('finds tools on PATH and honours QTSC_<TOOL> overrides', () => {
+    expect(findTool('sh')).to.match(/\/sh$/);
+    expect(findTool('qtsc-no-such-tool')).to.equal(null);
+    const saved = process.env.QTSC_YOSYS;
+    try {
+      process.env.QTSC_YOSYS = 'none';
+      expect(findTool('yosys')).to.equal(null);
+      process.env.QTSC_YOSYS = '/bin/sh';
+      expect(findTool('yosys')).to.equal('/bin/sh');
+    } finally {
+      if (saved === undefined) delete process.env.QTSC_YOSYS;
+      else process.env.QTSC_YOSYS = saved;
+    }
+  });
+
+  it('captures stdout, stderr and the exit code, and explains failures', async () => {
+    const r = await runTool('sh', ['-c', 'echo out; echo err >&2; exit 3'], { cwd: os.tmpdir() });
+    expect([r.stdout.trim(), r.stderr.trim(), r.code, r.timedOut]).to.deep.equal(['out', 'err', 3, false]);
+    const e = await expectReject(runToolChecked('the step', 'sh', ['-c', 'echo something broke >&2; exit 2'], { cwd: os.tmpdir() }), /the step exited with code 2/);
+    expect(e).to.be.instanceOf(ToolError);
+    expect(e.message).to.contain('something broke');
+    expect(e.message).to.contain("command: sh -c 'echo something broke >&2; exit 2'");
+    await expectReject(runTool('/nonexistent/qtsc-tool', [], { cwd: os.tmpdir() }), /cannot start \/nonexistent\/qtsc-tool/);
+  });
+
+  it('a timeout ends the tool and the processes it started', async () => {
+    const marker = path.join(tmpRoot, `child-${process.pid}.pid`);
+    fs.mkdirSync(tmpRoot, { recursive: true });
+    const started = Date.now();
+    const r = await runTool('sh', ['-c', `sleep 30 & echo $! > ${marker}; wait`], { cwd: os.tmpdir(), timeoutMs: 500 });
+    expect(r.timedOut).to.equal(true);
+    expect(Date.now() - started).to.be.lessThan(5000);
+    const child = Number(fs.readFileSync(marker, 'utf8'));
+    // Gone, or a zombie waiting for init to reap it (state Z): either way not running.
+    const running = () => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(fs.readFileSync(`/proc/${child}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 30 && running(); i++) await new Promise((res) => setTimeout(res, 100));
+    expect(running(), `background child ${child} survived`).to.equal(false);
+  });
+
+  it('keeps the head and tail of huge output', async () => {
+    const r = await runTool('sh', ['-c', 'echo FIRST; yes middle | head -c 3000000; echo; echo LAST'], { cwd: os.tmpdir(), maxOutputBytes: 100_000 });
+    expect(r.stdout.startsWith('FIRST')).to.equal(true);
+    expect(r.stdout.trimEnd().endsWith('LAST')).to.equal(true);
+    expect(r.stdout).to.match(/bytes of output dropped/);
+    expect(r.stdout.length).to.be.lessThan(200_000);
   });
 });
 
