@@ -18,6 +18,8 @@
  *                    term: conditional negation of A bits (sign-add), an L-way
  *                    shift of A bits (shift-add), an A x Wb LUT multiplier
  *                    (int-mac without DSP)
+ *     int-mac lanes on DSPs: chain = P*S*Acc with their own coefficient
+ *                    (lane:int-mac-dsp; the DSP48 absorbs part of the adds)
  *     constant weights (a weight ROM of one word: the node is fully unfolded):
  *                    Yosys folds the weights into the logic, so there is no
  *                    term logic and a lane adds only A+1 significant bits:
@@ -99,6 +101,7 @@ export const DEFAULT_COEFFICIENTS: Coefficients = {
   'term:shift-add': 1.0,
   'lane:int-mac': 1.0,
   'term:int-mac': 1.0,
+  'lane:int-mac-dsp': 0.5,
   cmp: 0.7,
   add: 1.0,
   ctrl: 2.0,
@@ -305,9 +308,12 @@ export function nodeLutFeatures(n: MvuNode): Record<string, number> {
   } else if (constantWeights(n)) {
     f[`lane:${e}`] = P * S * (A + 1);
     f[`term:${e}`] = 0;
+  } else if (laneUsesDsp(n)) {
+    // The DSP48 takes the multiplier and, where Yosys packs it, the adder after it.
+    f['lane:int-mac-dsp'] = P * S * n.accWidth;
   } else {
     f[`lane:${e}`] = P * S * n.accWidth;
-    f[`term:${e}`] = P * S * termBits(n, laneUsesDsp(n));
+    f[`term:${e}`] = P * S * termBits(n, false);
   }
   if (n.output.kind === 'thresholds') f.cmp = P * n.output.count * cmpWidth(n);
   else f.add = P * n.output.logitWidth;
@@ -334,7 +340,7 @@ export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS)
   const lin = (keys: string[]) => keys.reduce((t, k) => t + (c[k] ?? 0) * (f[k] ?? 0), 0);
 
   const datapath: Resources = {
-    luts: Math.round(lin([`lane:${n.engine}`, `term:${n.engine}`])),
+    luts: Math.round(lin([`lane:${n.engine}`, `term:${n.engine}`, 'lane:int-mac-dsp'])),
     ffs: P * acc,
     brams: 0,
     dsps: dsp ? P * S : 0,
