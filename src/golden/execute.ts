@@ -10,26 +10,37 @@ import {
   weightValue,
 } from '../ir/hardware-ir.js';
 
+/**
+ * Engine values of a node's weights, [mh*mw] row-major, computed once per node:
+ * decoding codes inside the inner loop would dominate the golden model's time.
+ */
+const engineWeights = new WeakMap<MvuNode, Int32Array>();
+function weightMatrix(node: MvuNode): Int32Array {
+  let m = engineWeights.get(node);
+  if (!m) {
+    m = new Int32Array(node.mh * node.mw);
+    for (let c = 0; c < node.mh; c++) {
+      const row = node.weightCodes[c];
+      for (let i = 0; i < node.mw; i++) m[c * node.mw + i] = weightValue(node.weights, row[i]);
+    }
+    engineWeights.set(node, m);
+  }
+  return m;
+}
+
 /** Accumulators of one MVU for one input vector of codes. */
 export function mvuAccumulators(node: MvuNode, codes: ArrayLike<number>): number[] {
-  const acc = new Array<number>(node.mh).fill(0);
-  if (node.engine === 'xnor-popcount') {
-    // acc = popcount(xnor(x, w)): the number of positions where the bits agree.
-    for (let c = 0; c < node.mh; c++) {
-      const w = node.weightCodes[c];
-      let s = 0;
-      for (let i = 0; i < node.mw; i++) if ((w[i] & 1) === (codes[i] & 1)) s++;
-      acc[c] = s;
-    }
-    return acc;
-  }
-  const a = new Array<number>(node.mw);
-  for (let i = 0; i < node.mw; i++) a[i] = actValue(node.input, codes[i]);
-  for (let c = 0; c < node.mh; c++) {
-    const w = node.weightCodes[c];
+  const { mw, mh } = node;
+  const a = new Float64Array(mw);
+  for (let i = 0; i < mw; i++) a[i] = actValue(node.input, codes[i]);
+  const w = weightMatrix(node);
+  const acc = new Array<number>(mh);
+  for (let c = 0; c < mh; c++) {
     let s = 0;
-    for (let i = 0; i < node.mw; i++) s += weightValue(node.weights, w[i]) * a[i];
-    acc[c] = s;
+    const base = c * mw;
+    for (let i = 0; i < mw; i++) s += w[base + i] * a[i];
+    // xnor-popcount counts agreements of ±1 values: (mw + dot) / 2.
+    acc[c] = node.engine === 'xnor-popcount' ? (mw + s) / 2 : s;
   }
   return acc;
 }

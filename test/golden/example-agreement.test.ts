@@ -24,8 +24,10 @@ describe('golden model vs tfjs on the shipped example (10,000 MNIST digits)', ()
     const compiled = await compileModel({ model: DEFAULT_MODEL });
     const data = await framesFromSource('mnist', { count: 10_000, inputLength: compiled.ir.inputLength, input: compiled.graph.inputQuant, split: 'all' });
     expect(data.frames.length).to.equal(10_000);
-    const x = tf.tensor2d(data.frames.map((f) => Array.from(dequantizeInput(compiled.graph, f))));
-    const tfPred = Array.from((tf.argMax(model.predict(x) as tf.Tensor, 1) as tf.Tensor).dataSync());
+    const flat = new Float32Array(data.frames.length * compiled.ir.inputLength);
+    data.frames.forEach((f, i) => flat.set(dequantizeInput(compiled.graph, f), i * compiled.ir.inputLength));
+    const x = tf.tensor2d(flat, [data.frames.length, compiled.ir.inputLength]);
+    const tfPred = Array.from((tf.argMax(model.predict(x, { batchSize: 2000 }) as tf.Tensor, 1) as tf.Tensor).dataSync());
     x.dispose();
     let disagree = 0;
     for (let i = 0; i < data.frames.length; i++) {
