@@ -1,0 +1,70 @@
+/**
+ * The shipped example end to end through the CLI, as a user runs it: gen-hw,
+ * then sim on real MNIST digits with random stalls (Verilator), the same
+ * vectors under Icarus Verilog, lint and Yosys checks of the generated design.
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { tmpDir } from '../helpers/make-model.js';
+import { lintVerilator } from '../../src/drivers/verilator.js';
+import { synthesize } from '../../src/drivers/yosys.js';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+
+function qtsc(args: string[]): { code: number; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe('cli sim on the shipped example', () => {
+  const out = path.join(tmpDir(), 'build');
+  let sources: string[];
+
+  before(() => {
+    const r = qtsc(['gen-hw', '--out', out, '--quiet']);
+    expect(r.code, r.stderr).to.equal(0);
+    sources = fs.readFileSync(path.join(out, 'rtl', 'filelist.f'), 'utf8').trim().split('\n');
+  });
+
+  it('Verilator: 300 MNIST digits with random stalls are bit-exact; steady-state cycles within 5% of the analytic count', () => {
+    const r = qtsc(['sim', '--out', out, '--data', 'mnist', '--vectors', '300', '--stall', '0.3', '--seed', '5']);
+    expect(r.code, r.stderr + r.stdout).to.equal(0);
+    expect(r.stdout).to.match(/^sim: PASS: 300 vectors, 0 mismatches/m);
+    const res = JSON.parse(fs.readFileSync(path.join(out, 'sim', 'result.json'), 'utf8'));
+    expect(res.vectors).to.equal(300);
+    expect(res.mismatches).to.equal(0);
+    expect(res.expectedCyclesPerFrame).to.equal(3136);
+    expect(Math.abs(res.cyclesPerFrame - res.expectedCyclesPerFrame)).to.be.at.most(0.05 * res.expectedCyclesPerFrame);
+    expect(res.accuracy).to.be.greaterThan(0.8);
+  });
+
+  it('Icarus Verilog: the same design passes the example vectors too', () => {
+    const r = qtsc(['sim', '--out', out, '--data', 'mnist', '--vectors', '8', '--simulator', 'iverilog', '--stall', '0.2']);
+    expect(r.code, r.stderr + r.stdout).to.equal(0);
+    expect(r.stdout).to.match(/PASS: 8 vectors, 0 mismatches \(iverilog/);
+  });
+
+  it('the generated design is lint-clean, and Yosys (xilinx) finds no latches, multipliers or DSPs', async () => {
+    const rtlDir = path.join(out, 'rtl');
+    const lint = await lintVerilator(rtlDir, sources, 'qtsc_top');
+    expect(lint.warnings.concat(lint.errors), lint.log).to.deep.equal([]);
+    const s = await synthesize({ rtlDir, sources, top: 'qtsc_top', target: 'xilinx', workDir: path.join(out, 'synth') });
+    expect(s.latches).to.equal(0);
+    expect(s.multipliers).to.equal(0);
+    expect(s.dsps).to.equal(0);
+    expect(s.luts).to.be.greaterThan(0);
+  });
+
+  it('a missing or damaged ir.json is a clear error', () => {
+    const dir = tmpDir();
+    let r = qtsc(['sim', '--out', dir]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/ir\.json: no hardware IR here \(run gen-hw first\)/);
+    fs.writeFileSync(path.join(dir, 'ir.json'), JSON.stringify({ format: 'qtsc-hardware-ir', version: 1, top: 'x', input: { kind: 'uint', bits: 8 }, inputScale: 1, inputLength: 4, nodes: [] }));
+    r = qtsc(['sim', '--out', dir]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/ir\.json: field 'nodes'/);
+  });
+});
