@@ -9,7 +9,7 @@
  * first layer) and multipliers are allowed, the layer becomes a general one.
  */
 import type { DenseLayer, Graph } from '../ir/graph-ir.js';
-import { candidateIndex, describeSpace } from '../ir/value-space-class.js';
+import { candidateIndex, classifySpace, describeSpace } from '../ir/value-space-class.js';
 import { QtscError } from '../util/errors.js';
 
 export interface ValueSpaceOptions {
@@ -62,7 +62,9 @@ export function assignValueSpaces(graph: Graph, opts: ValueSpaceOptions): Graph 
       return layer;
     }
     const inferred = distinctValues(layer.kernel, MAX_INFERRED_SPACE);
-    if (inferred) return { ...layer, valueSpace: inferred, valueSpaceSource: 'inferred from kernel' as const };
+    // Only a hardware-friendly set is taken as the layer's space; a handful of
+    // arbitrary floats (a tiny float layer) stays a float layer.
+    if (inferred && classifySpace(inferred).kind !== 'general') return { ...layer, valueSpace: inferred, valueSpaceSource: 'inferred from kernel' as const };
     return layer;
   });
   return { ...graph, layers };

@@ -70,3 +70,25 @@ describe('importers/tfjs-layers', () => {
     expectError(() => importTfjsLayers(tmpDir()), /no such model file/);
   });
 });
+
+describe('importers/tfjs-layers: functional models and inferred spaces', () => {
+  it('imports a functional chain and infers a small value space from the kernel', async () => {
+    const tf = await import('@tensorflow/tfjs');
+    const { fileSaveHandler } = await import('../../src/importers/tfjs-artifacts.js');
+    await tf.setBackend('cpu');
+    const input = tf.input({ shape: [6] });
+    const d0 = tf.layers.dense({ units: 4, name: 'fc0', useBias: false });
+    const h = tf.layers.activation({ activation: 'relu', name: 'r0' }).apply(d0.apply(input)) as any;
+    const d1 = tf.layers.dense({ units: 3, name: 'fc1' });
+    const model = tf.model({ inputs: input, outputs: d1.apply(h) as any });
+    d0.setWeights([tf.tensor2d(Array.from({ length: 24 }, (_, i) => (i % 3 === 0 ? 0.5 : -0.25)), [6, 4])]);
+    const dir = tmpDir();
+    await model.save(fileSaveHandler(dir));
+    const g = assignValueSpaces(importTfjsLayers(dir), { allowMult: false });
+    expect(g.layers.map((l) => `${l.kind}:${l.name}`)).to.deep.equal(['dense:fc0', 'activation:r0', 'dense:fc1']);
+    const d = g.layers[0];
+    expect(d.kind === 'dense' && [d.valueSpace, d.valueSpaceSource]).to.deep.equal([[-0.25, 0.5], 'inferred from kernel']);
+    const last = g.layers[2];
+    expect(last.kind === 'dense' && last.valueSpace).to.equal(null); // glorot-initialised floats: no small space
+  });
+});
