@@ -1,0 +1,158 @@
+/**
+ * The second simulator: generated designs of every engine through Icarus
+ * Verilog against the golden model, with seeded random stalls on both
+ * handshakes; throughput at no stalls; and the testbench's own checks
+ * (a corrupted expected word, a design that never answers).
+ */
+import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { type EmittedRtl, emitRtl } from '../../src/backends/rtl/emit.js';
+import { runIverilog } from '../../src/drivers/iverilog.js';
+import { findTool } from '../../src/drivers/tools.js';
+import { writeVectors } from '../../src/golden/vectors.js';
+import type { EngineKind, HardwareIR } from '../../src/ir/hardware-ir.js';
+import { QtscError } from '../../src/util/errors.js';
+import { randomFrames, randomHardwareIR } from '../helpers/random-hw.js';
+import { unfolded, xnorMlp } from '../backends/rtl/ir-builders.js';
+
+const engines: EngineKind[] = ['xnor-popcount', 'sign-add', 'shift-add', 'int-mac'];
+
+function tmpDir(tag: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), `qtsc-iv-${tag}-`));
+}
+
+interface Design {
+  ir: HardwareIR;
+  dir: string;
+  rtlDir: string;
+  vectorsDir: string;
+  emitted: EmittedRtl;
+}
+
+function prepare(ir: HardwareIR, frames: number, seed: number, opts: { xnorTree?: boolean } = {}): Design {
+  const dir = tmpDir('d');
+  const rtlDir = path.join(dir, 'rtl');
+  const vectorsDir = path.join(dir, 'vectors');
+  fs.mkdirSync(rtlDir);
+  const emitted = emitRtl(ir, rtlDir, opts);
+  writeVectors(ir, randomFrames(seed, ir, frames), vectorsDir);
+  return { ir, dir, rtlDir, vectorsDir, emitted };
+}
+
+function slowestNode(ir: HardwareIR): number {
+  return Math.max(...ir.nodes.map((n) => (n.mh / n.pe) * (n.mw / n.simd)));
+}
+
+const describeIf = findTool('iverilog') && findTool('vvp') ? describe : describe.skip;
+
+describeIf('drivers/iverilog: co-simulation with Icarus Verilog', () => {
+  for (const engine of engines) {
+    it(`${engine}: random designs, random stalls, every output bit equal to the golden model`, async () => {
+      for (const seed of [1, 2, 3]) {
+        const ir = randomHardwareIR(seed * 31 + engines.indexOf(engine), {
+          engine,
+          maxDim: 32,
+          pow2Levels: [1, 2, 4][seed % 3],
+          actBits: [1, 2, 3, 4][seed % 4],
+        });
+        const d = prepare(ir, 25, seed, { xnorTree: seed !== 3 });
+        for (const stallProbability of [0.2, 0.6]) {
+          const r = await runIverilog({ ...d, workDir: path.join(d.dir, `w${stallProbability}`), seed, stallProbability });
+          expect(r.frames, `seed ${seed}`).to.equal(25);
+          expect(r.mismatches, `${engine} seed ${seed} stall ${stallProbability}: ${JSON.stringify(r.firstMismatch)}`).to.equal(0);
+          expect(r.watchdog).to.equal(false);
+          expect(r.firstMismatch).to.equal(undefined);
+        }
+      }
+    });
+  }
+
+  it('runs at the slowest node\'s (mh/pe)*(mw/simd) cycles per frame without stalls (within 5%)', async () => {
+    const designs: HardwareIR[] = [
+      ...engines.map((engine, i) => randomHardwareIR(200 + i, { engine, maxDim: 32, pow2Levels: 2 })),
+      unfolded(randomHardwareIR(210, { engine: 'sign-add', maxDim: 20 })),
+      // Balanced folding (every node 16 cycles), widths re-packed 4 -> 8 and 2 -> 16.
+      xnorMlp(5, 'balanced', [64, 32, 16, 10], [
+        { pe: 4, simd: 16 },
+        { pe: 2, simd: 8 },
+        { pe: 1, simd: 16 },
+      ]),
+    ];
+    for (const ir of designs) {
+      const d = prepare(ir, 40, 9);
+      const r = await runIverilog({ ...d, workDir: path.join(d.dir, 'w'), seed: 1, stallProbability: 0 });
+      expect(r.mismatches).to.equal(0);
+      const slow = slowestNode(ir);
+      expect(r.cyclesPerFrame, `${ir.top} ${ir.nodes.map((n) => `${n.engine} ${n.mh}x${n.mw}/${n.pe}x${n.simd}`).join(', ')}`).to.be.at.most(slow * 1.05);
+      expect(r.cyclesPerFrame).to.be.at.least(slow);
+    }
+  });
+
+  it('reports a corrupted expected word as a mismatch naming the frame', async () => {
+    const ir = randomHardwareIR(7, { engine: 'xnor-popcount', maxDim: 20 });
+    const d = prepare(ir, 10, 3);
+    const file = path.join(d.vectorsDir, 'expected.hex');
+    const lines = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    const good = lines[6];
+    const flipped = (BigInt('0x' + good) ^ 1n).toString(16).padStart(good.length, '0');
+    lines[6] = flipped;
+    fs.writeFileSync(file, lines.join('\n') + '\n');
+    const r = await runIverilog({ ...d, workDir: path.join(d.dir, 'w'), seed: 4, stallProbability: 0.3 });
+    expect(r.frames).to.equal(10);
+    expect(r.mismatches).to.equal(1);
+    expect(r.firstMismatch).to.include({ frame: 6, kind: 'data' });
+    expect(BigInt('0x' + r.firstMismatch!.expected)).to.equal(BigInt('0x' + flipped));
+    expect(BigInt('0x' + r.firstMismatch!.actual)).to.equal(BigInt('0x' + good));
+  });
+
+  it('stops a design that never answers with the watchdog and counts every missing frame', async () => {
+    const ir = randomHardwareIR(8, { engine: 'sign-add', maxDim: 12 });
+    const d = prepare(ir, 5, 3);
+    // Replace the top by one with the same ports that never offers a word.
+    const topFile = path.join(d.rtlDir, `${ir.top}.v`);
+    const ports = fs.readFileSync(topFile, 'utf8').match(/module [\s\S]*?\);/)![0];
+    fs.writeFileSync(
+      topFile,
+      [
+        '`default_nettype none',
+        ports,
+        '  assign s_axis_tready = 1\'b1;',
+        '  assign m_axis_tvalid = 1\'b0;',
+        '  assign m_axis_tdata = \'0;',
+        '  assign m_axis_tlast = 1\'b1;',
+        'endmodule',
+        '`default_nettype wire',
+        '',
+      ].join('\n'),
+    );
+    const r = await runIverilog({ ...d, emitted: { ...d.emitted, sources: [`${ir.top}.v`] }, workDir: path.join(d.dir, 'w'), seed: 1, stallProbability: 0, watchdogCycles: 300 });
+    expect(r.watchdog).to.equal(true);
+    expect(r.frames).to.equal(0);
+    expect(r.mismatches).to.equal(5);
+    expect(r.firstMismatch).to.include({ frame: 0, kind: 'watchdog' });
+  });
+
+  it('refuses bad options before running anything', async () => {
+    const ir = randomHardwareIR(9, { engine: 'sign-add', maxDim: 8 });
+    const d = prepare(ir, 2, 1);
+    const base = { ...d, workDir: path.join(d.dir, 'w'), seed: 1, stallProbability: 0 };
+    for (const bad of [{ stallProbability: 1 }, { stallProbability: -0.1 }, { seed: -1 }, { watchdogCycles: 0 }]) {
+      let err: unknown;
+      try {
+        await runIverilog({ ...base, ...bad });
+      } catch (e) {
+        err = e;
+      }
+      expect(err, JSON.stringify(bad)).to.be.instanceOf(QtscError);
+    }
+    let err: unknown;
+    try {
+      await runIverilog({ ...base, vectorsDir: path.join(d.dir, 'nowhere') });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).to.be.instanceOf(QtscError);
+  });
+});
