@@ -13,6 +13,8 @@ export {
   nodeLutFeatures,
   paramRomWords,
   romColumns,
+  romColumnStats,
+  romCost,
   weightRomWords,
   skidCost,
   widthConvCost,

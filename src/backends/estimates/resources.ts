@@ -21,9 +21,10 @@
  *     int-mac lanes on DSPs: chain = P*S*Acc with their own coefficient
  *                    (lane:int-mac-dsp; the DSP48 absorbs part of the adds)
  *     constant weights (a weight ROM of one word: the node is fully unfolded):
- *                    Yosys folds the weights into the logic, so there is no
- *                    term logic and a lane adds only A+1 significant bits:
- *                    chain = P*S*(A+1)
+ *                    Yosys folds binary and power-of-two weights into the
+ *                    logic, so there is no term logic and a lane adds only A+1
+ *                    significant bits: chain = P*S*(A+1). (Not int-mac: a $mul
+ *                    by a constant keeps most of its array under Yosys.)
  *   output LUTs   = cmp * P*Count*CmpWidth   (threshold comparators; CmpWidth = Acc+1
  *                                             signed, Acc+2 unsigned) + P*Count/2 (count)
  *                 | add * P*LogitWidth       (logit = (acc << shift) + offset)
@@ -36,7 +37,7 @@
  *                   into a constant and merges identical columns.
  *   input buffer  = with Nf > 1, two banks of Sf words of S*A bits (LUTRAM or BRAM).
  *   control       = ctrl * (counter bits) LUTs.
- *   FFs           = counters + S*A (input word) + P*Acc (accumulators) + output
+ *   FFs           = counters + S*A (input word) + 2*P*Acc (accumulators and results) + output
  *                   register + registered ROM outputs when the ROM is in LUTs.
  *   stream glue   = a skid buffer after every node (2W+3 FFs, about W LUTs) and a
  *                   width converter where a node's output word (PE elements)
@@ -45,8 +46,10 @@
  *   DSPs          = int-mac lanes whose product is at least 9 bits wide with both
  *                   operands >= 2 bits (Yosys' mul2dsp rule for xc7); others are LUTs.
  *
- * Memory mapping (memoryCost) reproduces what Yosys 0.23 `synth_xilinx` did on
- * ROMs with a registered read (measured with bench/primitives.ts): the block
+ * Memory mapping: ROMs the RTL marks rom_style "block" (romStyle in
+ * src/backends/rtl/plan.ts) are block RAM; for the others memoryCost
+ * reproduces what Yosys 0.23 `synth_xilinx` did on ROMs with a registered read
+ * (measured with bench/primitives.ts): the block
  * RAM shape (RAMB18: 16Kx1 .. 512x36; RAMB36: 32Kx1 .. 512x72) that needs the
  * fewest RAMB18 units is used when the ROM fills at least half of them;
  * otherwise the ROM becomes LUTs, one LUT6 per 64 words per bit, about 25%
@@ -59,6 +62,7 @@
  */
 import { type HardwareIR, type MvuNode, actBits, clog2, outputElementBits, weightBits } from '../../ir/hardware-ir.js';
 import { streamFormat } from '../../golden/stream-format.js';
+import { romStyle } from '../rtl/plan.js';
 
 export interface Resources {
   luts: number;
@@ -162,10 +166,11 @@ export function memoryCost(depth: number, width: number, kind: 'rom' | 'ram' = '
   return { luts: Math.round(luts), ffs: width, brams: 0, dsps: 0 };
 }
 
-/** Distinct non-constant bit columns of a ROM image (words as bigints, `width` bits each). */
-export function romColumns(words: readonly bigint[], width: number): number {
-  if (words.length <= 1) return 0;
+/** Bit columns of a ROM image (words as bigints, `width` bits each) that are not constant, and how many of those are distinct. */
+export function romColumnStats(words: readonly bigint[], width: number): { nonConstant: number; distinct: number } {
+  if (words.length <= 1) return { nonConstant: 0, distinct: 0 };
   const seen = new Set<string>();
+  let nonConstant = 0;
   const bits = new Array<string>(words.length);
   for (let b = 0; b < width; b++) {
     const bb = BigInt(b);
@@ -176,9 +181,15 @@ export function romColumns(words: readonly bigint[], width: number): number {
       if (bit) ones++;
     }
     if (ones === 0 || ones === words.length) continue;
+    nonConstant++;
     seen.add(bits.join(''));
   }
-  return seen.size;
+  return { nonConstant, distinct: seen.size };
+}
+
+/** Distinct non-constant bit columns of a ROM image. */
+export function romColumns(words: readonly bigint[], width: number): number {
+  return romColumnStats(words, width).distinct;
 }
 
 const mask = (w: number) => (1n << BigInt(w)) - 1n;
@@ -235,12 +246,22 @@ export function paramRomWords(n: MvuNode): bigint[] {
   return words;
 }
 
-/** A ROM with known contents. */
-function romCost(words: bigint[], width: number): Resources {
+/**
+ * A ROM with known contents, placed as the RTL places it (romStyle of
+ * src/backends/rtl/plan.ts: 'block' ROMs are marked for block RAM, the rest
+ * left to Yosys). Yosys drops constant bit columns before it maps a ROM, so
+ * only the non-constant columns take block RAM width, and in LUTs only the
+ * distinct ones cost anything.
+ */
+export function romCost(words: bigint[], width: number): Resources {
   const depth = words.length;
-  const units = depth > 1 ? bramUnits(depth, width) : 1;
-  const toBram = depth > 1 && (depth * width) / (units * RAMB18_BITS) >= 0.5;
-  return memoryCost(depth, width, 'rom', toBram ? undefined : romColumns(words, width));
+  if (depth <= 1) return { ...ZERO };
+  const { nonConstant, distinct } = romColumnStats(words, width);
+  if (nonConstant === 0) return { ...ZERO };
+  if (romStyle(width, depth) === 'block') return { luts: 0, ffs: 0, brams: bramUnits(depth, nonConstant) / 2, dsps: 0 };
+  const units = bramUnits(depth, nonConstant);
+  if ((depth * nonConstant) / (units * RAMB18_BITS) >= 0.5) return { luts: 0, ffs: 0, brams: units / 2, dsps: 0 };
+  return memoryCost(depth, nonConstant, 'rom', distinct);
 }
 
 /** A skid buffer (qtsc_axis_skid, RegType 2) on a W-bit stream. */
@@ -305,7 +326,7 @@ export function nodeLutFeatures(n: MvuNode): Record<string, number> {
   if (e === 'xnor-popcount') {
     f[`lane:${e}`] = P * n.accWidth;
     f[`term:${e}`] = P * S;
-  } else if (constantWeights(n)) {
+  } else if (constantWeights(n) && e !== 'int-mac') {
     f[`lane:${e}`] = P * S * (A + 1);
     f[`term:${e}`] = 0;
   } else if (laneUsesDsp(n)) {
@@ -341,7 +362,8 @@ export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS)
 
   const datapath: Resources = {
     luts: Math.round(lin([`lane:${n.engine}`, `term:${n.engine}`, 'lane:int-mac-dsp'])),
-    ffs: P * acc,
+    // Accumulator and result register per channel.
+    ffs: 2 * P * acc,
     brams: 0,
     dsps: dsp ? P * S : 0,
   };

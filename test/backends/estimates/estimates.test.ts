@@ -10,6 +10,8 @@ import {
   framesPerSecond,
   laneUsesDsp,
   memoryCost,
+  romColumnStats,
+  romCost,
 } from '../../../src/backends/estimates/index.js';
 import { randomHardwareIR } from '../../helpers/random-hw.js';
 import type { EngineKind } from '../../../src/ir/hardware-ir.js';
@@ -90,6 +92,19 @@ describe('backends/estimates', () => {
         }
       });
     }
+
+    it('ROMs with known contents: constant columns are free, identical ones shared', () => {
+      // Columns: bit0 constant 1, bit1 0101..., bit2 constant 1, bit3 = bit1, bit4 constant 0.
+      const words = [0b00101n, 0b01111n, 0b00101n, 0b01111n];
+      expect(romColumnStats(words, 5)).to.deep.equal({ nonConstant: 2, distinct: 1 });
+      expect(romCost(words, 5)).to.deep.equal({ luts: 1, ffs: 1, brams: 0, dsps: 0 });
+      expect(romCost([7n, 7n, 7n], 3)).to.deep.equal({ luts: 0, ffs: 0, brams: 0, dsps: 0 });
+      // 16 words x 300 bits: the RTL marks it for block RAM; only its 100 varying columns take width.
+      const wide = Array.from({ length: 16 }, (_, i) => (BigInt(i * 2654435761) * 0x9e3779b97f4a7c15n) & ((1n << 100n) - 1n));
+      const { nonConstant } = romColumnStats(wide, 300);
+      expect(nonConstant).to.be.within(90, 100);
+      expect(romCost(wide, 300)).to.deep.equal({ luts: 0, ffs: 0, brams: bramUnits(16, nonConstant) / 2, dsps: 0 });
+    });
 
     it('a one-word ROM is a constant; bramUnits picks the best shape', () => {
       expect(memoryCost(1, 100)).to.deep.equal({ luts: 0, ffs: 0, brams: 0, dsps: 0 });
