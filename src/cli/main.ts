@@ -10,6 +10,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>
   'gen-hw': async () => (await import('./gen-hw.js')).genHwCommand,
   sim: async () => (await import('./sim.js')).simCommand,
   train: async () => (await import('./train.js')).trainCommand,
+  quantize: async () => (await import('./quantize.js')).quantizeCommand,
 };
 
 const USAGE = `usage: qtsc <command> [options]   (npm run <command> -- [options])
