@@ -73,9 +73,12 @@ export function quantActSte(x: tf.Tensor, clip: tf.Tensor, bits: number): tf.Ten
     const value = quantActForward(xi, ci, bits);
     const gradFunc: GradFn = (dy, saved) => {
       const [xs, cs] = saved;
-      const inside = tf.logicalAnd(tf.greaterEqual(xs, 0), tf.lessEqual(xs, cs));
+      // Compare with a scalar: wasm's comparison kernels broadcast a [1]
+      // tensor through a slow generic path (about 17x slower than a scalar).
+      const c = tf.reshape(cs, []);
+      const inside = tf.logicalAnd(tf.greaterEqual(xs, 0), tf.lessEqual(xs, c));
       const dx = tf.mul(dy, tf.cast(inside, 'float32'));
-      const above = tf.cast(tf.greater(xs, cs), 'float32');
+      const above = tf.cast(tf.greater(xs, c), 'float32');
       const dc = tf.reshape(tf.sum(tf.mul(dy, above)), cs.shape);
       return [dx, dc];
     };
