@@ -47,6 +47,12 @@ export interface SynthOptions {
   params?: Record<string, number | string>;
   /** Force the WebAssembly build even when yosys is on PATH. */
   forceWasm?: boolean;
+  /**
+   * Stop after phase 1: latches and multipliers are known, nothing is mapped
+   * (luts/ffs/brams/dsps are 0, `mapped` is false). Much faster on large
+   * designs; enough for the "no latches, no multipliers" checks.
+   */
+  coarseOnly?: boolean;
   /** Native yosys only. */
   timeoutMs?: number;
 }
@@ -65,6 +71,8 @@ export interface SynthResult {
   /** Longest chain of combinational mapped cells (LUTs, carry blocks, muxes) between registers, ports and RAM/DSP blocks (ltp), when Yosys reported it. */
   logicDepth: number | null;
   target: SynthTarget;
+  /** False when coarseOnly stopped before technology mapping. */
+  mapped: boolean;
   /** 'native' (yosys on PATH) or 'wasm' (@yowasp/yosys), with the version line. */
   engine: string;
   durationMs: number;
@@ -100,7 +108,7 @@ function checkToken(s: string, what: string): void {
 }
 
 /** The Yosys script; `out(name)` gives the path an output file is written to. */
-export function synthScript(o: Pick<SynthOptions, 'sources' | 'top' | 'target' | 'params'>, out: (name: string) => string): string {
+export function synthScript(o: Pick<SynthOptions, 'sources' | 'top' | 'target' | 'params' | 'coarseOnly'>, out: (name: string) => string): string {
   if (!NAME_RE.test(o.top)) throw new QtscError(`yosys: '${o.top}' is not a Verilog module name`);
   for (const s of o.sources) checkToken(s, 'source');
   const chparams = Object.entries(o.params ?? {}).map(([k, v]) => {
@@ -122,9 +130,9 @@ export function synthScript(o: Pick<SynthOptions, 'sources' | 'top' | 'target' |
     'peepopt',
     'opt_clean',
     `tee -q -o ${out('coarse.json')} stat -width -json`,
-    mappingCommand(o.target, o.top),
-    `tee -q -o ${out('mapped.json')} stat -json`,
-    `ltp -noff${LTP_SELECTION[o.target]}`,
+    ...(o.coarseOnly
+      ? []
+      : [mappingCommand(o.target, o.top), `tee -q -o ${out('mapped.json')} stat -json`, `ltp -noff${LTP_SELECTION[o.target]}`]),
     '',
   ].join('\n');
 }
@@ -303,7 +311,7 @@ async function runWasm(o: SynthOptions): Promise<{ log: string; coarse: string; 
   }
   const log = treeText(files[outName('yosys.log')]) ?? console;
   const coarse = treeText(files[outName('coarse.json')]);
-  const mapped = treeText(files[outName('mapped.json')]);
+  const mapped = o.coarseOnly ? '{}' : treeText(files[outName('mapped.json')]);
   if (coarse === null || mapped === null) throw new ToolError(`yosys (wasm) wrote no statistics for '${o.top}'\n${console}`);
   return { log, coarse, mapped };
 }
@@ -324,7 +332,8 @@ async function runNative(exe: string, o: SynthOptions): Promise<{ log: string; c
     );
   }
   const version = /^Yosys \S+/m.exec(log)?.[0] ?? 'Yosys';
-  return { log, coarse: fs.readFileSync(out('coarse.json'), 'utf8'), mapped: fs.readFileSync(out('mapped.json'), 'utf8'), version };
+  const mapped = o.coarseOnly ? '{}' : fs.readFileSync(out('mapped.json'), 'utf8');
+  return { log, coarse: fs.readFileSync(out('coarse.json'), 'utf8'), mapped, version };
 }
 
 export async function synthesize(o: SynthOptions): Promise<SynthResult> {
@@ -354,8 +363,9 @@ export async function synthesize(o: SynthOptions): Promise<SynthResult> {
     cells,
     coarseCells,
     ...countResources(o.target, coarseCells, cells),
-    logicDepth: parseDepth(run.log),
+    logicDepth: o.coarseOnly ? null : parseDepth(run.log),
     target: o.target,
+    mapped: !o.coarseOnly,
     engine,
     durationMs: Date.now() - started,
     log: run.log,

@@ -122,6 +122,14 @@ describe('drivers/yosys', function () {
       expect(r.multipliers).to.equal(0);
     });
 
+    it('coarseOnly finds latches and multipliers without mapping', async () => {
+      const l = await synthesize({ rtlDir, sources: ['latch.v'], top: 'latch_top', target: 'xilinx', workDir: work('latch-c'), coarseOnly: true });
+      expect([l.latches, l.multipliers, l.luts, l.mapped]).to.deep.equal([4, 0, 0, false]);
+      const m = await synthesize({ rtlDir, sources: ['mul.v'], top: 'mul_top', target: 'xilinx', workDir: work('mul-c'), coarseOnly: true });
+      expect([m.latches, m.multipliers, m.dsps, m.mapped]).to.deep.equal([0, 1, 0, false]);
+      expect(m.durationMs).to.be.lessThan(3000);
+    });
+
     it('reports neither for a plain registered adder, and counts its FFs', async () => {
       for (const target of ['generic', 'xilinx', 'ice40'] as const) {
         const r = await synthesize({ rtlDir, sources: ['adder.v'], top: 'adder_top', target, workDir: work(`adder-${target}`) });

@@ -162,8 +162,9 @@ export function memoryCost(depth: number, width: number, kind: 'rom' | 'ram' = '
     return { luts: Math.round(cols * perColumn), ffs: cols, brams: 0, dsps: 0 };
   }
   // LUTRAM: RAM32M gives 32 words x 6 bits for 4 LUTs, RAM64M 64 x 3; deeper ones mux.
+  // Its read register is the consumer's (qtsc_mvu's input word), counted there.
   const luts = depth <= 32 ? 4 * Math.ceil(width / 6) : 4 * Math.ceil(width / 3) * Math.ceil(depth / 64) * (depth > 64 ? 1.25 : 1);
-  return { luts: Math.round(luts), ffs: width, brams: 0, dsps: 0 };
+  return { luts: Math.round(luts), ffs: 0, brams: 0, dsps: 0 };
 }
 
 /** Bit columns of a ROM image (words as bigints, `width` bits each) that are not constant, and how many of those are distinct. */
