@@ -25,6 +25,12 @@ export interface RandomIrOptions {
   layers?: number;
   /** Largest MW/MH drawn. */
   maxDim?: number;
+  /**
+   * Largest PE of hidden layers. An 8-bit threshold stage holds 255
+   * comparators per PE, and a very wide threshold ROM word makes Verilator's
+   * C++ slow to compile; small PE tests the same structure.
+   */
+  maxPe?: number;
   top?: string;
 }
 
@@ -47,7 +53,8 @@ function randomCode(rng: Rng, w: WeightCoding): number {
 export function randomMvuNode(rng: Rng, o: RandomIrOptions, name: string, mw: number, input: ActType, last: boolean): MvuNode {
   const maxDim = o.maxDim ?? 40;
   const mh = last ? rng.int(2, Math.min(12, maxDim)) : rng.int(1, maxDim);
-  const pe = rng.pick(divisors(mh));
+  const peChoices = divisors(mh).filter((d) => last || d <= (o.maxPe ?? mh));
+  const pe = rng.pick(peChoices);
   const simd = rng.pick(divisors(mw));
   const weights = weightCoding(rng, o);
   const weightCodes = Array.from({ length: mh }, () => Array.from({ length: mw }, () => randomCode(rng, weights)));

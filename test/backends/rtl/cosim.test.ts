@@ -26,13 +26,13 @@ const cases: Case[] = [
   { label: 'W1A1 (xnor-popcount)', opts: { engine: 'xnor-popcount', layers: 3, maxDim: 70 }, seed: 101 },
   { label: 'binary weights, 2-bit activations (sign-add)', opts: { engine: 'sign-add', actBits: 2, layers: 3 }, seed: 102 },
   { label: 'binary weights, 4-bit activations (sign-add)', opts: { engine: 'sign-add', actBits: 4, layers: 2 }, seed: 103 },
-  { label: 'binary weights, 8-bit activations (sign-add)', opts: { engine: 'sign-add', actBits: 8, layers: 2 }, seed: 104 },
+  { label: 'binary weights, 8-bit activations (sign-add)', opts: { engine: 'sign-add', actBits: 8, layers: 2, maxPe: 2 }, seed: 104 },
   { label: 'pow2-2 weights, 2-bit activations (shift-add)', opts: { engine: 'shift-add', pow2Levels: 2, actBits: 2, layers: 3 }, seed: 105 },
   { label: 'pow2-2 weights, 4-bit activations (shift-add)', opts: { engine: 'shift-add', pow2Levels: 2, actBits: 4, layers: 2 }, seed: 106 },
-  { label: 'pow2-2 weights, 8-bit activations (shift-add)', opts: { engine: 'shift-add', pow2Levels: 2, actBits: 8, layers: 2 }, seed: 107 },
+  { label: 'pow2-2 weights, 8-bit activations (shift-add)', opts: { engine: 'shift-add', pow2Levels: 2, actBits: 8, layers: 2, maxPe: 2 }, seed: 107 },
   { label: 'pow2-3 weights, 2-bit activations (shift-add)', opts: { engine: 'shift-add', pow2Levels: 4, actBits: 2, layers: 3 }, seed: 108 },
   { label: 'pow2-3 weights, 4-bit activations (shift-add)', opts: { engine: 'shift-add', pow2Levels: 4, actBits: 4, layers: 2 }, seed: 109 },
-  { label: 'pow2-3 weights, 8-bit activations (shift-add)', opts: { engine: 'shift-add', pow2Levels: 4, actBits: 8, layers: 2 }, seed: 110 },
+  { label: 'pow2-3 weights, 8-bit activations (shift-add)', opts: { engine: 'shift-add', pow2Levels: 4, actBits: 8, layers: 2, maxPe: 2 }, seed: 110 },
   { label: 'integer weights (int-mac, --allow-mult)', opts: { engine: 'int-mac', actBits: 3, layers: 2 }, seed: 111 },
 ];
 
