@@ -1,0 +1,96 @@
+/**
+ * The runs of `npm run bench:train`: each one real command of qtsc's CLI (or
+ * the memory probe), with an id, the section it belongs to and what it
+ * measures. Outputs go to out/bench-train/<id>.
+ */
+import * as path from 'node:path';
+
+export type Section = 'mlp' | 'cnn' | 'mu' | 'cost' | 'ptq' | 'e2e' | 'speed';
+
+export interface Run {
+  id: string;
+  section: Section;
+  /** 'qtsc': src/cli/main.ts <argv>; 'probe': bench/train-probe.ts <argv>. */
+  tool: 'qtsc' | 'probe';
+  argv: string[];
+  /** The run's output directory (relative to the repository root), when it has one. */
+  out?: string;
+  /** Ids of runs whose output this one reads. */
+  after?: string[];
+  meta: Record<string, string | number>;
+}
+
+export interface PlanOptions {
+  /** Epochs of the MNIST MLP runs. */
+  mlpEpochs: number;
+  /** Epochs of the Fashion-MNIST CNN runs. */
+  cnnEpochs: number;
+  /** Directory (relative) of the Fashion-MNIST subset the CNN trains on. */
+  fashionDir: string;
+  /** A tiny subset for the CPU-backend CNN speed run. */
+  fashionTinyDir: string;
+}
+
+export const WORK = path.join('out', 'bench-train');
+
+const MLP_METHODS = ['rdhs', 'sgt', 'ste'] as const;
+
+function train(id: string, section: Section, args: string[], meta: Record<string, string | number>): Run {
+  const out = path.join(WORK, id);
+  return { id, section, tool: 'qtsc', argv: ['train', ...args, '--quiet', '--out', out], out, meta };
+}
+
+export function plan(o: PlanOptions): Run[] {
+  const runs: Run[] = [];
+  const mlp = (method: string, space: string, act: number, extra: string[] = []) => [
+    '--dataset', 'mnist', '--arch', 'mlp', '--method', method, '--value-space', space, '--act-bits', String(act),
+    '--epochs', String(o.mlpEpochs), '--seed', '1', '--backend', 'wasm', ...extra,
+  ];
+  // (a) MNIST MLP: FP32 and each method, binary / pow2-2 / pow2-3 weights, 4-bit and float activations
+  for (const act of [4, 0]) runs.push(train(`mlp-fp-act${act}`, 'mlp', mlp('fp', 'binary', act), { method: 'fp', space: 'float32', act }));
+  for (const space of ['binary', 'pow2-2', 'pow2-3']) {
+    for (const method of MLP_METHODS) runs.push(train(`mlp-${method}-${space}-act4`, 'mlp', mlp(method, space, 4), { method, space, act: 4 }));
+  }
+  runs.push(train('mlp-xnor-binary-act4', 'mlp', mlp('xnor', 'binary', 4), { method: 'xnor', space: 'binary', act: 4 }));
+  for (const method of MLP_METHODS) runs.push(train(`mlp-${method}-binary-act0`, 'mlp', mlp(method, 'binary', 0), { method, space: 'binary', act: 0 }));
+  // (b) Fashion-MNIST CNN (a subset; see the table)
+  const cnn = (method: string, space: string) => [
+    '--dataset', o.fashionDir, '--arch', 'cnn', '--method', method, '--value-space', space, '--act-bits', '4',
+    '--epochs', String(o.cnnEpochs), '--seed', '1', '--backend', 'wasm',
+  ];
+  runs.push(train('cnn-fp-act4', 'cnn', cnn('fp', 'binary'), { method: 'fp', space: 'float32', act: 4 }));
+  for (const method of ['rdhs', 'sgt'] as const) runs.push(train(`cnn-${method}-binary-act4`, 'cnn', cnn(method, 'binary'), { method, space: 'binary', act: 4 }));
+  // (c) mu ablation (mu = 0 is mlp-rdhs-binary-act4)
+  for (const mu of ['0.001', '0.01', '0.1']) runs.push(train(`mlp-rdhs-binary-act4-mu${mu}`, 'mu', mlp('rdhs', 'binary', 4, ['--mu', mu]), { method: 'rdhs', space: 'binary', act: 4, mu }));
+  // (d) memory of one training step, per method (time per epoch comes from the runs above)
+  for (const arch of ['mlp', 'cnn'] as const) {
+    for (const method of ['fp', 'rdhs', 'sgt'] as const) {
+      runs.push({ id: `probe-${arch}-${method}`, section: 'cost', tool: 'probe', argv: ['--arch', arch, '--method', method, '--value-space', 'binary', '--act-bits', '4', '--batch-size', '100', '--backend', 'wasm'], meta: { arch, method } });
+    }
+  }
+  // (e) data-free PTQ of the FP32 MLP (float activations: weights are the only quantized part)
+  const fpModel = path.join(WORK, 'mlp-fp-act0');
+  for (const granularity of ['channel', 'tensor'] as const) {
+    for (const scheme of ['asym', 'sym', 'pow2'] as const) {
+      for (let bits = 8; bits >= 2; bits--) {
+        const id = `ptq-${scheme}-${bits}-${granularity}`;
+        const out = path.join(WORK, id);
+        runs.push({
+          id, section: 'ptq', tool: 'qtsc', out, after: ['mlp-fp-act0'],
+          argv: ['quantize', '--model', fpModel, '--scheme', scheme, '--bits', String(bits), '--granularity', granularity, '--eval', 'mnist', '--backend', 'wasm', '--quiet', '--out', out],
+          meta: { scheme, bits, granularity },
+        });
+      }
+    }
+  }
+  // (f) end to end: trained + frozen -> gen-hw -> Verilator on all 2,000 test digits
+  for (const [name, model] of [['rdhs-binary-act4', path.join(WORK, 'mlp-rdhs-binary-act4')], ['example', '']] as const) {
+    const hw = path.join(WORK, `hw-${name}`);
+    runs.push({ id: `e2e-${name}-gen-hw`, section: 'e2e', tool: 'qtsc', out: hw, after: model ? ['mlp-rdhs-binary-act4'] : [], argv: ['gen-hw', ...(model ? ['--model', model] : []), '--out', hw, '--quiet'], meta: { model: name } });
+    runs.push({ id: `e2e-${name}-sim`, section: 'e2e', tool: 'qtsc', out: hw, after: [`e2e-${name}-gen-hw`], argv: ['sim', '--out', hw, '--data', 'mnist', '--vectors', '2000'], meta: { model: name } });
+  }
+  // images/s per backend (FP32; wasm rows come from mlp-fp-act4 and cnn-fp-act4)
+  runs.push(train('speed-mlp-fp-cpu', 'speed', ['--dataset', 'mnist', '--arch', 'mlp', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'cpu'], { arch: 'mlp', backend: 'cpu' }));
+  runs.push(train('speed-cnn-fp-cpu', 'speed', ['--dataset', o.fashionTinyDir, '--arch', 'cnn', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'cpu'], { arch: 'cnn', backend: 'cpu' }));
+  return runs;
+}
