@@ -39,15 +39,17 @@ resumes from DIR/checkpoint.
   --arch mlp|cnn                      mlp: 784-256-256-classes; cnn: conv32-pool-
                                       conv64-pool-fc128-classes (default mlp)
   --hidden N,N,...                    hidden widths of the dense layers
-  --method rdhs|sgt|ste|xnor|fp       weight search (rdhs, sgt), BinaryConnect-style
-                                      rounding (ste), XNOR-Net (xnor), float (fp)
+  --method rdhs|sgt|ste|xnor|fp|int8  weight search (rdhs, sgt), BinaryConnect-style
+                                      rounding (ste), XNOR-Net (xnor), float (fp),
+                                      symmetric per-tensor int8 (int8)
                                       (default rdhs)
   --value-space S                     binary, pow2-2, pow2-3 or numbers "a,b,c"
                                       (default binary)
   --act-bits N                        0 float ReLU, 1 sign, N>=2 N-bit unsigned with a
                                       learned clip (default 4)
-  --first-last space|float            first and last layers in the value space, or
-                                      full precision as in the paper (default space)
+  --first-last space|float|int8       first and last layers in the value space, full
+                                      precision as in the paper, or symmetric int8
+                                      (gen-hw --allow-mult) (default space)
   --epochs N                          (default 10)
   --batch-size N                      (default 100)
   --lr X                              Adam learning rate, cosine-decayed to 1% (default 0.01)
@@ -114,7 +116,7 @@ const TrainArgsSchema = z.object({
       }
     }),
   'act-bits': intArg(0, 16).default(4),
-  'first-last': z.enum(['space', 'float']).default('space'),
+  'first-last': z.enum(['space', 'float', 'int8']).default('space'),
   epochs: intArg(1, 100000).default(10),
   'batch-size': intArg(1, 100000).default(100),
   lr: positive().default(0.01),

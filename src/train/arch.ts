@@ -9,15 +9,26 @@ import type { ValueSpace } from '../layers/value-space.js';
 import { registerTrainLayers } from './register.js';
 import { SearchConv2D } from './search-conv2d.js';
 import { SearchDense, type SearchMethod } from './search-dense.js';
+import { isFloatMethod } from './search-kernel.js';
 
-export type FirstLastPolicy = 'float' | 'space';
+export type FirstLastPolicy = 'float' | 'int8' | 'space';
+
+/** The method of the first and last weight layers under a policy (others use `method`). */
+function edgeMethod(method: SearchMethod, policy: FirstLastPolicy): SearchMethod {
+  if (method === 'fp' || policy === 'space') return method;
+  return policy === 'float' ? 'fp' : 'int8';
+}
 
 export interface ArchOptions {
   method: SearchMethod;
   valueSpace: ValueSpace;
   /** 0: float ReLU activations; 1: sign (QtscSign); b >= 2: QtscQuantAct with b bits and a learned clip. */
   actBits: number;
-  /** 'float': first and last layers stay full precision (the paper's setting); 'space': every layer in the value space. */
+  /**
+   * 'float': first and last layers stay full precision (the paper's setting);
+   * 'int8': they hold symmetric per-tensor int8 weights; 'space': every layer
+   * in the value space (no multiplier anywhere).
+   */
   firstLast: FirstLastPolicy;
   hidden: number[];
   inputShape: number[];
@@ -50,7 +61,7 @@ export function buildMlp(o: ArchOptions): tf.Sequential {
   for (let i = 0; i < sizes.length; i++) {
     const first = i === 0;
     const last = i === sizes.length - 1;
-    const method: SearchMethod = o.method !== 'fp' && o.firstLast === 'float' && (first || last) ? 'fp' : o.method;
+    const method: SearchMethod = first || last ? edgeMethod(o.method, o.firstLast) : o.method;
     layers.push(
       new SearchDense({
         name: last ? 'logits' : `dense${i + 1}`,
@@ -90,7 +101,7 @@ export function buildCnn(o: CnnOptions): tf.Sequential {
   const nWeighted = o.convFilters.length + o.hidden.length + 1;
   const methodAt = (i: number): SearchMethod => {
     const edge = i === 0 || i === nWeighted - 1;
-    if (o.method !== 'fp' && o.firstLast === 'float' && edge) return 'fp';
+    if (edge && o.firstLast !== 'space') return edgeMethod(o.method, o.firstLast);
     if (o.method === 'xnor' && i === nWeighted - 1) return 'ste';
     return o.method;
   };
@@ -140,7 +151,7 @@ export function buildCnn(o: CnnOptions): tf.Sequential {
 /** The logit scale for the loss: 1/sqrt(fan-in) when the last layer is quantized, else 1. */
 export function defaultLossScale(model: tf.LayersModel): number {
   const last = model.layers[model.layers.length - 1];
-  if (last instanceof SearchDense && last.method !== 'fp') {
+  if (last instanceof SearchDense && !isFloatMethod(last.method)) {
     const fanIn = (last.input as tf.SymbolicTensor).shape.slice(-1)[0] ?? 1;
     return 1 / Math.sqrt(fanIn);
   }

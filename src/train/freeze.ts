@@ -9,7 +9,7 @@ import { QtscDense } from '../layers/qtsc-dense.js';
 import { registerTrainLayers } from './register.js';
 import { SearchConv2D } from './search-conv2d.js';
 import { SearchDense } from './search-dense.js';
-import { isSearchable, type Searchable } from './search-kernel.js';
+import { isFloatMethod, isSearchable, type Searchable } from './search-kernel.js';
 
 type PyDict = { [k: string]: unknown };
 interface LayerEntry {
@@ -46,10 +46,10 @@ function frozenEntry(layer: Searchable & tf.layers.Layer, old: PyDict): LayerEnt
   let replacement: tf.layers.Layer;
   if (layer instanceof SearchDense) {
     const args = { ...common, units: layer.units };
-    replacement = layer.method === 'fp' ? tf.layers.dense(args) : new QtscDense({ ...args, valueSpace: vs });
+    replacement = isFloatMethod(layer.method) ? tf.layers.dense(args) : new QtscDense({ ...args, valueSpace: vs });
   } else if (layer instanceof SearchConv2D) {
     const args = { ...common, filters: layer.filters, kernelSize: layer.kernelSize, padding: layer.padding, strides: 1 };
-    replacement = layer.method === 'fp' ? tf.layers.conv2d(args) : new QtscConv2D({ ...args, valueSpace: vs });
+    replacement = isFloatMethod(layer.method) ? tf.layers.conv2d(args) : new QtscConv2D({ ...args, valueSpace: vs });
   } else {
     throw new Error(`freeze: layer '${layer.name}' (${layer.getClassName()}) has no deployable form`);
   }
@@ -82,7 +82,7 @@ function foldScaleIntoBn(bnWeights: tf.Tensor[], scale: Float32Array, bias: Floa
 
 /**
  * The frozen model. Metadata, when given, becomes userDefinedMetadata.qtsc.
- * 'fp' searched layers become plain Dense / Conv2D; 'xnor' ones fold their scale
+ * 'fp' and 'int8' searched layers become plain Dense / Conv2D; 'xnor' ones fold their scale
  * into the BatchNormalization that must follow them.
  */
 export async function freezeModel(model: tf.LayersModel, metadata?: QtscMetadata): Promise<tf.LayersModel> {

@@ -9,13 +9,21 @@
  *   straight-through gradient (BinaryConnect for 'binary').
  * - 'xnor': a latent `kernel`; forward mean|w| per output channel * sign(w).
  * - 'fp': a plain float kernel (the FP32 baseline in the same harness).
+ * - 'int8': a latent float kernel, forward symmetric per-tensor int8
+ *   (s = max|w|/127), straight-through gradient: the int8 first/last-layer
+ *   policy. Frozen as a plain Dense / Conv2D holding integers times s.
  */
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { nearestIndex, resolveValueSpace, ValueSpaceSchema, type ValueSpace } from '../layers/value-space.js';
-import { nearestSTE, quantizeNearest, rdhsWeight, selectCandidate, sgtWeight, xnorWeight } from './search-ops.js';
+import { int8Quantize, int8Weight, nearestSTE, quantizeNearest, rdhsWeight, selectCandidate, sgtWeight, xnorWeight } from './search-ops.js';
 
-export const SEARCH_METHODS = ['rdhs', 'sgt', 'ste', 'xnor', 'fp'] as const;
+export const SEARCH_METHODS = ['rdhs', 'sgt', 'ste', 'xnor', 'fp', 'int8'] as const;
+
+/** Methods whose frozen kernel is not in the value space (plain Dense / Conv2D). */
+export function isFloatMethod(m: SearchMethod): boolean {
+  return m === 'fp' || m === 'int8';
+}
 export type SearchMethod = (typeof SEARCH_METHODS)[number];
 
 export const SearchConfigSchema = z.object({
@@ -126,7 +134,7 @@ export class SearchKernel {
     } else {
       const out = shape[shape.length - 1];
       const fanIn = shape.slice(0, -1).reduce((a, b) => a * b, 1);
-      const lim = this.method === 'fp' ? Math.sqrt(6 / (fanIn + out)) : 1;
+      const lim = isFloatMethod(this.method) ? Math.sqrt(6 / (fanIn + out)) : 1;
       this.kernel = addWeight('kernel', shape, tf.initializers.randomUniform({ minval: -lim, maxval: lim, seed: this.seed }));
     }
   }
@@ -148,6 +156,8 @@ export class SearchKernel {
         return xnorWeight(this.kernel!.read());
       case 'fp':
         return this.kernel!.read();
+      case 'int8':
+        return int8Weight(this.kernel!.read());
     }
   }
 
@@ -155,6 +165,7 @@ export class SearchKernel {
     return tf.tidy(() => {
       if (this.alpha !== null) return selectCandidate(this.alpha.read(), this.qTensor());
       if (this.method === 'fp') return tf.clone(this.kernel!.read());
+      if (this.method === 'int8') return int8Quantize(this.kernel!.read());
       return quantizeNearest(this.kernel!.read(), this.method === 'xnor' ? [-1, 1] : this.values);
     });
   }
@@ -177,7 +188,7 @@ export class SearchKernel {
   }
 
   clampLatent(): void {
-    if (this.kernel === null || this.method === 'fp') return;
+    if (this.kernel === null || isFloatMethod(this.method)) return;
     const lo = this.method === 'xnor' ? -1 : this.values[0];
     const hi = this.method === 'xnor' ? 1 : this.values[this.values.length - 1];
     writeAndDispose(this.kernel, tf.tidy(() => tf.clipByValue(this.kernel!.read(), lo, hi)));

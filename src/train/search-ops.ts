@@ -103,6 +103,33 @@ export function quantizeNearest(x: tf.Tensor, values: readonly number[]): tf.Ten
   });
 }
 
+/** Largest int8 magnitude used by the symmetric int8 weights. */
+export const INT8_MAX = 127;
+
+/**
+ * Symmetric per-tensor int8 weights (the int8 first/last-layer policy):
+ * s = max|w| / 127, forward s * clamp(round(w / s), -127, 127), gradient
+ * straight through to w (the scale carries no gradient). tfjs' round is
+ * round-half-to-even; the values are integers times s either way.
+ */
+export function int8Weight(w: tf.Tensor): tf.Tensor {
+  const op = tf.customGrad(((x: tf.Tensor) => {
+    const value = int8Quantize(x);
+    const gradFunc: GradFn = (dy) => tf.clone(dy);
+    return { value, gradFunc };
+  }) as unknown as CGF);
+  return op(w);
+}
+
+/** s * clamp(round(w / s), -127, 127) with s = max|w| / 127 (zeros stay zeros), no gradient. */
+export function int8Quantize(w: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const maxAbs = tf.max(tf.abs(w));
+    const s = tf.div(tf.maximum(maxAbs, 1e-30), INT8_MAX);
+    return tf.mul(tf.clipByValue(tf.round(tf.div(w, s)), -INT8_MAX, INT8_MAX), s);
+  });
+}
+
 /**
  * XNOR-Net style scaled binary weights: per output channel (last axis)
  * a_c = mean |w[..., c]|, forward a_c * sign(w), straight-through to w inside [-1, 1].
