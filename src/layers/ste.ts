@@ -4,19 +4,20 @@
  * the training code use these, so both share one definition.
  */
 import * as tf from '@tensorflow/tfjs';
+import { geMask, gtMask, insideMask, leMask } from './masks.js';
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 type CGF = Parameters<typeof tf.customGrad>[0];
 
 /** x >= 0 ? +1 : -1 (0 maps to +1), without gradient. */
 export function signForward(x: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => tf.sub(tf.mul(tf.cast(tf.greaterEqual(x, 0), 'float32'), 2), 1));
+  return tf.tidy(() => tf.sub(tf.mul(geMask(x, 0), 2), 1));
 }
 
 const signSteOp = tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
   save([x]);
   const value = signForward(x);
-  const gradFunc: GradFn = (dy, saved) => tf.mul(dy, tf.cast(tf.lessEqual(tf.abs(saved[0]), 1), 'float32'));
+  const gradFunc: GradFn = (dy, saved) => tf.mul(dy, leMask(tf.abs(saved[0]), 1));
   return { value, gradFunc };
 }) as unknown as CGF);
 
@@ -73,12 +74,9 @@ export function quantActSte(x: tf.Tensor, clip: tf.Tensor, bits: number): tf.Ten
     const value = quantActForward(xi, ci, bits);
     const gradFunc: GradFn = (dy, saved) => {
       const [xs, cs] = saved;
-      // Compare with a scalar: wasm's comparison kernels broadcast a [1]
-      // tensor through a slow generic path (about 17x slower than a scalar).
-      const c = tf.reshape(cs, []);
-      const inside = tf.logicalAnd(tf.greaterEqual(xs, 0), tf.lessEqual(xs, c));
-      const dx = tf.mul(dy, tf.cast(inside, 'float32'));
-      const above = tf.cast(tf.greater(xs, c), 'float32');
+      // masks.ts: arithmetic masks, fast on wasm (its comparison kernels are slow)
+      const dx = tf.mul(dy, insideMask(xs, 0, cs));
+      const above = gtMask(xs, cs);
       const dc = tf.reshape(tf.sum(tf.mul(dy, above)), cs.shape);
       return [dx, dc];
     };

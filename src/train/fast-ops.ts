@@ -169,7 +169,9 @@ function installMaxPoolGradient(): void {
       const size: [number, number] = [xs[1], xs[2]];
       return {
         x: () => {
-          const mask = tf.cast(tf.equal(x, tf.image.resizeNearestNeighbor(y as tf.Tensor4D, size)), 'float32');
+          // x <= upsample(y) everywhere, so [x == upsample(y)] = [upsample(y) - x <= 0]
+          // (arithmetic, fast on wasm, unlike its Equal kernel)
+          const mask = tf.sub(1, tf.step(tf.sub(tf.image.resizeNearestNeighbor(y as tf.Tensor4D, size), x)));
           return tf.mul(mask, tf.image.resizeNearestNeighbor(dy as tf.Tensor4D, size));
         },
       };

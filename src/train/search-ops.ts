@@ -13,6 +13,7 @@
  *   dL/dalpha^r = dL/dw * sign(q^r - q^k).
  */
 import * as tf from '@tensorflow/tfjs';
+import { geMask, insideMask } from '../layers/masks.js';
 
 type CGF = Parameters<typeof tf.customGrad>[0];
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
@@ -83,7 +84,7 @@ export function nearestSTE(w: tf.Tensor, values: readonly number[]): tf.Tensor {
     save([x]);
     const value = quantizeNearest(x, values);
     const gradFunc: GradFn = (dy, saved) =>
-      tf.mul(dy, tf.cast(tf.logicalAnd(tf.greaterEqual(saved[0], lo), tf.lessEqual(saved[0], hi)), 'float32'));
+      tf.mul(dy, insideMask(saved[0], lo, hi));
     return { value, gradFunc };
   }) as unknown as CGF);
   return op(w);
@@ -97,7 +98,7 @@ export function quantizeNearest(x: tf.Tensor, values: readonly number[]): tf.Ten
     let out: tf.Tensor = tf.fill(x.shape, values[0]);
     for (let i = 0; i + 1 < values.length; i++) {
       const mid = (values[i] + values[i + 1]) / 2;
-      out = tf.add(out, tf.mul(tf.cast(tf.greaterEqual(x, mid), 'float32'), values[i + 1] - values[i]));
+      out = tf.add(out, tf.mul(geMask(x, mid), values[i + 1] - values[i]));
     }
     return out;
   });
