@@ -32,7 +32,7 @@ module qtsc_mvu #(
   parameter int InBits = 1,      // bits of an input element
   parameter int AccWidth = 8,    // bits of an accumulator
   parameter int AccSigned = 1,   // 1: accumulators are two's complement, 0: unsigned
-  parameter int OutKind = 0,     // 0: multi-threshold stage, 1: logit stage
+  parameter int OutKind = 0,     // 0: multi-threshold stage, 1: logit stage, 2: raw accumulators
   parameter int ThrCount = 1,    // thresholds per channel (OutKind 0)
   parameter int CmpWidth = 9,    // bits of a stored threshold (OutKind 0), see qtsc_thresholds
   parameter int OutBits = 1,     // bits of an output element (OutKind 0)
@@ -40,8 +40,8 @@ module qtsc_mvu #(
   parameter int LogitWidth = 16, // bits of a logit (OutKind 1)
   parameter int WAddrWidth = 4,  // = max(1, clog2(Nf*Sf)): weight ROM address bits
   parameter int PAddrWidth = 2,  // = max(1, clog2(Nf)): parameter ROM address bits
-  parameter int ParamWidth = 10, // = Pe*(ThrCount*CmpWidth+1) (OutKind 0) or Pe*LogitWidth (1)
-  parameter int OutWidth = 1     // = Pe*OutBits (OutKind 0) or Pe*LogitWidth (1)
+  parameter int ParamWidth = 10, // = Pe*(ThrCount*CmpWidth+1) (0), Pe*LogitWidth (1), 1 (2: unused)
+  parameter int OutWidth = 1     // = Pe*OutBits (0), Pe*LogitWidth (1), Pe*AccWidth (2)
 ) (
   input  wire logic                     clk_i,
   input  wire logic                     rst_i,
@@ -74,11 +74,11 @@ module qtsc_mvu #(
   localparam int NfBits = (Nf > 1) ? $clog2(Nf) : 1;
   localparam int Words = Nf * Sf;
   localparam int ExpWAddr = (Words > 1) ? $clog2(Words) : 1;
-  localparam int ExpParam = (OutKind == 1) ? Pe * LogitWidth : Pe * (ThrCount * CmpWidth + 1);
-  localparam int ExpOut = (OutKind == 1) ? Pe * LogitWidth : Pe * OutBits;
+  localparam int ExpParam = (OutKind == 2) ? 1 : (OutKind == 1) ? Pe * LogitWidth : Pe * (ThrCount * CmpWidth + 1);
+  localparam int ExpOut = (OutKind == 2) ? Pe * AccWidth : (OutKind == 1) ? Pe * LogitWidth : Pe * OutBits;
   localparam logic Bad = (Mw < 1) || (Mh < 1) || (Pe < 1) || (Simd < 1) || (InBits < 1)
                       || (Mw % Simd != 0) || (Mh % Pe != 0)
-                      || (OutKind < 0) || (OutKind > 1)
+                      || (OutKind < 0) || (OutKind > 2)
                       || (WAddrWidth != ExpWAddr) || (PAddrWidth != NfBits)
                       || (ParamWidth != ExpParam) || (OutWidth != ExpOut);
 
@@ -228,6 +228,11 @@ module qtsc_mvu #(
       .param_i(p_data_i),
       .y_o(stage)
     );
+  end else if (OutKind == 2) begin : g_raw
+    // The stage follows outside the MVU (e.g. qtsc_thresholds_bsearch).
+    logic unused_param;
+    assign unused_param = ^p_data_i;
+    assign stage = dp_acc_i;
   end else begin : g_logit
     qtsc_logits #(
       .Pe(Pe),

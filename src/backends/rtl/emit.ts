@@ -32,6 +32,7 @@ const primitiveOrder = [
   'qtsc_axis_skid',
   'qtsc_axis_width_conv',
   'qtsc_thresholds',
+  'qtsc_thresholds_bsearch',
   'qtsc_logits',
   'qtsc_dot_acc',
   'qtsc_mvu',
@@ -40,7 +41,8 @@ const primitiveOrder = [
 
 function primitivesUsed(plan: RtlPlan): string[] {
   const genericEngine = plan.nodes.some((n) => n.engineFiles.length === 0);
-  return primitiveOrder.filter((p) => p !== 'qtsc_dot_acc' || genericEngine);
+  const bsearch = plan.nodes.some((n) => n.bsearch);
+  return primitiveOrder.filter((p) => (p !== 'qtsc_dot_acc' || genericEngine) && (p !== 'qtsc_thresholds_bsearch' || bsearch));
 }
 
 function romText(rom: RomImage): string {
@@ -56,7 +58,13 @@ function nodeData(n: NodePlan): object {
     weightBlock: n.weightRom.style === 'block',
     paramBlock: n.paramRom.style === 'block',
     paramSingle: n.paramRom.depth === 1,
-    paramRomKind: n.outKind === 0 ? 'Threshold' : 'Logit offset',
+    paramRomKind: n.bsearch ? 'Threshold search table' : n.outKind === 0 ? 'Threshold ROM' : 'Logit offset ROM',
+    mvuParamAddrWidth: Math.max(1, Math.ceil(Math.log2(n.nf))),
+    bsPorts: n.bsLevels * n.pe,
+    bsEntry: n.cmpWidth + 1,
+    bsAddrWidth: n.tableRoms.length > 0 ? n.tableRoms[0].addrWidth : 1,
+    bsAddrBus: n.bsLevels * n.pe * (n.tableRoms.length > 0 ? n.tableRoms[0].addrWidth : 1),
+    bsDataBus: n.bsLevels * n.pe * (n.cmpWidth + 1),
     engineGenerated: n.engineFiles.length > 0,
     engineCode: engineCode[n.engine],
   };
@@ -103,7 +111,7 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<
     }
     files.set(`${n.module}.v`, render('node', nodeData(n)));
     sources.push(`${n.module}.v`);
-    for (const rom of [n.weightRom, n.paramRom]) {
+    for (const rom of [n.weightRom, ...(n.bsearch ? n.tableRoms : [n.paramRom])]) {
       files.set(rom.file, romText(rom));
       memFiles.push(rom.file);
     }

@@ -8,7 +8,9 @@
  *                input sf*SIMD+s at bits [(p*SIMD + s)*WB +: WB].
  *   thresholds   word nf: channel p's thresholds at [(p*count + j)*CW +: CW],
  *                prepared for qtsc_thresholds (clamped; -T+1 and the invert
- *                flag when negate), then invert flags at bit PE*count*CW + p.
+ *                flag when negate), then invert flags at bit PE*count*CW + p;
+ *                with count >= bsearchMinCount the search table of
+ *                qtsc_thresholds_bsearch instead (see bsearchTable).
  *   logits       word nf: offset of channel nf*PE+p at [p*LW +: LW].
  */
 import {
@@ -78,8 +80,16 @@ export interface NodePlan {
   pow2HasZero: number;
   accWidth: number;
   accSigned: number;
-  /** 0 thresholds, 1 logits. */
+  /** qtsc_mvu OutKind: 0 thresholds (parallel), 1 logits, 2 raw accumulators (binary search follows). */
   outKind: number;
+  /** Thresholds by pipelined binary search (qtsc_thresholds_bsearch), reading tableRoms. */
+  bsearch: boolean;
+  /** One search table per channel slot p of the PE (bsearch only; else empty). */
+  tableRoms: RomImage[];
+  /** Search steps (bits of the output element) when bsearch. */
+  bsLevels: number;
+  /** Bits of the MVU's output word (= outWidth, or Pe*accWidth before a binary search). */
+  mvuOutWidth: number;
   thrCount: number;
   cmpWidth: number;
   outBits: number;
@@ -305,6 +315,50 @@ export function preparedThreshold(n: MvuNode, t: number, negate: boolean): { val
   return { value: Math.min(hi + 1, Math.max(lo, raw)), invert: negate };
 }
 
+/**
+ * Thresholds from this many per channel on are found by a pipelined binary search
+ * (Levels comparators per channel) instead of Count comparators and an adder.
+ */
+export const bsearchMinCount = 7;
+
+/**
+ * Tables of qtsc_thresholds_bsearch, one per channel slot p of the PE (one
+ * .mem file each, so that every search stage reads a narrow memory): the
+ * prepared thresholds of channel nf*PE+p sorted ascending (the count of
+ * thresholds <= acc does not depend on their order) and padded with never-true
+ * values to 2**L - 1; word Nf*(2**k - 1) + nf*2**k + q holds the threshold
+ * stage k compares with after deciding the top k bits q, with the channel's
+ * invert flag above it.
+ */
+function bsearchTables(n: MvuNode, levels: number, fileOf: (p: number) => string): RomImage[] {
+  const out = n.output;
+  if (out.kind !== 'thresholds') throw new Error('bsearchTables: not a threshold stage');
+  const nf = n.mh / n.pe;
+  const cw = cmpWidthOf(n);
+  const [, hi] = accRepresentable(n);
+  const size = 2 ** levels - 1;
+  const depth = nf * size;
+  const tables: RomImage[] = [];
+  for (let p = 0; p < n.pe; p++) {
+    const words = new Array<string>(depth);
+    for (let f = 0; f < nf; f++) {
+      const c = f * n.pe + p;
+      const u = out.thresholds[c].map((t) => preparedThreshold(n, t, out.negate[c]).value).sort((a, b) => a - b);
+      while (u.length < size) u.push(hi + 1);
+      const inv = out.negate[c] ? 1n : 0n;
+      for (let k = 0; k < levels; k++) {
+        const l = levels - 1 - k;
+        for (let q = 0; q < 2 ** k; q++) {
+          const t = u[q * 2 ** (l + 1) + 2 ** l - 1];
+          words[nf * (2 ** k - 1) + f * 2 ** k + q] = hexWord((BigInt(t) & mask(cw)) | (inv << BigInt(cw)), cw + 1);
+        }
+      }
+    }
+    tables.push({ file: fileOf(p), width: cw + 1, depth, addrWidth: addrWidth(depth), words, style: 'auto' });
+  }
+  return tables;
+}
+
 function paramRom(n: MvuNode, file: string): RomImage {
   const nf = n.mh / n.pe;
   const out = n.output;
@@ -340,6 +394,8 @@ function paramRom(n: MvuNode, file: string): RomImage {
 export interface PlanOptions {
   /** Use the generated compressor-tree engine for xnor-popcount nodes (default true). */
   xnorTree?: boolean;
+  /** Threshold count from which the binary-search stage is used (default bsearchMinCount). */
+  bsearchMinCount?: number;
 }
 
 export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
@@ -355,6 +411,8 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
     const tree = useTree && n.engine === 'xnor-popcount';
     const thr = out.kind === 'thresholds' ? out : null;
     const lg = out.kind === 'logits' ? out : null;
+    const bsearch = thr !== null && thr.count >= (opts.bsearchMinCount ?? bsearchMinCount);
+    const bsLevels = thr ? actBits(thr.out) : 1;
     return {
       index,
       name: n.name,
@@ -376,7 +434,10 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
       pow2HasZero: pow2 && pow2.hasZero ? 1 : 0,
       accWidth: n.accWidth,
       accSigned: n.engine === 'xnor-popcount' ? 0 : 1,
-      outKind: thr ? 0 : 1,
+      outKind: thr ? (bsearch ? 2 : 0) : 1,
+      bsearch,
+      bsLevels,
+      mvuOutWidth: bsearch ? n.pe * n.accWidth : n.pe * outputElementBits(n),
       thrCount: thr ? thr.count : 1,
       cmpWidth: cmpWidthOf(n),
       outBits: thr ? actBits(thr.out) : 1,
@@ -384,9 +445,10 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
       logitWidth: lg ? lg.logitWidth : 1,
       outElemBits: outputElementBits(n),
       outWidth: n.pe * outputElementBits(n),
-      paramWidth: thr ? n.pe * (thr.count * cmpWidthOf(n) + 1) : n.pe * (lg as { logitWidth: number }).logitWidth,
+      paramWidth: bsearch ? 1 : thr ? n.pe * (thr.count * cmpWidthOf(n) + 1) : n.pe * (lg as { logitWidth: number }).logitWidth,
       weightRom: weightRom(n, `${module}_weights.mem`),
       paramRom: paramRom(n, `${module}_${thr ? 'thresholds' : 'offsets'}.mem`),
+      tableRoms: bsearch ? bsearchTables(n, bsLevels, (p) => `${module}_search_p${p}.mem`) : [],
       engineModule: tree ? `${module}_xnor_acc` : 'qtsc_dot_acc',
       engineFiles: tree ? [`${module}_xnor_tree`, `${module}_xnor_acc`] : [],
     };

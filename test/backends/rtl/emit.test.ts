@@ -144,6 +144,44 @@ describe('RTL backend: emitRtl', () => {
     }
   });
 
+  it('lays out binary-search tables whose search gives sum_j [(negate ? -acc : acc) >= T_j]', () => {
+    const rng = new Rng(23);
+    for (const bits of [3, 4]) {
+      const ir = makeIr(bits, 'bs', [
+        { engine: 'sign-add', mw: 12, mh: 6, pe: 3, simd: 4, input: { kind: 'uint', bits: 2 }, weights: { kind: 'binary' }, out: { kind: 'uint', bits } },
+        { engine: 'sign-add', mw: 6, mh: 2, pe: 2, simd: 6, input: { kind: 'uint', bits }, weights: { kind: 'binary' } },
+      ]);
+      const n = ir.nodes[0];
+      const out = n.output;
+      if (out.kind !== 'thresholds') throw new Error('expected thresholds');
+      const plan = planRtl(ir).nodes[0];
+      expect(plan.bsearch).to.equal(true);
+      expect(plan.tableRoms.length).to.equal(n.pe);
+      const nf = n.mh / n.pe;
+      const cw = cmpWidthOf(n);
+      const [lo, hi] = accRepresentable(n);
+      for (let c = 0; c < n.mh; c++) {
+        const f = Math.floor(c / n.pe);
+        const table = plan.tableRoms[c % n.pe];
+        for (let trial = 0; trial < 60; trial++) {
+          const acc = trial < 2 ? [lo, hi][trial] : rng.int(lo, hi);
+          let q = 0;
+          let inv = 0;
+          for (let k = 0; k < bits; k++) {
+            const word = BigInt('0x' + table.words[nf * (2 ** k - 1) + f * 2 ** k + q]);
+            const raw = Number(word & ((1n << BigInt(cw)) - 1n));
+            const t = raw >= 2 ** (cw - 1) ? raw - 2 ** cw : raw;
+            if (k === 0) inv = Number(word >> BigInt(cw));
+            q = 2 * q + (acc >= t ? 1 : 0);
+          }
+          const y = inv ? out.count - q : q;
+          const e = out.negate[c] ? -acc : acc;
+          expect(y, `channel ${c} acc ${acc}`).to.equal(out.thresholds[c].filter((t) => e >= t).length);
+        }
+      }
+    }
+  });
+
   it('builds an xnor compressor tree that computes acc + popcount(xnor) mod 2^accWidth', () => {
     const rng = new Rng(17);
     for (const [simd, aw] of [
