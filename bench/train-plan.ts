@@ -29,6 +29,8 @@ export interface PlanOptions {
   fashionDir: string;
   /** A tiny subset for the CPU-backend CNN speed run. */
   fashionTinyDir: string;
+  /** A small subset for the wasm-backend CNN speed run. */
+  fashionSpeedDir: string;
 }
 
 export const WORK = path.join('out', 'bench-train');
@@ -89,7 +91,9 @@ export function plan(o: PlanOptions): Run[] {
     runs.push({ id: `e2e-${name}-gen-hw`, section: 'e2e', tool: 'qtsc', out: hw, after: model ? ['mlp-rdhs-binary-act4'] : [], argv: ['gen-hw', ...(model ? ['--model', model] : []), '--out', hw, '--quiet'], meta: { model: name } });
     runs.push({ id: `e2e-${name}-sim`, section: 'e2e', tool: 'qtsc', out: hw, after: [`e2e-${name}-gen-hw`], argv: ['sim', '--out', hw, '--data', 'mnist', '--vectors', '2000'], meta: { model: name } });
   }
-  // images/s per backend (FP32; wasm rows come from mlp-fp-act4 and cnn-fp-act4)
+  // images/s per backend (FP32), one epoch each, run alone
+  runs.push(train('speed-mlp-fp-wasm', 'speed', ['--dataset', 'mnist', '--arch', 'mlp', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'wasm'], { arch: 'mlp', backend: 'wasm' }));
+  runs.push(train('speed-cnn-fp-wasm', 'speed', ['--dataset', o.fashionSpeedDir, '--arch', 'cnn', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'wasm'], { arch: 'cnn', backend: 'wasm' }));
   runs.push(train('speed-mlp-fp-cpu', 'speed', ['--dataset', 'mnist', '--arch', 'mlp', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'cpu'], { arch: 'mlp', backend: 'cpu' }));
   runs.push(train('speed-cnn-fp-cpu', 'speed', ['--dataset', o.fashionTinyDir, '--arch', 'cnn', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'cpu'], { arch: 'cnn', backend: 'cpu' }));
   return runs;

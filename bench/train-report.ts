@@ -27,7 +27,7 @@ export interface BenchResults {
   format: 'qtsc-bench-train';
   version: 1;
   machine: { cpus: number; cpuModel: string; node: string; tfjs: string; platform: string };
-  options?: { mlpEpochs: number; cnnEpochs: number; fashionDir: string; fashionTinyDir: string; fashionTrain: number; fashionTest: number };
+  options?: { mlpEpochs: number; cnnEpochs: number; fashionDir: string; fashionTinyDir: string; fashionSpeedDir?: string; fashionTrain: number; fashionTest: number };
   runs: Record<string, RunRecord>;
 }
 
@@ -64,7 +64,8 @@ function trainTable(res: BenchResults, runs: Run[], section: string, fpOf: (act:
     const fp = ok(res, fpOf(r.meta.act));
     const name = `${r.meta.space} | ${METHOD[r.meta.method as string] ?? r.meta.method} | ${ACT(r.meta.act)}`;
     if (!rec) {
-      lines.push(`| ${name} | ${missing(res, r.id)} | | | | | | ${code(res.runs[r.id]?.command ?? '')} |`);
+      const cmd = res.runs[r.id]?.command;
+      lines.push(`| ${name} | ${missing(res, r.id)} | | | | | | ${cmd ? code(cmd) : ''} |`);
       continue;
     }
     const acc = rec.result!.testAccuracy as number;
@@ -210,13 +211,13 @@ export function renderSection(res: BenchResults, runs: Run[]): string {
   L.push('### Training speed per backend (FP32), beside PyTorch', '');
   L.push(
     'PyTorch figures are those stated in issue 3 (Debian python3-torch 1.13, 2 threads, this machine; not re-measured here: PyTorch is not installed). ' +
-      'tfjs-node is not installed, so the backends are wasm and the pure-JS cpu backend. Full-run figures include data shuffling, the per-batch loss read-back and the first epoch\'s warm-up; the probe figure is the steady step alone.',
+      'tfjs-node is not installed, so the backends are wasm and the pure-JS cpu backend. Full runs (one epoch, run alone) include data shuffling, the per-batch loss and accuracy read-back and the warm-up of the first batches; the probe figure is the steady training step alone. The images/s columns of the accuracy tables above were measured with two runs side by side under heavier load.',
     '',
   );
   L.push('| model | backend | source | images/s | PyTorch images/s (issue 3) | ratio | target | load | command |', '| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const arch of ['mlp', 'cnn'] as const) {
     for (const [backend, id, source] of [
-      ['wasm', `${arch}-fp-act4`, 'full run'],
+      ['wasm', `speed-${arch}-fp-wasm`, 'full run'],
       ['wasm', `probe-${arch}-fp`, 'probe (step only)'],
       ['cpu', `speed-${arch}-fp-cpu`, 'full run'],
     ] as const) {
@@ -227,7 +228,7 @@ export function renderSection(res: BenchResults, runs: Run[]): string {
       }
       const ips = rec.result!.imagesPerSecond as number;
       const ratio = ips / PYTORCH_IMAGES_PER_SECOND[arch];
-      const note = id.startsWith('speed-cnn') ? ` (${rec.result!.trainImages} images)` : '';
+      const note = id.startsWith('speed-') ? `, 1 epoch of ${rec.result!.trainImages} images` : '';
       L.push(
         `| ${arch.toUpperCase()} | ${backend} | ${source}${note} | ${Math.round(ips)} | ${PYTORCH_IMAGES_PER_SECOND[arch]} | ${ratio.toFixed(2)}× | ≥ ${SPEED_TARGETS[arch]}×: ${ratio >= SPEED_TARGETS[arch] ? 'met' : '**missed**'} | ${load(rec)} | ${code(rec.command)} |`,
       );

@@ -53,6 +53,7 @@ const options = {
   cnnEpochs: Number(opt['cnn-epochs']),
   fashionDir: path.join(WORK, 'data', `fashion-${fashionTrain}-${fashionTest}`),
   fashionTinyDir: path.join(WORK, 'data', 'fashion-300-100'),
+  fashionSpeedDir: path.join(WORK, 'data', 'fashion-2000-500'),
 };
 const runs = plan(options);
 const only = opt.only ? new Set(opt.only.split(',') as Section[]) : null;
@@ -140,7 +141,23 @@ function harvest(r: Run, stdout: string): Record<string, unknown> {
   return { stdout: stdout.trim().split('\n').pop() };
 }
 
+/**
+ * A train run's output directory holds its checkpoint, which the train command
+ * refuses to resume under other options: a directory left by a different
+ * command (marked in .bench-command, or unmarked) is removed first; one left
+ * by an interrupted run of the same command is resumed.
+ */
+function prepareOutput(r: Run): void {
+  if (!r.out || r.argv[0] !== 'train') return;
+  const out = path.join(root, r.out);
+  const marker = path.join(out, '.bench-command');
+  if (fs.existsSync(out) && (!fs.existsSync(marker) || fs.readFileSync(marker, 'utf8') !== commandOf(r))) fs.rmSync(out, { recursive: true, force: true });
+  fs.mkdirSync(out, { recursive: true });
+  fs.writeFileSync(marker, commandOf(r));
+}
+
 function execute(r: Run): Promise<RunRecord> {
+  prepareOutput(r);
   const args = r.tool === 'probe' ? ['--import', 'tsx', path.join(root, 'bench', 'train-probe.ts'), ...r.argv] : ['--import', 'tsx', path.join(root, 'src', 'cli', 'main.ts'), ...r.argv];
   const logDir = path.join(root, WORK, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
@@ -202,6 +219,7 @@ async function main(): Promise<void> {
   const todo = runs.filter((r) => (only === null || only.has(r.section)) && (rerun.has(r.id) || results.runs[r.id]?.status !== 'ok' || results.runs[r.id]?.command !== commandOf(r)));
   if (todo.some((r) => r.argv.includes(options.fashionDir))) fashionSubset(options.fashionDir, fashionTrain, fashionTest);
   if (todo.some((r) => r.argv.includes(options.fashionTinyDir))) fashionSubset(options.fashionTinyDir, 300, 100);
+  if (todo.some((r) => r.argv.includes(options.fashionSpeedDir))) fashionSubset(options.fashionSpeedDir, 2000, 500);
   results.machine = machine();
   results.options = { ...options, fashionTrain, fashionTest };
   const jobs = Math.max(1, Number(opt.jobs));
