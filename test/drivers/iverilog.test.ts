@@ -15,7 +15,7 @@ import { writeVectors } from '../../src/golden/vectors.js';
 import type { EngineKind, HardwareIR } from '../../src/ir/hardware-ir.js';
 import { QtscError } from '../../src/util/errors.js';
 import { randomFrames, randomHardwareIR } from '../helpers/random-hw.js';
-import { unfolded, xnorMlp } from '../backends/rtl/ir-builders.js';
+import { type NodeShape, makeIr, unfolded, xnorMlp } from '../backends/rtl/ir-builders.js';
 
 const engines: EngineKind[] = ['xnor-popcount', 'sign-add', 'shift-add', 'int-mac'];
 
@@ -31,7 +31,7 @@ interface Design {
   emitted: EmittedRtl;
 }
 
-function prepare(ir: HardwareIR, frames: number, seed: number, opts: { xnorTree?: boolean } = {}): Design {
+function prepare(ir: HardwareIR, frames: number, seed: number, opts: { dotTrees?: boolean } = {}): Design {
   const dir = tmpDir('d');
   const rtlDir = path.join(dir, 'rtl');
   const vectorsDir = path.join(dir, 'vectors');
@@ -57,7 +57,7 @@ describeIf('drivers/iverilog: co-simulation with Icarus Verilog', () => {
           pow2Levels: [1, 2, 4][seed % 3],
           actBits: [1, 2, 3, 4][seed % 4],
         });
-        const d = prepare(ir, 25, seed, { xnorTree: seed !== 3 });
+        const d = prepare(ir, 25, seed, { dotTrees: seed !== 3 });
         for (const stallProbability of [0.2, 0.6]) {
           const r = await runIverilog({ ...d, workDir: path.join(d.dir, `w${stallProbability}`), seed, stallProbability });
           expect(r.frames, `seed ${seed}`).to.equal(25);
@@ -68,6 +68,28 @@ describeIf('drivers/iverilog: co-simulation with Icarus Verilog', () => {
       }
     });
   }
+
+  it('bipolar inputs into sign-add, shift-add and int-mac engines, generated trees and generic engine alike', async () => {
+    const bip = { kind: 'bipolar' as const };
+    const u2 = { kind: 'uint' as const, bits: 2 };
+    const shapes = (engine: EngineKind, weights: NodeShape['weights']): NodeShape[] => [
+      { engine, mw: 18, mh: 12, pe: 3, simd: 6, input: bip, weights, out: u2 },
+      { engine: 'sign-add', mw: 12, mh: 5, pe: 5, simd: 4, input: u2, weights: { kind: 'binary' } },
+    ];
+    const designs = [
+      makeIr(1, 'bip_sign', shapes('sign-add', { kind: 'binary' })),
+      makeIr(2, 'bip_shift', shapes('shift-add', { kind: 'pow2', levels: 3, hasZero: true })),
+      makeIr(3, 'bip_int', shapes('int-mac', { kind: 'int', bits: 4 })),
+    ];
+    for (const ir of designs) {
+      for (const dotTrees of [true, false]) {
+        const d = prepare(ir, 20, 5, { dotTrees });
+        const r = await runIverilog({ ...d, workDir: path.join(d.dir, 'w'), seed: 2, stallProbability: 0.3 });
+        expect(r.mismatches, `${ir.top} trees ${dotTrees}: ${JSON.stringify(r.firstMismatch)}`).to.equal(0);
+        expect(r.frames).to.equal(20);
+      }
+    }
+  });
 
   it('runs at the slowest node\'s (mh/pe)*(mw/simd) cycles per frame without stalls (within 5%)', async () => {
     const designs: HardwareIR[] = [
