@@ -8,8 +8,10 @@
  *
  *   xnor-popcount      lane bit xnor(x, w) at column 0
  *   sign-add, bipolar  2*xnor(x, w) - 1: xnor at column 1, constant -1
- *   sign-add, uint     w ? a : -a = t + c with t = a ^ {b{~w}} as a (b+1)-bit two's
- *                      complement number (sign bit ~w) and c = ~w
+ *   sign-add, uint     sum_s (w ? a : -a) = 2 * sum_s (w & a) - sum_s a: the lane bits
+ *                      w & a_i at column i+1, and -A = ~A + 1 for the input sum A,
+ *                      which depends on x only and is computed once for all PE
+ *                      channels (`<node>_dot_xsum`)
  *   shift-add          m = zero ? 0 : mag << (K-1-e), t = m ^ {n{neg}} signed, c = neg,
  *                      neg = sign xor (input negative), 0 when zero
  *   int-mac, bipolar   x ? w : -w = (w ^ {~x}) + ~x, w two's complement
@@ -99,6 +101,8 @@ interface LaneBit {
 /** What the generated tree computes, per lane. */
 export type TreeEngine =
   | { kind: 'xnor' }
+  /** The plain sum of the unsigned input elements (the shared -A of sign-add). */
+  | { kind: 'usum'; inBits: number }
   | { kind: 'sign-add'; inBits: number; bipolar: boolean }
   | { kind: 'shift-add'; inBits: number; bipolar: boolean; levels: number; hasZero: boolean }
   | { kind: 'int-bipolar'; weightBits: number };
@@ -109,12 +113,19 @@ export interface TreeShape {
   engine: TreeEngine;
 }
 
+/** sign-add with unsigned inputs takes the shared input sum A on xsum_i. */
+export function treeTakesXsum(e: TreeEngine): boolean {
+  return e.kind === 'sign-add' && !e.bipolar;
+}
+
 /** Bits of one weight code for the engine. */
 export function treeWeightBits(e: TreeEngine): number {
   switch (e.kind) {
     case 'xnor':
     case 'sign-add':
       return 1;
+    case 'usum':
+      return 0;
     case 'shift-add':
       return clog2(e.levels) + 1 + (e.hasZero ? 1 : 0);
     case 'int-bipolar':
@@ -124,6 +135,7 @@ export function treeWeightBits(e: TreeEngine): number {
 
 /** Bits of one input element for the engine. */
 export function treeInBits(e: TreeEngine): number {
+  if (e.kind === 'usum') return e.inBits;
   return e.kind === 'sign-add' || e.kind === 'shift-add' ? (e.bipolar ? 1 : e.inBits) : 1;
 }
 
@@ -144,11 +156,12 @@ function laneTerms(e: TreeEngine, s: number): { bits: LaneBit[]; constant: bigin
   switch (e.kind) {
     case 'xnor':
       return { bits: [{ col: 0, expr: `~(${x(0)} ^ ${w(0)})`, simple: true }], constant: 0n };
+    case 'usum':
+      return { bits: Array.from({ length: e.inBits }, (_, i) => ({ col: i, expr: x(i), simple: true })), constant: 0n };
     case 'sign-add': {
       if (e.bipolar) return { bits: [{ col: 1, expr: `~(${x(0)} ^ ${w(0)})`, simple: true }], constant: -1n };
-      const t = Array.from({ length: e.inBits }, (_, i) => ({ expr: `~(${x(i)} ^ ${w(0)})`, simple: true }));
-      t.push({ expr: `~${w(0)}`, simple: true });
-      return signed(t, { expr: `~${w(0)}`, simple: true });
+      // 2*(w & a); the -A row is added once per tree (see buildTree).
+      return { bits: Array.from({ length: e.inBits }, (_, i) => ({ col: i + 1, expr: `${w(0)} & ${x(i)}`, simple: true })), constant: 0n };
     }
     case 'int-bipolar': {
       const t = Array.from({ length: e.weightBits }, (_, i) => ({ expr: `~(${w(i)} ^ ${x(0)})`, simple: true }));
@@ -211,11 +224,14 @@ export function buildTree(shape: TreeShape): { net: Netlist; rowA: string[]; row
       counter(net, group, aw - j).forEach((b, t) => cols[j + t].push(b));
     }
   });
-  // 2. the accumulator row and the constant.
+  // 2. the accumulator row (not in the shared input sum), -A = ~A + 1 for sign-add
+  //    with unsigned inputs, and the constant.
+  if (treeTakesXsum(engine)) constant += 1n;
   const m = (1n << BigInt(aw)) - 1n;
   const k = ((constant % (m + 1n)) + (m + 1n)) & m;
   for (let j = 0; j < aw; j++) {
-    cols[j].push(`acc_i[${j}]`);
+    if (engine.kind !== 'usum') cols[j].push(`acc_i[${j}]`);
+    if (treeTakesXsum(engine)) cols[j].push(net.wire(`~xsum_i[${j}]`));
     if ((k >> BigInt(j)) & 1n) cols[j].push("1'b1");
   }
   // 3. Wallace stages of <= 6-bit counters.
@@ -261,30 +277,33 @@ export function dotTreeModule(n: NodePlan): string {
   return `${n.module}_dot_tree`;
 }
 
-/** The one-channel combinational tree. */
-export function dotTreeVerilog(n: NodePlan): string {
-  const engine = treeEngineOf(n);
-  if (!engine) throw new Error(`node ${n.index}: no tree engine for ${n.engine}`);
-  const aw = n.accWidth;
-  const { net, rowA, rowB, stages } = buildTree({ simd: n.simd, accWidth: aw, engine });
-  const name = dotTreeModule(n);
-  const xw = n.simd * treeInBits(engine);
-  const ww = n.simd * treeWeightBits(engine);
+export function dotXsumModule(n: NodePlan): string {
+  return `${n.module}_dot_xsum`;
+}
+
+function treeModuleText(name: string, purpose: string, engine: TreeEngine, simd: number, aw: number): string {
+  const { net, rowA, rowB, stages } = buildTree({ simd, accWidth: aw, engine });
+  const xw = simd * treeInBits(engine);
+  const ww = simd * treeWeightBits(engine);
   const decl = net.count > 0 ? [`  logic ${Array.from({ length: net.count }, (_, i) => `t${i}`).join(', ')};`] : [];
+  const ports = [
+    `  input  wire logic [${xw}-1:0] x_i,`,
+    ...(ww > 0 ? [`  input  wire logic [${ww}-1:0] w_i,`] : []),
+    ...(engine.kind !== 'usum' ? [`  input  wire logic [${aw}-1:0] acc_i,`] : []),
+    ...(treeTakesXsum(engine) ? [`  input  wire logic [${aw}-1:0] xsum_i,`] : []),
+    `  output logic      [${aw}-1:0] sum_o`,
+  ];
   return [
     generatedHeader,
     '`resetall',
     '`timescale 1ns/1ps',
     '`default_nettype none',
-    `// ${name}: sum_o = acc_i + (${n.engine} terms of ${n.simd} lanes) mod 2**${aw}, LUT6 compressor tree.`,
+    `// ${name}: ${purpose}`,
     '//',
     `// ${stages} Wallace stage(s) of <= 6-bit counters after the lane level, then one 2-row adder.`,
     '// See src/backends/rtl/dot-tree.ts.',
     `module ${name} (`,
-    `  input  wire logic [${xw}-1:0] x_i,`,
-    `  input  wire logic [${ww}-1:0] w_i,`,
-    `  input  wire logic [${aw}-1:0] acc_i,`,
-    `  output logic      [${aw}-1:0] sum_o`,
+    ...ports,
     ');',
     '',
     ...decl,
@@ -299,6 +318,27 @@ export function dotTreeVerilog(n: NodePlan): string {
   ].join('\n');
 }
 
+/** The one-channel combinational tree. */
+export function dotTreeVerilog(n: NodePlan): string {
+  const engine = treeEngineOf(n);
+  if (!engine) throw new Error(`node ${n.index}: no tree engine for ${n.engine}`);
+  const purpose = treeTakesXsum(engine)
+    ? `sum_o = acc_i + 2 * sum_s (w_s & a_s) - xsum_i (= the ${n.engine} terms of ${n.simd} lanes) mod 2**${n.accWidth}, LUT6 compressor tree.`
+    : `sum_o = acc_i + (${n.engine} terms of ${n.simd} lanes) mod 2**${n.accWidth}, LUT6 compressor tree.`;
+  return treeModuleText(dotTreeModule(n), purpose, engine, n.simd, n.accWidth);
+}
+
+/** The input-sum tree shared by the channels of a sign-add node with unsigned inputs. */
+export function dotXsumVerilog(n: NodePlan): string {
+  return treeModuleText(
+    dotXsumModule(n),
+    `sum_o = sum of the ${n.simd} unsigned ${n.inBits}-bit input elements mod 2**${n.accWidth}, LUT6 compressor tree.`,
+    { kind: 'usum', inBits: n.inBits },
+    n.simd,
+    n.accWidth,
+  );
+}
+
 /** Pe trees with their accumulators: the ports and timing of qtsc_dot_acc. */
 export function dotAccVerilog(n: NodePlan): string {
   const engine = treeEngineOf(n);
@@ -307,6 +347,7 @@ export function dotAccVerilog(n: NodePlan): string {
   const xw = n.simd * treeInBits(engine);
   const lw = n.simd * treeWeightBits(engine);
   const tree = dotTreeModule(n);
+  const xsum = treeTakesXsum(engine);
   return `${generatedHeader}
 \`resetall
 \`timescale 1ns/1ps
@@ -329,14 +370,22 @@ module ${n.engineModule} (
   // One synchronous reset for all accumulators: reset, or the last word of a dot product.
   logic clear;
   assign clear = rst_i | (en_i & last_i);
-
+${xsum ? `
+  // The sum of this word's input elements, shared by every channel.
+  logic [${aw}-1:0] xsum;
+  ${dotXsumModule(n)} u_xsum (
+    .x_i(x_i),
+    .sum_o(xsum)
+  );
+` : ''}
   for (genvar p = 0; p < ${n.pe}; p++) begin : g_pe
     logic [${aw}-1:0] acc_q, res_q, sum;
 
     ${tree} u_tree (
       .x_i(x_i),
       .w_i(w_i[p*${lw} +: ${lw}]),
-      .acc_i(acc_q),
+      .acc_i(acc_q),${xsum ? `
+      .xsum_i(xsum),` : ''}
       .sum_o(sum)
     );
 

@@ -453,7 +453,9 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
       paramRom: paramRom(n, `${module}_${thr ? 'thresholds' : 'offsets'}.mem`),
       tableRoms: bsearch ? bsearchTables(n, bsLevels, (p) => `${module}_search_p${p}.mem`) : [],
       engineModule: tree ? `${module}_dot_acc` : 'qtsc_dot_acc',
-      engineFiles: tree ? [`${module}_dot_tree`, `${module}_dot_acc`] : [],
+      engineFiles: tree
+        ? [...(n.engine === 'sign-add' && n.input.kind === 'uint' ? [`${module}_dot_xsum`] : []), `${module}_dot_tree`, `${module}_dot_acc`]
+        : [],
     };
   });
   return {

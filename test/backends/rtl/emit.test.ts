@@ -187,6 +187,7 @@ describe('RTL backend: emitRtl', () => {
     const cases: Array<{ engine: TreeEngine; weights: WeightCoding; bipolar: boolean }> = [
       { engine: { kind: 'xnor' }, weights: { kind: 'binary' }, bipolar: true },
       { engine: { kind: 'sign-add', inBits: 1, bipolar: true }, weights: { kind: 'binary' }, bipolar: true },
+      ...[1, 3].map((b) => ({ engine: { kind: 'usum', inBits: b } as TreeEngine, weights: { kind: 'binary' } as WeightCoding, bipolar: false })),
       ...[1, 2, 3].map((b) => ({ engine: { kind: 'sign-add', inBits: b, bipolar: false } as TreeEngine, weights: { kind: 'binary' } as WeightCoding, bipolar: false })),
       ...[1, 2, 3, 4].flatMap((levels) =>
         [false, true].flatMap((hasZero) =>
@@ -202,7 +203,7 @@ describe('RTL backend: emitRtl', () => {
     for (const { engine, weights, bipolar } of cases) {
       const ib = treeInBits(engine);
       const wb = treeWeightBits(engine);
-      expect(wb).to.equal(weightBits(weights));
+      if (engine.kind !== 'usum') expect(wb).to.equal(weightBits(weights));
       for (const [simd, aw] of [
         [1, 3],
         [2, 2],
@@ -230,6 +231,8 @@ describe('RTL backend: emitRtl', () => {
             if (m) return bit(w, wb, Number(m[1]));
             m = /^acc_i\[(\d+)\]$/.exec(t);
             if (m) return (acc >> Number(m[1])) & 1;
+            m = /^xsum_i\[(\d+)\]$/.exec(t);
+            if (m) return (x.reduce((a, b) => a + b, 0) % 2 ** aw >> Number(m[1])) & 1;
             const v = env.get(t);
             if (v === undefined) throw new Error(`unknown signal ${t}`);
             return v;
@@ -238,7 +241,7 @@ describe('RTL backend: emitRtl', () => {
           // them Verilog's precedence, and bit 0 of a bitwise result is the 1-bit result).
           for (const line of net.assigns) {
             const m = /^\s*assign (t\d+) = (.*);$/.exec(line)!;
-            const js = m[2].replace(/(x_i|w_i|acc_i)\[\d+\]|t\d+|1'b[01]/g, (v) => String(val(v)));
+            const js = m[2].replace(/(x_i|w_i|acc_i|xsum_i)\[\d+\]|t\d+|1'b[01]/g, (v) => String(val(v)));
             env.set(m[1], (Function(`return (${js}) & 1;`)() as number) & 1);
           }
           const row = (r: string[]) => r.reduce((sum, b, j) => sum + val(b) * 2 ** j, 0);
@@ -246,8 +249,10 @@ describe('RTL backend: emitRtl', () => {
           const dot =
             engine.kind === 'xnor'
               ? x.reduce((sum, xi, i) => sum + (xi === w[i] ? 1 : 0), 0)
-              : x.reduce((sum, xi, i) => sum + weightValue(weights, w[i]) * actValue(act, xi), 0);
-          const want = (((acc + dot) % 2 ** aw) + 2 ** aw) % 2 ** aw;
+              : engine.kind === 'usum'
+                ? x.reduce((sum, xi) => sum + xi, 0)
+                : x.reduce((sum, xi, i) => sum + weightValue(weights, w[i]) * actValue(act, xi), 0);
+          const want = (((engine.kind === 'usum' ? 0 : acc) + dot) % 2 ** aw + 2 ** aw) % 2 ** aw;
           expect((row(rowA) + row(rowB)) % 2 ** aw, `${JSON.stringify(engine)} simd ${simd} aw ${aw}`).to.equal(want);
         }
       }
