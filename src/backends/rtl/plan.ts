@@ -392,11 +392,8 @@ function paramRom(n: MvuNode, file: string): RomImage {
 }
 
 export interface PlanOptions {
-  /**
-   * Use the generated compressor-tree engines (src/backends/rtl/dot-tree.ts) for every
-   * node without a multiplier (default true); false: the generic qtsc_dot_acc everywhere.
-   */
-  dotTrees?: boolean;
+  /** Use the generated compressor-tree engine for xnor-popcount nodes (default true). */
+  xnorTree?: boolean;
   /** Threshold count from which the binary-search stage is used (default bsearchMinCount). */
   bsearchMinCount?: number;
 }
@@ -405,13 +402,13 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   const errs = checkIrForRtl(ir);
   if (errs.length > 0) throw new QtscError(`RTL backend cannot build design '${ir.top}':\n  ${errs.join('\n  ')}`);
   const fmt = streamFormat(ir);
-  const useTree = opts.dotTrees ?? true;
+  const useTree = opts.xnorTree ?? true;
   const nodes = ir.nodes.map((n, index): NodePlan => {
     const module = `${ir.top}_n${index}_${identFragment(n.name)}`;
     const out = n.output;
     const wb = weightBits(n.weights);
     const pow2 = n.weights.kind === 'pow2' ? n.weights : null;
-    const tree = useTree && (n.engine !== 'int-mac' || n.input.kind === 'bipolar');
+    const tree = useTree && n.engine === 'xnor-popcount';
     const thr = out.kind === 'thresholds' ? out : null;
     const lg = out.kind === 'logits' ? out : null;
     const bsearch = thr !== null && thr.count >= (opts.bsearchMinCount ?? bsearchMinCount);
@@ -452,10 +449,8 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
       weightRom: weightRom(n, `${module}_weights.mem`),
       paramRom: paramRom(n, `${module}_${thr ? 'thresholds' : 'offsets'}.mem`),
       tableRoms: bsearch ? bsearchTables(n, bsLevels, (p) => `${module}_search_p${p}.mem`) : [],
-      engineModule: tree ? `${module}_dot_acc` : 'qtsc_dot_acc',
-      engineFiles: tree
-        ? [...(n.engine === 'sign-add' && n.input.kind === 'uint' ? [`${module}_dot_xsum`] : []), `${module}_dot_tree`, `${module}_dot_acc`]
-        : [],
+      engineModule: tree ? `${module}_xnor_acc` : 'qtsc_dot_acc',
+      engineFiles: tree ? [`${module}_xnor_tree`, `${module}_xnor_acc`] : [],
     };
   });
   return {
