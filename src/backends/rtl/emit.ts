@@ -3,7 +3,7 @@
  *
  *   <top>.v                      the top (AXI-Stream ports, see stream-format.ts)
  *   <top>_n<i>_<name>.v          one wrapper per node: qtsc_mvu + ROMs + engine
- *   <top>_n<i>_<name>_xnor_{tree,acc}.v  generated compressor-tree engine (xnor nodes)
+ *   <top>_n<i>_<name>_dot_{tree,acc}.v   generated compressor-tree engine (no-multiplier nodes)
  *   qtsc_*.v                     copies of the hw/ primitives used
  *   *.mem                        ROM images read with $readmemh("<bare name>")
  *
@@ -16,7 +16,7 @@ import type { HardwareIR } from '../../ir/hardware-ir.js';
 import { QtscError } from '../../util/errors.js';
 import { type NodePlan, type RomImage, type RtlPlan, type PlanOptions, engineCode, planRtl } from './plan.js';
 import { generatedHeader, hwDir, render } from './templates.js';
-import { xnorAccVerilog, xnorTreeVerilog } from './xnor-tree.js';
+import { dotAccVerilog, dotTreeModule, dotTreeVerilog, dotXsumModule, dotXsumVerilog } from './dot-tree.js';
 
 export interface EmittedRtl {
   /** Top module name (= ir.top). */
@@ -104,10 +104,15 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<
   }
   for (const n of plan.nodes) {
     if (n.engineFiles.length > 0) {
-      const [treeFile, accFile] = n.engineFiles;
-      files.set(`${treeFile}.v`, xnorTreeVerilog(n));
-      files.set(`${accFile}.v`, xnorAccVerilog(n));
-      sources.push(`${treeFile}.v`, `${accFile}.v`);
+      const text: Record<string, string> = {
+        [dotXsumModule(n)]: n.engineFiles.includes(dotXsumModule(n)) ? dotXsumVerilog(n) : '',
+        [dotTreeModule(n)]: dotTreeVerilog(n),
+        [n.engineModule]: dotAccVerilog(n),
+      };
+      for (const f of n.engineFiles) {
+        files.set(`${f}.v`, text[f]);
+        sources.push(`${f}.v`);
+      }
     }
     files.set(`${n.module}.v`, render('node', nodeData(n)));
     sources.push(`${n.module}.v`);

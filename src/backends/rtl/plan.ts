@@ -392,8 +392,16 @@ function paramRom(n: MvuNode, file: string): RomImage {
 }
 
 export interface PlanOptions {
-  /** Use the generated compressor-tree engine for xnor-popcount nodes (default true). */
-  xnorTree?: boolean;
+  /**
+   * Which nodes get a generated compressor-tree engine (src/backends/rtl/dot-tree.ts)
+   * instead of the generic qtsc_dot_acc: 'xnor' (default) xnor-popcount nodes only;
+   * 'all' every node without a multiplier; 'none' no node. 'all' is not the default
+   * because Verilator 5.006 at -O3 miscompiles some of the signed trees (its
+   * const-bit-op-tree optimisation drops an inversion in XOR trees of negated bits,
+   * upstream issues #4059/#5186, fixed later); Icarus and Yosys agree with the golden
+   * model on them. See docs/rtl.md.
+   */
+  dotTrees?: 'none' | 'xnor' | 'all';
   /** Threshold count from which the binary-search stage is used (default bsearchMinCount). */
   bsearchMinCount?: number;
 }
@@ -402,13 +410,14 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   const errs = checkIrForRtl(ir);
   if (errs.length > 0) throw new QtscError(`RTL backend cannot build design '${ir.top}':\n  ${errs.join('\n  ')}`);
   const fmt = streamFormat(ir);
-  const useTree = opts.xnorTree ?? true;
+  const treeMode = opts.dotTrees ?? 'xnor';
   const nodes = ir.nodes.map((n, index): NodePlan => {
     const module = `${ir.top}_n${index}_${identFragment(n.name)}`;
     const out = n.output;
     const wb = weightBits(n.weights);
     const pow2 = n.weights.kind === 'pow2' ? n.weights : null;
-    const tree = useTree && n.engine === 'xnor-popcount';
+    const tree =
+      treeMode === 'all' ? n.engine !== 'int-mac' || n.input.kind === 'bipolar' : treeMode === 'xnor' && n.engine === 'xnor-popcount';
     const thr = out.kind === 'thresholds' ? out : null;
     const lg = out.kind === 'logits' ? out : null;
     const bsearch = thr !== null && thr.count >= (opts.bsearchMinCount ?? bsearchMinCount);
@@ -449,8 +458,10 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
       weightRom: weightRom(n, `${module}_weights.mem`),
       paramRom: paramRom(n, `${module}_${thr ? 'thresholds' : 'offsets'}.mem`),
       tableRoms: bsearch ? bsearchTables(n, bsLevels, (p) => `${module}_search_p${p}.mem`) : [],
-      engineModule: tree ? `${module}_xnor_acc` : 'qtsc_dot_acc',
-      engineFiles: tree ? [`${module}_xnor_tree`, `${module}_xnor_acc`] : [],
+      engineModule: tree ? `${module}_dot_acc` : 'qtsc_dot_acc',
+      engineFiles: tree
+        ? [...(n.engine === 'sign-add' && n.input.kind === 'uint' ? [`${module}_dot_xsum`] : []), `${module}_dot_tree`, `${module}_dot_acc`]
+        : [],
     };
   });
   return {

@@ -4,8 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { emitRtl, renderRtl } from '../../../src/backends/rtl/emit.js';
 import { accRepresentable, cmpWidthOf, planRtl, preparedThreshold, romStyle } from '../../../src/backends/rtl/plan.js';
-import { buildTree } from '../../../src/backends/rtl/xnor-tree.js';
-import { type EngineKind, type HardwareIR, type MvuNode, weightBits } from '../../../src/ir/hardware-ir.js';
+import { type TreeEngine, buildTree, treeInBits, treeWeightBits } from '../../../src/backends/rtl/dot-tree.js';
+import { type EngineKind, type HardwareIR, type MvuNode, type WeightCoding, actValue, weightBits, weightValue } from '../../../src/ir/hardware-ir.js';
 import { streamFormat } from '../../../src/golden/stream-format.js';
 import { lintVerilator } from '../../../src/drivers/verilator.js';
 import { findTool } from '../../../src/drivers/tools.js';
@@ -182,44 +182,94 @@ describe('RTL backend: emitRtl', () => {
     }
   });
 
-  it('builds an xnor compressor tree that computes acc + popcount(xnor) mod 2^accWidth', () => {
+  it('builds compressor trees that compute acc + sum of lane terms mod 2^accWidth, every tree engine', () => {
     const rng = new Rng(17);
-    for (const [simd, aw] of [
-      [1, 1],
-      [2, 2],
-      [5, 3],
-      [13, 4],
-      [32, 9],
-      [70, 7],
-    ]) {
-      const { net, rowA, rowB } = buildTree({ simd, accWidth: aw });
-      for (let trial = 0; trial < 40; trial++) {
-        const x = Array.from({ length: simd }, () => rng.int(0, 1));
-        const w = Array.from({ length: simd }, () => rng.int(0, 1));
-        const acc = rng.int(0, 2 ** aw - 1);
-        const env = new Map<string, number>();
-        const val = (term: string): number => {
-          const t = term.trim();
-          if (t === "1'b0") return 0;
-          let m = /^x_i\[(\d+)\]$/.exec(t);
-          if (m) return x[Number(m[1])];
-          m = /^w_i\[(\d+)\]$/.exec(t);
-          if (m) return w[Number(m[1])];
-          m = /^acc_i\[(\d+)\]$/.exec(t);
-          if (m) return (acc >> Number(m[1])) & 1;
-          const v = env.get(t);
-          if (v === undefined) throw new Error(`unknown signal ${t}`);
-          return v;
-        };
-        // Evaluate the gate expressions (only ~ ^ & | and parentheses occur).
-        for (const line of net.assigns) {
-          const m = /^\s*assign (t\d+) = (.*);$/.exec(line)!;
-          const js = m[2].replace(/(x_i|w_i|acc_i)\[\d+\]|t\d+|1'b0/g, (s) => String(val(s))).replace(/~/g, '1^');
-          env.set(m[1], Function(`return (${js}) & 1;`)() as number);
+    const cases: Array<{ engine: TreeEngine; weights: WeightCoding; bipolar: boolean }> = [
+      { engine: { kind: 'xnor' }, weights: { kind: 'binary' }, bipolar: true },
+      { engine: { kind: 'sign-add', inBits: 1, bipolar: true }, weights: { kind: 'binary' }, bipolar: true },
+      ...[1, 3].map((b) => ({ engine: { kind: 'usum', inBits: b } as TreeEngine, weights: { kind: 'binary' } as WeightCoding, bipolar: false })),
+      ...[1, 2, 3].map((b) => ({ engine: { kind: 'sign-add', inBits: b, bipolar: false } as TreeEngine, weights: { kind: 'binary' } as WeightCoding, bipolar: false })),
+      ...[1, 2, 3, 4].flatMap((levels) =>
+        [false, true].flatMap((hasZero) =>
+          [false, true].map((bipolar) => ({
+            engine: { kind: 'shift-add', inBits: bipolar ? 1 : 2, bipolar, levels, hasZero } as TreeEngine,
+            weights: { kind: 'pow2', levels, hasZero } as WeightCoding,
+            bipolar,
+          })),
+        ),
+      ),
+      ...[2, 3, 5].map((bits) => ({ engine: { kind: 'int-bipolar', weightBits: bits } as TreeEngine, weights: { kind: 'int', bits } as WeightCoding, bipolar: true })),
+    ];
+    for (const { engine, weights, bipolar } of cases) {
+      const ib = treeInBits(engine);
+      const wb = treeWeightBits(engine);
+      if (engine.kind !== 'usum') expect(wb).to.equal(weightBits(weights));
+      for (const [simd, aw] of [
+        [1, 3],
+        [2, 2],
+        [5, 6],
+        [13, 9],
+        [40, 12],
+      ]) {
+        const { net, rowA, rowB, constant } = buildTree({ simd, accWidth: aw, engine });
+        for (let trial = 0; trial < 25; trial++) {
+          const x = Array.from({ length: simd }, () => rng.int(0, 2 ** ib - 1));
+          const w = Array.from({ length: simd }, () => {
+            if (weights.kind !== 'pow2') return rng.int(0, 2 ** wb - 1);
+            const eb = Math.ceil(Math.log2(weights.levels));
+            return rng.int(0, weights.levels - 1) | (rng.int(0, 1) << eb) | ((weights.hasZero ? rng.int(0, 1) : 0) << (eb + 1));
+          });
+          const acc = rng.int(0, 2 ** aw - 1);
+          const bit = (v: number[], width: number, i: number) => (v[Math.floor(i / width)] >> (i % width)) & 1;
+          const env = new Map<string, number>();
+          const val = (t: string): number => {
+            if (t === "1'b0") return 0;
+            if (t === "1'b1") return 1;
+            let m = /^x_i\[(\d+)\]$/.exec(t);
+            if (m) return bit(x, ib, Number(m[1]));
+            m = /^w_i\[(\d+)\]$/.exec(t);
+            if (m) return bit(w, wb, Number(m[1]));
+            m = /^acc_i\[(\d+)\]$/.exec(t);
+            if (m) return (acc >> Number(m[1])) & 1;
+            m = /^xsum_i\[(\d+)\]$/.exec(t);
+            if (m) return (x.reduce((a, b) => a + b, 0) % 2 ** aw >> Number(m[1])) & 1;
+            const v = env.get(t);
+            if (v === undefined) throw new Error(`unknown signal ${t}`);
+            return v;
+          };
+          // Evaluate the gate expressions (only ~ ^ & | and parentheses occur; JS gives
+          // them Verilog's precedence, and bit 0 of a bitwise result is the 1-bit result).
+          for (const line of net.assigns) {
+            const m = /^\s*assign (t\d+) = (.*);$/.exec(line)!;
+            const js = m[2].replace(/(x_i|w_i|acc_i|xsum_i)\[\d+\]|t\d+|1'b[01]/g, (v) => String(val(v)));
+            env.set(m[1], (Function(`return (${js}) & 1;`)() as number) & 1);
+          }
+          const row = (r: string[]) => r.reduce((sum, b, j) => sum + val(b) * 2 ** j, 0);
+          const act = bipolar ? { kind: 'bipolar' as const } : { kind: 'uint' as const, bits: ib };
+          const dot =
+            engine.kind === 'xnor'
+              ? x.reduce((sum, xi, i) => sum + (xi === w[i] ? 1 : 0), 0)
+              : engine.kind === 'usum'
+                ? x.reduce((sum, xi) => sum + xi, 0)
+                : x.reduce((sum, xi, i) => sum + weightValue(weights, w[i]) * actValue(act, xi), 0);
+          // The tree leaves out the constant part of the lane terms (the accumulator starts at it).
+          const want = ((((engine.kind === 'usum' ? 0 : acc) + dot - Number(constant)) % 2 ** aw) + 2 ** aw) % 2 ** aw;
+          expect((row(rowA) + row(rowB)) % 2 ** aw, `${JSON.stringify(engine)} simd ${simd} aw ${aw}`).to.equal(want);
         }
-        const row = (r: string[]) => r.reduce((s, b, j) => s + val(b) * 2 ** j, 0);
-        const pop = x.reduce((s, xi, i) => s + (xi === w[i] ? 1 : 0), 0);
-        expect((row(rowA) + row(rowB)) % 2 ** aw, `simd ${simd} aw ${aw}`).to.equal((acc + pop) % 2 ** aw);
+      }
+    }
+  });
+
+  it('uses generated trees for xnor nodes by default, for every multiplier-free node with dotTrees all', () => {
+    for (const engine of engines) {
+      const ir = randomIr(31, engine);
+      const def = planRtl(ir).nodes;
+      const all = planRtl(ir, { dotTrees: 'all' }).nodes;
+      const none = planRtl(ir, { dotTrees: 'none' }).nodes;
+      for (let i = 0; i < def.length; i++) {
+        expect(def[i].engineModule === 'qtsc_dot_acc', engine).to.equal(engine !== 'xnor-popcount');
+        expect(all[i].engineModule === 'qtsc_dot_acc', engine).to.equal(engine === 'int-mac' && ir.nodes[i].input.kind !== 'bipolar');
+        expect(none[i].engineModule).to.equal('qtsc_dot_acc');
       }
     }
   });
@@ -267,9 +317,9 @@ describe('RTL backend: emitRtl', () => {
     for (const engine of engines) {
       for (const seed of [1, 2]) {
         for (const ir of [randomIr(seed, engine), unfolded(randomIr(seed, engine))]) {
-          for (const xnorTree of engine === 'xnor-popcount' ? [true, false] : [true]) {
+          for (const dotTrees of ['all', 'none'] as const) {
             const dir = tmpDir('lint');
-            const e = emitRtl(ir, dir, { xnorTree });
+            const e = emitRtl(ir, dir, { dotTrees });
             const r = await lintVerilator(dir, e.sources, e.top);
             expect(r.warnings.concat(r.errors), `${engine} seed ${seed}`).to.deep.equal([]);
             expect(r.ok).to.equal(true);

@@ -1,0 +1,417 @@
+/**
+ * Generated dot-product engines: compressor trees shaped for 6-input LUTs.
+ *
+ * Yosys turns a sum of lane terms written as a loop (or as a tree of `+`) into
+ * one big $macc and then into 3:2 full adders: for xnor-popcount about 2.6 LUTs
+ * per lane at SIMD 64 under synth_xilinx. This generator builds the bit heap
+ * itself, for every engine without a multiplier:
+ *
+ *   xnor-popcount      lane bit xnor(x, w) at column 0
+ *   sign-add, bipolar  2*xnor(x, w) - 1: xnor at column 1, constant -1
+ *   sign-add, uint     sum_s (w ? a : -a) = 2 * sum_s (w & a) - sum_s a: the lane bits
+ *                      w & a_i at column i+1, and -A = ~A + 1 for the input sum A,
+ *                      which depends on x only and is computed once for all PE
+ *                      channels (`<node>_dot_xsum`)
+ *   shift-add          m = zero ? 0 : mag << (K-1-e), t = m ^ {n{neg}} signed, c = neg,
+ *                      neg = sign xor (input negative), 0 when zero
+ *   int-mac, bipolar   x ? w : -w = (w ^ {~x}) + ~x, w two's complement
+ *
+ * A signed lane value t of n bits goes into the heap as its low n-1 bits, the
+ * inverted sign bit at column n-1, and the constant -2^(n-1) (since
+ * -s*2^(n-1) = (1-s)*2^(n-1) - 2^(n-1)); the constants of all lanes are summed
+ * at generation time and left out of the heap: the accumulator starts at
+ * (words per vector) * (constant per word) instead of 0, which costs nothing (the
+ * flip-flops' synchronous reset sets those bits) and keeps constants out of the
+ * logic (Verilator 5.006 at -O3 miscompiled a heap with constant bits: its
+ * V3Gate/V3Expand passes, see docs/rtl.md). Then:
+ *
+ *   1. lane bits that are functions of at most 2 inputs are grouped three per
+ *      column into full adders: each output a function of <= 6 inputs, one LUT6;
+ *   2. the accumulator joins the heap as one more row (it is cleared after the
+ *      last word by the flip-flops' synchronous reset, so it needs no gate);
+ *   3. Wallace stages of column counters of up to 6 bits (a 6:3 counter is 3
+ *      LUT6, one per output bit), until every column holds at most 2 bits;
+ *   4. one carry-chain adder of the 2 rows.
+ *
+ * Everything is modulo 2**AccWidth (the accumulator never exceeds it, so wraps
+ * of partial sums cancel), so nothing at or above column AccWidth is built.
+ * All expressions use only ~ ^ & | on input bits: abc collapses each counter
+ * output, a function of at most 6 heap bits, into one LUT.
+ *
+ * Files: `<node>_dot_tree.v` (one channel, combinational: sum = acc + the lane
+ * terms, mod 2**AccWidth) and `<node>_dot_acc.v` (Pe trees with their
+ * accumulator and result registers: the ports and timing of qtsc_dot_acc).
+ */
+import { clog2 } from '../../ir/hardware-ir.js';
+import type { NodePlan } from './plan.js';
+import { generatedHeader } from './templates.js';
+
+export class Netlist {
+  readonly assigns: string[] = [];
+  private n = 0;
+  wire(expr: string): string {
+    const name = `t${this.n++}`;
+    this.assigns.push(`  assign ${name} = ${expr};`);
+    return name;
+  }
+  get count(): number {
+    return this.n;
+  }
+}
+
+/**
+ * Popcount of a few bits as a small gate network; returns its bits LSB first,
+ * at most `maxOut` of them (higher bits are dropped: modulo arithmetic).
+ */
+function counter(net: Netlist, bits: string[], maxOut: number): string[] {
+  let cols: string[][] = [bits.slice()];
+  const out: string[] = [];
+  for (let j = 0; j < maxOut && cols.length > 0; j++) {
+    let col = cols[0] ?? [];
+    const rest = cols.slice(1);
+    const carries: string[] = [];
+    while (col.length > 1) {
+      const next: string[] = [];
+      let i = 0;
+      for (; i + 3 <= col.length; i += 3) {
+        const [a, b, c] = col.slice(i, i + 3);
+        next.push(net.wire(`${a} ^ ${b} ^ ${c}`));
+        if (j + 1 < maxOut) carries.push(net.wire(`(${a} & ${b}) | (${a} & ${c}) | (${b} & ${c})`));
+      }
+      if (col.length - i === 2) {
+        const [a, b] = col.slice(i);
+        next.push(net.wire(`${a} ^ ${b}`));
+        if (j + 1 < maxOut) carries.push(net.wire(`${a} & ${b}`));
+      } else if (col.length - i === 1) {
+        next.push(col[i]);
+      }
+      col = next;
+    }
+    out.push(col[0] ?? "1'b0");
+    if (rest.length === 0 && carries.length === 0) break;
+    cols = [[...(rest[0] ?? []), ...carries], ...rest.slice(1)];
+  }
+  return out;
+}
+
+/** One bit of a lane's contribution to the heap. */
+interface LaneBit {
+  col: number;
+  expr: string;
+  /** A function of at most 2 input bits (can share a LUT6 with two more lanes). */
+  simple: boolean;
+}
+
+/** What the generated tree computes, per lane. */
+export type TreeEngine =
+  | { kind: 'xnor' }
+  /** The plain sum of the unsigned input elements (the shared -A of sign-add). */
+  | { kind: 'usum'; inBits: number }
+  | { kind: 'sign-add'; inBits: number; bipolar: boolean }
+  | { kind: 'shift-add'; inBits: number; bipolar: boolean; levels: number; hasZero: boolean }
+  | { kind: 'int-bipolar'; weightBits: number };
+
+export interface TreeShape {
+  simd: number;
+  accWidth: number;
+  engine: TreeEngine;
+}
+
+/** sign-add with unsigned inputs takes the shared input sum A on xsum_i. */
+export function treeTakesXsum(e: TreeEngine): boolean {
+  return e.kind === 'sign-add' && !e.bipolar;
+}
+
+/** Bits of one weight code for the engine. */
+export function treeWeightBits(e: TreeEngine): number {
+  switch (e.kind) {
+    case 'xnor':
+    case 'sign-add':
+      return 1;
+    case 'usum':
+      return 0;
+    case 'shift-add':
+      return clog2(e.levels) + 1 + (e.hasZero ? 1 : 0);
+    case 'int-bipolar':
+      return e.weightBits;
+  }
+}
+
+/** Bits of one input element for the engine. */
+export function treeInBits(e: TreeEngine): number {
+  if (e.kind === 'usum') return e.inBits;
+  return e.kind === 'sign-add' || e.kind === 'shift-add' ? (e.bipolar ? 1 : e.inBits) : 1;
+}
+
+/** Heap bits and the constant of lane s. */
+function laneTerms(e: TreeEngine, s: number): { bits: LaneBit[]; constant: bigint } {
+  const ib = treeInBits(e);
+  const wb = treeWeightBits(e);
+  const x = (i: number) => `x_i[${s * ib + i}]`;
+  const w = (i: number) => `w_i[${s * wb + i}]`;
+  /** A signed n-bit lane value t (bits LSB first) plus a correction bit. */
+  const signed = (t: Array<{ expr: string; simple: boolean }>, corr: { expr: string; simple: boolean } | null) => {
+    const n = t.length;
+    const bits: LaneBit[] = t.slice(0, n - 1).map((b, i) => ({ col: i, ...b }));
+    bits.push({ col: n - 1, expr: `~(${t[n - 1].expr})`, simple: t[n - 1].simple });
+    if (corr) bits.push({ col: 0, ...corr });
+    return { bits, constant: -(1n << BigInt(n - 1)) };
+  };
+  switch (e.kind) {
+    case 'xnor':
+      return { bits: [{ col: 0, expr: `~(${x(0)} ^ ${w(0)})`, simple: true }], constant: 0n };
+    case 'usum':
+      return { bits: Array.from({ length: e.inBits }, (_, i) => ({ col: i, expr: x(i), simple: true })), constant: 0n };
+    case 'sign-add': {
+      if (e.bipolar) return { bits: [{ col: 1, expr: `~(${x(0)} ^ ${w(0)})`, simple: true }], constant: -1n };
+      // 2*(w & a); the -A row is added once per tree (see buildTree).
+      return { bits: Array.from({ length: e.inBits }, (_, i) => ({ col: i + 1, expr: `${w(0)} & ${x(i)}`, simple: true })), constant: 0n };
+    }
+    case 'int-bipolar': {
+      const t = Array.from({ length: e.weightBits }, (_, i) => ({ expr: `~(${w(i)} ^ ${x(0)})`, simple: true }));
+      return signed(t, { expr: `~${x(0)}`, simple: true });
+    }
+    case 'shift-add': {
+      const eb = clog2(e.levels);
+      const mag = e.bipolar ? 1 : e.inBits;
+      // exponent == k as a product of literals
+      const expIs = (k: number) => {
+        const lits = Array.from({ length: eb }, (_, i) => ((k >> i) & 1 ? w(i) : `~${w(i)}`));
+        return lits.length > 0 ? lits.join(' & ') : "1'b1";
+      };
+      const notZero = e.hasZero ? `~${w(eb + 1)}` : null;
+      const negA = e.bipolar ? `~${x(0)}` : null;
+      const neg = [negA ? `(${w(eb)} ^ ${negA})` : w(eb), ...(notZero ? [notZero] : [])].join(' & ');
+      const n = mag + e.levels; // magnitude < 2^(mag + levels - 1), one more bit for the sign
+      const t: Array<{ expr: string; simple: boolean }> = [];
+      for (let c = 0; c < n - 1; c++) {
+        const terms: string[] = [];
+        for (let k = 0; k < e.levels; k++) {
+          const j = c - (e.levels - 1 - k); // input bit landing at column c for exponent k
+          if (j < 0 || j >= mag) continue;
+          const a = e.bipolar ? "1'b1" : x(j);
+          terms.push(`(${expIs(k)} & ${a})`);
+        }
+        const m = terms.length === 0 ? "1'b0" : `(${terms.join(' | ')})${notZero ? ` & ${notZero}` : ''}`;
+        t.push({ expr: `(${m}) ^ (${neg})`, simple: false });
+      }
+      t.push({ expr: neg, simple: false });
+      return signed(t, { expr: neg, simple: false });
+    }
+  }
+}
+
+/** Body of the one-channel tree: assigns, and the two final rows. */
+export function buildTree(shape: TreeShape): { net: Netlist; rowA: string[]; rowB: string[]; stages: number; constant: bigint } {
+  const { simd, accWidth: aw, engine } = shape;
+  const net = new Netlist();
+  let cols: string[][] = Array.from({ length: aw }, () => []);
+  const simple: string[][] = Array.from({ length: aw }, () => []);
+  let constant = 0n;
+  for (let s = 0; s < simd; s++) {
+    const { bits, constant: k } = laneTerms(engine, s);
+    constant += k;
+    for (const b of bits) {
+      if (b.col >= aw) continue;
+      if (b.simple) simple[b.col].push(`(${b.expr})`);
+      else cols[b.col].push(net.wire(b.expr));
+    }
+  }
+  // 1. simple lane bits, three per column into a full adder (one LUT6 per output).
+  simple.forEach((bits, j) => {
+    for (let g = 0; g < bits.length; g += 3) {
+      const group = bits.slice(g, g + 3);
+      if (group.length < 3) {
+        for (const b of group) cols[j].push(net.wire(b));
+        continue;
+      }
+      counter(net, group, aw - j).forEach((b, t) => cols[j + t].push(b));
+    }
+  });
+  // 2. the accumulator row (not in the shared input sum) and -A = ~A + 1 for sign-add
+  //    with unsigned inputs. The constant is not built: the caller starts the
+  //    accumulator at (words per vector) * constant instead (see dotAccVerilog).
+  if (treeTakesXsum(engine)) constant += 1n;
+  const m = (1n << BigInt(aw)) - 1n;
+  const k = ((constant % (m + 1n)) + (m + 1n)) & m;
+  for (let j = 0; j < aw; j++) {
+    if (engine.kind !== 'usum') cols[j].push(`acc_i[${j}]`);
+    if (treeTakesXsum(engine)) cols[j].push(net.wire(`~xsum_i[${j}]`));
+  }
+  // 3. Wallace stages of <= 6-bit counters.
+  let stages = 0;
+  while (cols.some((c) => c.length > 2)) {
+    stages++;
+    const next: string[][] = Array.from({ length: aw }, () => []);
+    cols.forEach((col, j) => {
+      let i = 0;
+      const take = (n: number) => {
+        counter(net, col.slice(i, i + n), aw - j).forEach((b, t) => next[j + t].push(b));
+        i += n;
+      };
+      while (col.length - i >= 6) take(6);
+      // A leftover of 3..5 bits is worth a counter (it removes 1..2 bits).
+      if (col.length - i >= 3) take(col.length - i);
+      for (; i < col.length; i++) next[j].push(col[i]);
+    });
+    cols = next;
+  }
+  return { net, rowA: cols.map((c) => c[0] ?? "1'b0"), rowB: cols.map((c) => c[1] ?? "1'b0"), stages, constant: k };
+}
+
+/** The tree engine of a node, or null when it has none (int-mac with uint inputs multiplies). */
+export function treeEngineOf(n: NodePlan): TreeEngine | null {
+  switch (n.engine) {
+    case 'xnor-popcount':
+      return { kind: 'xnor' };
+    case 'sign-add':
+      return { kind: 'sign-add', inBits: n.inBits, bipolar: n.inBipolar === 1 };
+    case 'shift-add':
+      return { kind: 'shift-add', inBits: n.inBits, bipolar: n.inBipolar === 1, levels: n.pow2Levels, hasZero: n.pow2HasZero === 1 };
+    case 'int-mac':
+      return n.inBipolar === 1 ? { kind: 'int-bipolar', weightBits: n.weightBits } : null;
+  }
+}
+
+function concatMsbFirst(bits: string[]): string {
+  return `{${bits.slice().reverse().join(', ')}}`;
+}
+
+export function dotTreeModule(n: NodePlan): string {
+  return `${n.module}_dot_tree`;
+}
+
+export function dotXsumModule(n: NodePlan): string {
+  return `${n.module}_dot_xsum`;
+}
+
+function treeModuleText(name: string, purpose: string, engine: TreeEngine, simd: number, aw: number): string {
+  const { net, rowA, rowB, stages } = buildTree({ simd, accWidth: aw, engine });
+  const xw = simd * treeInBits(engine);
+  const ww = simd * treeWeightBits(engine);
+  const decl = net.count > 0 ? [`  logic ${Array.from({ length: net.count }, (_, i) => `t${i}`).join(', ')};`] : [];
+  const ports = [
+    `  input  wire logic [${xw}-1:0] x_i,`,
+    ...(ww > 0 ? [`  input  wire logic [${ww}-1:0] w_i,`] : []),
+    ...(engine.kind !== 'usum' ? [`  input  wire logic [${aw}-1:0] acc_i,`] : []),
+    ...(treeTakesXsum(engine) ? [`  input  wire logic [${aw}-1:0] xsum_i,`] : []),
+    `  output logic      [${aw}-1:0] sum_o`,
+  ];
+  return [
+    generatedHeader,
+    '`resetall',
+    '`timescale 1ns/1ps',
+    '`default_nettype none',
+    `// ${name}: ${purpose}`,
+    '//',
+    `// ${stages} Wallace stage(s) of <= 6-bit counters after the lane level, then one 2-row adder.`,
+    '// See src/backends/rtl/dot-tree.ts.',
+    `module ${name} (`,
+    ...ports,
+    ');',
+    '',
+    ...decl,
+    ...net.assigns,
+    '',
+    `  assign sum_o = ${concatMsbFirst(rowA)} + ${concatMsbFirst(rowB)};`,
+    '',
+    'endmodule',
+    '',
+    '`default_nettype wire',
+    '',
+  ].join('\n');
+}
+
+/** The one-channel combinational tree. */
+export function dotTreeVerilog(n: NodePlan): string {
+  const engine = treeEngineOf(n);
+  if (!engine) throw new Error(`node ${n.index}: no tree engine for ${n.engine}`);
+  const purpose = treeTakesXsum(engine)
+    ? `sum_o = acc_i + 2 * sum_s (w_s & a_s) - xsum_i (= the ${n.engine} terms of ${n.simd} lanes) mod 2**${n.accWidth}, LUT6 compressor tree.`
+    : `sum_o = acc_i + (${n.engine} terms of ${n.simd} lanes) mod 2**${n.accWidth}, LUT6 compressor tree.`;
+  return treeModuleText(dotTreeModule(n), purpose, engine, n.simd, n.accWidth);
+}
+
+/** The input-sum tree shared by the channels of a sign-add node with unsigned inputs. */
+export function dotXsumVerilog(n: NodePlan): string {
+  return treeModuleText(
+    dotXsumModule(n),
+    `sum_o = sum of the ${n.simd} unsigned ${n.inBits}-bit input elements mod 2**${n.accWidth}, LUT6 compressor tree.`,
+    { kind: 'usum', inBits: n.inBits },
+    n.simd,
+    n.accWidth,
+  );
+}
+
+/** Pe trees with their accumulators: the ports and timing of qtsc_dot_acc. */
+export function dotAccVerilog(n: NodePlan): string {
+  const engine = treeEngineOf(n);
+  if (!engine) throw new Error(`node ${n.index}: no tree engine for ${n.engine}`);
+  const aw = n.accWidth;
+  const xw = n.simd * treeInBits(engine);
+  const lw = n.simd * treeWeightBits(engine);
+  const tree = dotTreeModule(n);
+  const xsum = treeTakesXsum(engine);
+  const { constant } = buildTree({ simd: n.simd, accWidth: aw, engine });
+  const init = (BigInt(n.sf) * constant) & ((1n << BigInt(aw)) - 1n);
+  const initLit = `${aw}'h${init.toString(16)}`;
+  return `${generatedHeader}
+\`resetall
+\`timescale 1ns/1ps
+\`default_nettype none
+// ${n.engineModule}: ${n.engine} engine of node ${n.index}, ${n.pe} channel(s) x ${n.simd} lanes, accumulators of ${aw} bits.
+//
+// Same ports and timing as qtsc_dot_acc: when en_i, sum = acc + (terms of this word),
+// acc <= last_i ? Init : sum, and on last_i the result register (acc_o) takes sum.
+// The trees leave out the constant part of the lane terms (${constant} per word, mod 2**${aw});
+// the accumulators start at Init = ${n.sf} words x that = ${init} instead of 0.
+// w_i: the ${lw} weight bits of channel p at [p*${lw} +: ${lw}]. The accumulators are reset (they start at 0).
+module ${n.engineModule} (
+  input  wire logic                clk_i,
+  input  wire logic                rst_i,
+  input  wire logic [${xw}-1:0]      x_i,
+  input  wire logic [${n.pe * lw}-1:0]      w_i,
+  input  wire logic                en_i,
+  input  wire logic                last_i,
+  output logic      [${n.pe * aw}-1:0]      acc_o
+);
+
+  // One synchronous reset (to Init) for all accumulators: reset, or the last word of a dot product.
+  logic clear;
+  assign clear = rst_i | (en_i & last_i);
+${xsum ? `
+  // The sum of this word's input elements, shared by every channel.
+  logic [${aw}-1:0] xsum;
+  ${dotXsumModule(n)} u_xsum (
+    .x_i(x_i),
+    .sum_o(xsum)
+  );
+` : ''}
+  for (genvar p = 0; p < ${n.pe}; p++) begin : g_pe
+    logic [${aw}-1:0] acc_q, res_q, sum;
+
+    ${tree} u_tree (
+      .x_i(x_i),
+      .w_i(w_i[p*${lw} +: ${lw}]),
+      .acc_i(acc_q),${xsum ? `
+      .xsum_i(xsum),` : ''}
+      .sum_o(sum)
+    );
+
+    always_ff @(posedge clk_i) begin
+      if (clear) acc_q <= ${initLit};
+      else if (en_i) acc_q <= sum;
+    end
+
+    always_ff @(posedge clk_i) begin
+      if (en_i && last_i) res_q <= sum;
+    end
+
+    assign acc_o[p*${aw} +: ${aw}] = res_q;
+  end
+
+endmodule
+
+\`default_nettype wire
+`;
+}
