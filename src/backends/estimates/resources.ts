@@ -27,14 +27,19 @@
  *                    by a constant keeps most of its array under Yosys.)
  *   output LUTs   = cmp * P*Count*CmpWidth   (threshold comparators; CmpWidth = Acc+1
  *                                             signed, Acc+2 unsigned) + P*Count/2 (count)
+ *                 | cmp * P*L*CmpWidth       (binary search over 2^L-1 sorted thresholds,
+ *                                             the RTL's choice for many thresholds: L
+ *                                             pipelined comparisons per channel, each
+ *                                             reading its channel's table through its
+ *                                             own asynchronous port, a LUT copy each)
  *                 | add * P*LogitWidth       (logit = (acc << shift) + offset)
  *   ROMs          = weights (depth Nf*Sf, width P*S*Wb) and output-stage
  *                   parameters (depth Nf, width P*(Count*CmpWidth+1) or P*LogitWidth),
- *                   both with a registered read; see memoryCost(). Their contents
- *                   are known (the IR holds them, laid out as src/backends/rtl/plan.ts
- *                   documents), and a ROM that ends up in LUTs costs only its
- *                   distinct non-constant bit columns: Yosys turns a constant column
- *                   into a constant and merges identical columns.
+ *                   both with a registered read; see romCost(). Their images and
+ *                   placement come from the RTL backend's plan (planRtl), so the
+ *                   estimate sees exactly what Yosys will: a ROM that ends up in LUTs
+ *                   costs only its distinct non-constant bit columns (Yosys turns a
+ *                   constant column into a constant and merges identical ones).
  *   input buffer  = with Nf > 1, two banks of Sf words of S*A bits (LUTRAM or BRAM).
  *   control       = ctrl * (counter bits) LUTs.
  *   FFs           = counters + S*A (input word) + 2*P*Acc (accumulators and results) + output
@@ -63,7 +68,7 @@
  */
 import { type HardwareIR, type MvuNode, actBits, clog2, outputElementBits, weightBits } from '../../ir/hardware-ir.js';
 import { streamFormat } from '../../golden/stream-format.js';
-import { romStyle } from '../rtl/plan.js';
+import { type NodePlan, type RomImage, planRtl } from '../rtl/plan.js';
 
 export interface Resources {
   luts: number;
@@ -99,24 +104,25 @@ export type Coefficients = Record<string, number>;
 
 /**
  * Fitted (`npm run bench -- --calibrate`) to Yosys 0.23 synth_xilinx on 48
- * designs from the RTL backend: the 8 bench designs and 10 random ones per
- * engine (folded and fully unfolded, 1-2 layers, 2-4 bit activations). LUT
- * error after the fit: mean 11%, worst 30%; FFs (not fitted): mean 8%.
+ * designs from the RTL backend (commit 7945e7d): the 8 bench designs and 10
+ * random ones per engine (folded and fully unfolded, 1-2 layers, 2-4 bit
+ * activations). LUT error after the fit: mean 10%, worst 29%; FFs (not
+ * fitted): mean 6%.
  */
 export const DEFAULT_COEFFICIENTS: Coefficients = {
-  'lane:xnor-popcount': 0.848,
-  'term:xnor-popcount': 0.84,
-  'lane:sign-add': 1.447,
-  'term:sign-add': 0.039,
-  'lane:shift-add': 0.933,
-  'term:shift-add': 1.926,
-  'lane:int-mac': 0.692,
-  'term:int-mac': 1.129,
+  'lane:xnor-popcount': 1.142,
+  'term:xnor-popcount': 0.823,
+  'lane:sign-add': 1.463,
+  'term:sign-add': 0,
+  'lane:shift-add': 0.959,
+  'term:shift-add': 1.794,
+  'lane:int-mac': 0.683,
+  'term:int-mac': 1.151,
   'lane:int-mac-dsp': 0,
-  cmp: 0.613,
+  cmp: 0.397,
   add: 0,
-  ctrl: 4.8,
-  node: 0,
+  ctrl: 4.505,
+  node: 2.532,
 };
 
 /** Fixed FFs per node besides the counted registers (valid and flag bits). */
@@ -200,76 +206,40 @@ export function romColumns(words: readonly bigint[], width: number): number {
   return romColumnStats(words, width).distinct;
 }
 
-const mask = (w: number) => (1n << BigInt(w)) - 1n;
-
-/** Weight ROM image: word nf*Sf + sf holds channel nf*P+p, input sf*S+s at [(p*S+s)*Wb +: Wb]. */
-export function weightRomWords(n: MvuNode): bigint[] {
-  const wb = weightBits(n.weights);
-  const sf = n.mw / n.simd;
-  const nf = n.mh / n.pe;
-  const words: bigint[] = [];
-  for (let f = 0; f < nf; f++) {
-    for (let k = 0; k < sf; k++) {
-      let v = 0n;
-      for (let p = 0; p < n.pe; p++) {
-        const row = n.weightCodes[f * n.pe + p];
-        for (let s = 0; s < n.simd; s++) v |= (BigInt(row[k * n.simd + s]) & mask(wb)) << BigInt((p * n.simd + s) * wb);
-      }
-      words.push(v);
-    }
-  }
-  return words;
-}
-
 /** Compare width of the threshold stage (the accumulator plus its sign, plus one for unsigned). */
 export function cmpWidth(n: MvuNode): number {
   return n.accWidth + (n.engine === 'xnor-popcount' ? 2 : 1);
 }
 
-/** Output-stage parameter ROM image: thresholds as the comparator stores them (negated ones as -T+1 with an invert flag), or logit offsets. */
-export function paramRomWords(n: MvuNode): bigint[] {
-  const nf = n.mh / n.pe;
-  const out = n.output;
-  const words: bigint[] = [];
-  for (let f = 0; f < nf; f++) {
-    let v = 0n;
-    for (let p = 0; p < n.pe; p++) {
-      const c = f * n.pe + p;
-      if (out.kind === 'thresholds') {
-        const cw = cmpWidth(n);
-        const lo = n.engine === 'xnor-popcount' ? 0 : -(2 ** (n.accWidth - 1));
-        const hi = n.engine === 'xnor-popcount' ? 2 ** n.accWidth - 1 : 2 ** (n.accWidth - 1) - 1;
-        for (let j = 0; j < out.count; j++) {
-          const raw = out.negate[c] ? -out.thresholds[c][j] + 1 : out.thresholds[c][j];
-          const t = Math.min(hi + 1, Math.max(lo, raw));
-          v |= (BigInt(t) & mask(cw)) << BigInt((p * out.count + j) * cw);
-        }
-        if (out.negate[c]) v |= 1n << BigInt(n.pe * out.count * cw + p);
-      } else {
-        v |= (BigInt(out.offsets[c]) & mask(out.logitWidth)) << BigInt(p * out.logitWidth);
-      }
-    }
-    words.push(v);
-  }
-  return words;
-}
-
 /**
- * A ROM with known contents, placed as the RTL places it (romStyle of
- * src/backends/rtl/plan.ts: 'block' ROMs are marked for block RAM, the rest
- * left to Yosys). Yosys drops constant bit columns before it maps a ROM, so
- * only the non-constant columns take block RAM width, and in LUTs only the
- * distinct ones cost anything.
+ * A ROM with known contents and a registered read, placed as the RTL asks
+ * (RomImage.style: 'block' is marked rom_style "block"; 'auto' leaves it to
+ * Yosys). Yosys drops constant bit columns before it maps a ROM, so only the
+ * non-constant columns take block RAM width, and in LUTs only the distinct
+ * ones cost anything.
  */
-export function romCost(words: bigint[], width: number): Resources {
+export function romCost(words: bigint[], width: number, style: 'block' | 'auto' = 'auto'): Resources {
   const depth = words.length;
   if (depth <= 1) return { ...ZERO };
   const { nonConstant, distinct } = romColumnStats(words, width);
   if (nonConstant === 0) return { ...ZERO };
-  if (romStyle(width, depth) === 'block') return { luts: 0, ffs: 0, brams: bramUnits(depth, nonConstant) / 2, dsps: 0 };
+  if (style === 'block') return { luts: 0, ffs: 0, brams: bramUnits(depth, nonConstant) / 2, dsps: 0 };
   const units = bramUnits(depth, nonConstant);
   if ((depth * nonConstant) / (units * RAMB18_BITS) >= 0.5) return { luts: 0, ffs: 0, brams: units / 2, dsps: 0 };
   return memoryCost(depth, nonConstant, 'rom', distinct);
+}
+
+/** A ROM read asynchronously through `ports` read ports: logic only, one copy per port. */
+export function asyncRomCost(words: bigint[], width: number, ports: number): Resources {
+  const depth = words.length;
+  if (depth <= 1) return { ...ZERO };
+  const { distinct } = romColumnStats(words, width);
+  const perColumn = depth <= 2 ? 0 : Math.ceil(depth / 64) * (depth > 256 ? 1.25 : 1);
+  return { luts: Math.round(ports * distinct * perColumn), ffs: 0, brams: 0, dsps: 0 };
+}
+
+function imageWords(img: RomImage): bigint[] {
+  return img.words.map((w) => BigInt('0x' + w));
 }
 
 /** A skid buffer (qtsc_axis_skid, RegType 2) on a W-bit stream. */
@@ -325,7 +295,7 @@ export function constantWeights(n: MvuNode): boolean {
 }
 
 /** The LUT features of one node (the model is linear in them; see Coefficients). */
-export function nodeLutFeatures(n: MvuNode): Record<string, number> {
+export function nodeLutFeatures(n: MvuNode, np: NodePlan): Record<string, number> {
   const P = n.pe;
   const S = n.simd;
   const A = actBits(n.input);
@@ -344,7 +314,7 @@ export function nodeLutFeatures(n: MvuNode): Record<string, number> {
     f[`lane:${e}`] = P * S * n.accWidth;
     f[`term:${e}`] = P * S * termBits(n, false);
   }
-  if (n.output.kind === 'thresholds') f.cmp = P * n.output.count * cmpWidth(n);
+  if (n.output.kind === 'thresholds') f.cmp = P * (np.bsearch ? np.bsLevels : n.output.count) * cmpWidth(n);
   else f.add = P * n.output.logitWidth;
   const sf = n.mw / S;
   const nf = n.mh / P;
@@ -353,11 +323,14 @@ export function nodeLutFeatures(n: MvuNode): Record<string, number> {
   return f;
 }
 
-export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS): NodeResources {
+/**
+ * One node. `np` is the RTL backend's plan of it (src/backends/rtl/plan.ts):
+ * the ROM images, where they live, and which threshold stage is built.
+ */
+export function estimateNode(n: MvuNode, np: NodePlan, c: Coefficients = DEFAULT_COEFFICIENTS): NodeResources {
   const P = n.pe;
   const S = n.simd;
   const A = actBits(n.input);
-  const wb = weightBits(n.weights);
   const acc = n.accWidth;
   const sf = n.mw / S;
   const nf = n.mh / P;
@@ -365,7 +338,7 @@ export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS)
   const nfBits = Math.max(1, clog2(nf));
   const waddr = Math.max(1, clog2(sf * nf));
   const dsp = laneUsesDsp(n);
-  const f = nodeLutFeatures(n);
+  const f = nodeLutFeatures(n, np);
   const lin = (keys: string[]) => keys.reduce((t, k) => t + (c[k] ?? 0) * (f[k] ?? 0), 0);
 
   const datapath: Resources = {
@@ -377,21 +350,27 @@ export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS)
   };
 
   let output: Resources;
-  let paramWidth: number;
-  let outWidth: number;
-  if (n.output.kind === 'thresholds') {
-    const count = n.output.count;
-    paramWidth = P * (count * cmpWidth(n) + 1);
-    outWidth = P * actBits(n.output.out);
-    output = { luts: Math.round(lin(['cmp']) + (P * count) / 2), ffs: outWidth, brams: 0, dsps: 0 };
+  let tables: Resources = { ...ZERO };
+  if (n.output.kind === 'thresholds' && np.bsearch) {
+    // qtsc_thresholds_bsearch: L pipelined stages of one comparison per channel, each
+    // reading its channel's table asynchronously; registers: accumulators through L
+    // stages, the count bits decided so far, invert flags, frame indices, valid bits.
+    const L = np.bsLevels;
+    output = {
+      luts: Math.round(lin(['cmp']) + P * L),
+      ffs: P * acc /* the MVU's raw accumulator word */ + L * P * acc + (P * L * (L + 1)) / 2 + L * P + (L + 1) * nfBits + L + 1,
+      brams: 0,
+      dsps: 0,
+    };
+    tables = sum(np.tableRoms.map((t) => asyncRomCost(imageWords(t), t.width, L)));
+  } else if (n.output.kind === 'thresholds') {
+    output = { luts: Math.round(lin(['cmp']) + (P * n.output.count) / 2), ffs: np.outWidth, brams: 0, dsps: 0 };
   } else {
-    paramWidth = P * n.output.logitWidth;
-    outWidth = P * n.output.logitWidth;
-    output = { luts: Math.round(lin(['add'])), ffs: outWidth, brams: 0, dsps: 0 };
+    output = { luts: Math.round(lin(['add'])), ffs: np.outWidth, brams: 0, dsps: 0 };
   }
 
-  const weightRom = romCost(weightRomWords(n), P * S * wb);
-  const paramRom = romCost(paramRomWords(n), paramWidth);
+  const weightRom = romCost(imageWords(np.weightRom), np.weightRom.width, np.weightRom.style);
+  const paramRom = np.bsearch ? { ...ZERO } : romCost(imageWords(np.paramRom), np.paramRom.width, np.paramRom.style);
   const inputBuffer: Resources =
     nf > 1 ? sum([memoryCost(2 << sfBits, S * A, 'ram'), { luts: 0, ffs: 4 + sfBits, brams: 0, dsps: 0 }]) : { ...ZERO };
   const counterBits = sfBits + nfBits + waddr;
@@ -401,8 +380,8 @@ export function estimateNode(n: MvuNode, c: Coefficients = DEFAULT_COEFFICIENTS)
     brams: 0,
     dsps: 0,
   };
-  const skid = skidCost(outWidth);
-  const parts = { datapath, output, weightRom, paramRom, inputBuffer, control, skid };
+  const skid = skidCost(np.outWidth);
+  const parts = { datapath, output, tables, weightRom, paramRom, inputBuffer, control, skid };
   return { name: n.name, engine: n.engine, ...sum(Object.values(parts)), parts };
 }
 
@@ -431,7 +410,8 @@ export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIEN
 }
 
 export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS): ResourceEstimate {
-  const nodes = ir.nodes.map((n) => estimateNode(n, c));
+  const plan = planRtl(ir);
+  const nodes = ir.nodes.map((n, i) => estimateNode(n, plan.nodes[i], c));
   const top = estimateTop(ir, c);
   return { nodes, top, total: sum([...nodes, top]) };
 }
@@ -444,11 +424,12 @@ export function lutFeatures(ir: HardwareIR): { features: Record<string, number>;
   const f: Record<string, number> = {};
   const add = (k: string, v: number) => (f[k] = (f[k] ?? 0) + v);
   const zero: Coefficients = {};
+  const plan = planRtl(ir);
   let fixed = 0;
-  for (const n of ir.nodes) {
-    fixed += estimateNode(n, zero).luts;
-    for (const [k, v] of Object.entries(nodeLutFeatures(n))) add(k, v);
-  }
+  ir.nodes.forEach((n, i) => {
+    fixed += estimateNode(n, plan.nodes[i], zero).luts;
+    for (const [k, v] of Object.entries(nodeLutFeatures(n, plan.nodes[i]))) add(k, v);
+  });
   fixed += estimateTop(ir, zero).luts;
   const last = ir.nodes[ir.nodes.length - 1];
   if (last.output.kind === 'logits') {
