@@ -131,6 +131,10 @@ const BASE_FLAGS: readonly string[] = [
   '-Wno-fatal',
   '--prefix',
   'Vdut',
+  // Verilator 5.006's const-bit-op-tree optimisation miscompiles some XOR trees of
+  // negated bits (drops an inversion; verilator#4059, #5186), which compressor-tree
+  // engines produce. Correctness first: the pass is off.
+  '-fno-const-bit-op-tree',
   '-MAKEFLAGS',
   'OPT_FAST=-O1',
   '-MAKEFLAGS',

@@ -104,24 +104,25 @@ export type Coefficients = Record<string, number>;
 
 /**
  * Fitted (`npm run bench -- --calibrate`) to Yosys 0.23 synth_xilinx on 48
- * designs from the RTL backend: the 8 bench designs and 10 random ones per
- * engine (folded and fully unfolded, 1-2 layers, 2-4 bit activations). LUT
- * error after the fit: mean 11%, worst 30%; FFs (not fitted): mean 8%.
+ * designs from the RTL backend (commit 7945e7d): the 8 bench designs and 10
+ * random ones per engine (folded and fully unfolded, 1-2 layers, 2-4 bit
+ * activations). LUT error after the fit: mean 10%, worst 29%; FFs (not
+ * fitted): mean 6%.
  */
 export const DEFAULT_COEFFICIENTS: Coefficients = {
-  'lane:xnor-popcount': 0.848,
-  'term:xnor-popcount': 0.84,
-  'lane:sign-add': 1.447,
-  'term:sign-add': 0.039,
-  'lane:shift-add': 0.933,
-  'term:shift-add': 1.926,
-  'lane:int-mac': 0.692,
-  'term:int-mac': 1.129,
+  'lane:xnor-popcount': 1.142,
+  'term:xnor-popcount': 0.823,
+  'lane:sign-add': 1.463,
+  'term:sign-add': 0,
+  'lane:shift-add': 0.959,
+  'term:shift-add': 1.794,
+  'lane:int-mac': 0.683,
+  'term:int-mac': 1.151,
   'lane:int-mac-dsp': 0,
-  cmp: 0.613,
+  cmp: 0.397,
   add: 0,
-  ctrl: 4.8,
-  node: 0,
+  ctrl: 4.505,
+  node: 2.532,
 };
 
 /** Fixed FFs per node besides the counted registers (valid and flag bits). */
