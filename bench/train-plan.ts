@@ -56,12 +56,20 @@ export function plan(o: PlanOptions): Run[] {
   runs.push(train('mlp-xnor-binary-act4', 'mlp', mlp('xnor', 'binary', 4), { method: 'xnor', space: 'binary', act: 4 }));
   for (const method of MLP_METHODS) runs.push(train(`mlp-${method}-binary-act0`, 'mlp', mlp(method, 'binary', 0), { method, space: 'binary', act: 0 }));
   // (b) Fashion-MNIST CNN (a subset; see the table)
-  const cnn = (method: string, space: string) => [
-    '--dataset', o.fashionDir, '--arch', 'cnn', '--method', method, '--value-space', space, '--act-bits', '4',
-    '--epochs', String(o.cnnEpochs), '--seed', '1', '--backend', 'wasm',
+  const cnn = (method: string, space: string, act: number, extra: string[] = []) => [
+    '--dataset', o.fashionDir, '--arch', 'cnn', '--method', method, '--value-space', space, '--act-bits', String(act),
+    '--epochs', String(o.cnnEpochs), '--seed', '1', '--backend', 'wasm', ...extra,
   ];
-  runs.push(train('cnn-fp-act4', 'cnn', cnn('fp', 'binary'), { method: 'fp', space: 'float32', act: 4 }));
-  for (const method of ['rdhs', 'sgt'] as const) runs.push(train(`cnn-${method}-binary-act4`, 'cnn', cnn(method, 'binary'), { method, space: 'binary', act: 4 }));
+  // the same grid as the MLP: FP32, then each method for binary / pow2-2 / pow2-3 weights, 4-bit and float activations
+  for (const act of [4, 0]) runs.push(train(`cnn-fp-act${act}`, 'cnn', cnn('fp', 'binary', act), { method: 'fp', space: 'float32', act }));
+  for (const space of ['binary', 'pow2-2', 'pow2-3']) {
+    for (const method of MLP_METHODS) runs.push(train(`cnn-${method}-${space}-act4`, 'cnn', cnn(method, space, 4), { method, space, act: 4 }));
+  }
+  for (const method of MLP_METHODS) runs.push(train(`cnn-${method}-binary-act0`, 'cnn', cnn(method, 'binary', 0), { method, space: 'binary', act: 0 }));
+  // the paper's setting: first and last layers float (everything else binary)
+  for (const method of ['rdhs', 'sgt'] as const) {
+    runs.push(train(`cnn-${method}-binary-act4-float-edges`, 'cnn', cnn(method, 'binary', 4, ['--first-last', 'float']), { method, space: 'binary', act: 4, firstLast: 'float' }));
+  }
   // (c) mu ablation (mu = 0 is mlp-rdhs-binary-act4)
   for (const mu of ['0.001', '0.01', '0.1']) runs.push(train(`mlp-rdhs-binary-act4-mu${mu}`, 'mu', mlp('rdhs', 'binary', 4, ['--mu', mu]), { method: 'rdhs', space: 'binary', act: 4, mu }));
   // (d) memory of one training step, per method (time per epoch comes from the runs above)
