@@ -71,12 +71,17 @@ export class CsvImageParser {
   private firstAboveOne: string | undefined;
   private realsFrom = '';
 
-  constructor(what: string, opts: CsvOptions = {}) {
+  /** Lines after the image that reaches this count are ignored. */
+  private readonly maxImages: number;
+
+  constructor(what: string, opts: CsvOptions = {}, maxImages = Infinity) {
     this.what = what;
     this.opts = opts;
+    this.maxImages = maxImages;
   }
 
   push(chunk: Uint8Array): void {
+    if (this.n >= this.maxImages) return;
     let start = 0;
     if (this.pending.length > 0) {
       const nl = chunk.indexOf(LF);
@@ -91,6 +96,7 @@ export class CsvImageParser {
       start = nl + 1;
     }
     for (;;) {
+      if (this.n >= this.maxImages) return;
       const nl = chunk.indexOf(LF, start);
       if (nl < 0) break;
       this.parseLine(chunk, start, nl);
@@ -107,7 +113,7 @@ export class CsvImageParser {
 
   /** Parses a last line that has no line end. */
   end(): void {
-    if (this.pending.length > 0) {
+    if (this.pending.length > 0 && this.n < this.maxImages) {
       const joined = Buffer.concat(this.pending);
       this.pending = [];
       this.parseLine(joined, 0, joined.length);
@@ -355,7 +361,7 @@ export async function readCsv(file: string, opts: CsvOptions = {}): Promise<Data
  * line that shows it (its first data line), reading only up to that line.
  */
 export async function csvFieldCount(file: string, opts: CsvOptions = {}): Promise<{ fields: number; line: number }> {
-  const p = new CsvImageParser(file, opts);
+  const p = new CsvImageParser(file, opts, 1);
   await eachChunk(file, (c) => (p.push(c), p.shape() !== undefined));
   p.end();
   const shape = p.shape();
