@@ -14,7 +14,8 @@
  *
  * Parsing is streaming: the file is read (and gunzipped) in chunks and each
  * line is parsed straight from the bytes into a growing Uint8Array, so a
- * 60,000-image file costs about its pixel count in memory, not its text.
+ * 60,000-image file costs a small multiple of its pixel count in memory
+ * (the array doubles as it grows), never its text.
  */
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
