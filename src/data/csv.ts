@@ -8,7 +8,7 @@
  * holds reals in [0, 1] instead, every one of which becomes round(255 * v).
  * An optional header line (`label,1x1,1x2,...`) is recognized by a field that
  * is not a number. Blank lines are skipped; fields may be quoted ("7") and
- * padded with spaces; lines may end in \r\n.
+ * padded with spaces; lines may end in \r\n; a UTF-8 byte order mark is ignored.
  *
  * The image size is the square root of the pixel count unless given.
  *
@@ -87,7 +87,7 @@ export class CsvImageParser {
     if (this.pending.length > 0) {
       const nl = chunk.indexOf(LF);
       if (nl < 0) {
-        this.pending.push(chunk.slice());
+        this.pending.push(new Uint8Array(chunk));
         return;
       }
       this.pending.push(chunk.subarray(0, nl));
@@ -103,8 +103,9 @@ export class CsvImageParser {
       this.parseLine(chunk, start, nl);
       start = nl + 1;
     }
-    // The stream may reuse its buffers: keep a copy of the unfinished line.
-    if (start < chunk.length) this.pending.push(chunk.slice(start));
+    // Keep a copy of the unfinished line, not a view that pins the whole chunk
+    // (Buffer's slice() is a view).
+    if (start < chunk.length) this.pending.push(new Uint8Array(chunk.subarray(start)));
   }
 
   /** Fields per line and the first data line, once a data line has been parsed. */
@@ -147,6 +148,8 @@ export class CsvImageParser {
   private parseLine(buf: Uint8Array, s: number, e: number): void {
     this.line++;
     if (e > s && buf[e - 1] === CR) e--;
+    // A UTF-8 byte order mark (spreadsheet exports) would make a first data line look like a header.
+    if (this.line === 1 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
     let blank = true;
     for (let i = s; i < e; i++) {
       if (!isSpace(buf[i])) {

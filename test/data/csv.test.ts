@@ -82,6 +82,13 @@ describe('CSV image files', () => {
     expect(plain(d)).to.deep.equal({ images: [0, 255, 3, 4, 1, 2, 3, 4], labels: [7, 2], n: 2, rows: 2, cols: 2 });
   });
 
+  it('a UTF-8 byte order mark does not turn the first image into a header', () => {
+    const d = parseCsv(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('5,1,2,3,4\n6,5,6,7,8\n')]), 'bom.csv');
+    expect(Array.from(d.labels)).to.deep.equal([5, 6]);
+    const h = parseCsv(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('label,a,b,c,d\n6,5,6,7,8\n')]), 'bom.csv');
+    expect(Array.from(h.labels)).to.deep.equal([6]);
+  });
+
   it('decimal pixels are reals in [0, 1], scaled to 0..255', () => {
     const d = csv('1,0,1,0.5,1e-1\n2,1,0,0.0,1.0\n');
     expect(Array.from(d.images)).to.deep.equal([0, 255, 128, 26, 255, 0, 0, 255]);
