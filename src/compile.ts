@@ -65,7 +65,7 @@ export async function compileModel(o: CompileOptions): Promise<Compiled> {
   let calibrationNotes: CalibrationNote[] = [];
   let accuracy: AccuracyReport | undefined;
   if (o.actBits !== undefined) {
-    if (!o.calib) throw new QtscError('--act-bits needs --calib SOURCE (mnist, fashion-mnist, an IDX file, or random)');
+    if (!o.calib) throw new QtscError('--act-bits needs --calib SOURCE (mnist, fashion-mnist, an IDX or CSV file or a directory of them, or random)');
     const count = o.calibSamples ?? 512;
     log(`calibrating ${o.actBits}-bit activations on ${count} samples from ${o.calib}`);
     const calib = await framesFromSource(o.calib, { count, inputLength: graph.inputLength, input: graph.inputQuant, split: 'train' });

@@ -25,7 +25,7 @@ export const GEN_HW_USAGE = `usage: npm run gen-hw -- [--model DIR] [--out DIR] 
   --fold FILE|auto   PE/SIMD per layer from a JSON file {"layers": {"name": {"pe": P, "simd": S}}}, or automatic
   --target-cycles N  cycles per frame the automatic folding aims for
   --act-bits N       quantize float hidden activations to N bits (1 = sign), clips from --calib data
-  --calib SOURCE     mnist | fashion-mnist | an IDX image file or MNIST-layout directory | random
+  --calib SOURCE     mnist | fashion-mnist | an IDX or CSV file or a directory of them | random
   --allow-mult       compile layers whose weights need multipliers (integer MAC)
   --top NAME         top-level module name (default qtsc_top)
   --input-bits N, --input-scale X   input quantization (default: model metadata, else 8 bits, 1/255)`;

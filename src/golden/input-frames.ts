@@ -1,6 +1,7 @@
 /**
  * Input frames (integer codes of the accelerator's input) from a sample
- * source: a data set (`mnist`, `fashion-mnist`, an IDX file or directory) or
+ * source: a data set (`mnist`, `fashion-mnist`, an IDX or CSV file or a
+ * directory of them) or
  * `random` codes. Image pixels p in 0..255 stand for p/255 and are re-coded
  * for the model's input quantizer: code = clamp(round(p/255/scale), 0, 2^bits-1).
  */

@@ -3,7 +3,7 @@
  * comes from disk is checked before the simulator or the golden model trusts it.
  */
 import { z } from 'zod';
-import type { HardwareIR } from './hardware-ir.js';
+import { weightCodeError, type HardwareIR } from './hardware-ir.js';
 import { QtscError } from '../util/errors.js';
 import * as fs from 'node:fs';
 
@@ -37,7 +37,20 @@ const MvuSchema = z
   })
   .refine((n) => n.mh % n.pe === 0, { message: 'pe must divide mh', path: ['pe'] })
   .refine((n) => n.mw % n.simd === 0, { message: 'simd must divide mw', path: ['simd'] })
-  .refine((n) => n.weightCodes.length === n.mh && n.weightCodes.every((r) => r.length === n.mw), { message: 'weightCodes must be [mh][mw]', path: ['weightCodes'] });
+  .refine((n) => n.weightCodes.length === n.mh && n.weightCodes.every((r) => r.length === n.mw), { message: 'weightCodes must be [mh][mw]', path: ['weightCodes'] })
+  // The RTL and the golden model decode codes bit by bit and would give an
+  // out-of-range code some meaning; it is refused here instead.
+  .superRefine((n, ctx) => {
+    for (let r = 0; r < n.weightCodes.length; r++) {
+      for (let c = 0; c < n.weightCodes[r].length; c++) {
+        const why = weightCodeError(n.weights, n.weightCodes[r][c]);
+        if (why) {
+          ctx.addIssue({ code: 'custom', message: why, path: ['weightCodes', r, c] });
+          return;
+        }
+      }
+    }
+  });
 
 export const HardwareIRSchema = z.object({
   format: z.literal('qtsc-hardware-ir'),

@@ -137,6 +137,22 @@ export function weightBits(w: WeightCoding): number {
   }
 }
 
+/**
+ * Why a weight code is not valid for its coding, or undefined when it is: it
+ * must fit in weightBits(w) bits, and a pow2 code's exponent field must name
+ * one of the `levels` exponents (with levels not a power of two, the field
+ * can hold more values than there are levels).
+ */
+export function weightCodeError(w: WeightCoding, code: number): string | undefined {
+  const bits = weightBits(w);
+  if (!Number.isInteger(code) || code < 0 || code >= 2 ** bits) return `code ${code} is not a ${bits}-bit ${w.kind} weight code (0..${2 ** bits - 1})`;
+  if (w.kind === 'pow2') {
+    const exp = code & ((1 << clog2(w.levels)) - 1);
+    if (exp >= w.levels) return `code ${code} has exponent ${exp}, but the pow2 coding has ${w.levels} levels (exponents 0..${w.levels - 1})`;
+  }
+  return undefined;
+}
+
 /** The integer ("engine value") a weight code stands for. */
 export function weightValue(w: WeightCoding, code: number): number {
   switch (w.kind) {

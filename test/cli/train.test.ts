@@ -8,6 +8,7 @@ import { encodeIdx } from '../../src/data/idx.js';
 import { readWeights } from '../../src/importers/tfjs-artifacts.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { subset } from '../../src/data/dataset.js';
+import { encodeCsv } from '../../src/data/csv.js';
 
 /** Captures stdout and stderr writes and console.log during f. */
 async function capture(f: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
@@ -119,5 +120,34 @@ describe('qtsc train (CLI)', () => {
     msg = '';
     await trainCommand(['--epochs', '2']).catch((e: Error) => (msg = e.message));
     expect(msg).to.match(/--out/);
+  });
+
+  it('trains from a directory of CSV files (mnist_train.csv, mnist_test.csv.gz) and ends with the accuracy line', async () => {
+    const csvDir = path.join(dir, 'csv');
+    fs.mkdirSync(csvDir);
+    const all = loadMnist('train');
+    fs.writeFileSync(path.join(csvDir, 'mnist_train.csv'), encodeCsv(subset(all, Array.from({ length: 300 }, (_, i) => i)), { header: true }));
+    fs.writeFileSync(path.join(csvDir, 'mnist_test.csv.gz'), zlib.gzipSync(encodeCsv(subset(all, Array.from({ length: 100 }, (_, i) => 300 + i)))));
+    const out = path.join(dir, 'from-csv');
+    const r = await capture(() => trainCommand(['--dataset', csvDir, '--hidden', '16', '--method', 'sgt', '--value-space', 'binary', '--act-bits', '1', '--epochs', '1', '--batch-size', '50', '--out', out]));
+    expect(r.code).to.equal(0);
+    expect(r.err).to.match(/: 300 train \/ 100 test;/);
+    expect(r.out.trim().split('\n').pop()).to.match(/^test accuracy: \d+\.\d\d%$/);
+    expect(fs.existsSync(path.join(out, 'model.json'))).to.equal(true);
+  });
+
+  it('CSV data errors and a bad --image-size are reported', async () => {
+    const bad = path.join(dir, 'bad-csv');
+    fs.mkdirSync(bad);
+    fs.writeFileSync(path.join(bad, 'train.csv'), '1,2,3,4,5,6,7\n2,1,2,3,4,5,6\n');
+    let msg = '';
+    await trainCommand(['--dataset', bad, '--out', path.join(dir, 'x')]).catch((e: Error) => (msg = e.message));
+    expect(msg).to.contain(`${path.join(bad, 'train.csv')}: line 1: 6 pixels per image is not a square`).and.to.contain('--image-size');
+    msg = '';
+    await trainCommand(['--dataset', bad, '--image-size', '2x3', '--out', path.join(dir, 'x')]).catch((e: Error) => (msg = e.message));
+    expect(msg).to.contain(`${bad}: no CSV file with 'test' in its name`);
+    msg = '';
+    await trainCommand(['--dataset', bad, '--image-size', '2by3', '--out', path.join(dir, 'x')]).catch((e: Error) => (msg = e.message));
+    expect(msg).to.equal('train: --image-size: expected ROWSxCOLS, e.g. 28x28');
   });
 });

@@ -10,6 +10,7 @@ import {
   type MvuNode,
   type WeightCoding,
   actRange,
+  clog2,
   signedWidth,
   weightBits,
 } from '../../src/ir/hardware-ir.js';
@@ -46,8 +47,18 @@ function weightCoding(rng: Rng, o: RandomIrOptions): WeightCoding {
   }
 }
 
-function randomCode(rng: Rng, w: WeightCoding): number {
-  return rng.int(0, 2 ** weightBits(w) - 1);
+/**
+ * A uniformly drawn valid code. A pow2 code is drawn as one index over
+ * (exponent < levels) x sign x zero flag, so with levels not a power of two
+ * the exponent field never reaches levels; with levels a power of two the
+ * index is the code itself (the same draws as a plain 0..2^bits-1 code).
+ */
+export function randomCode(rng: Rng, w: WeightCoding): number {
+  if (w.kind !== 'pow2') return rng.int(0, 2 ** weightBits(w) - 1);
+  const i = rng.int(0, w.levels * 2 * (w.hasZero ? 2 : 1) - 1);
+  const exp = i % w.levels;
+  const rest = Math.floor(i / w.levels);
+  return exp | (rest << clog2(w.levels));
 }
 
 export function randomMvuNode(rng: Rng, o: RandomIrOptions, name: string, mw: number, input: ActType, last: boolean): MvuNode {
