@@ -1,24 +1,28 @@
 /**
- * SearchConv2D: the training form of a 2-D convolution (NHWC, stride 1,
- * 'same' or 'valid' padding) whose weights are chosen from a value space
- * (methods in search-kernel.ts). Its gradients use only forward convolutions
- * (fast-ops.ts), which the wasm backend has. `freeze` turns it into a
- * QtscConv2D (a plain Conv2D for method 'fp').
+ * SearchConv2D: the training form of a 2-D convolution (NHWC, any strides,
+ * 'same' or 'valid' padding as TF pads) whose weights are chosen from a value
+ * space (methods in search-kernel.ts). Its gradients use only forward
+ * convolutions (fast-ops.ts for stride 1, conv-ops.ts otherwise), which the
+ * wasm backend has. `freeze` turns it into a QtscConv2D (a plain Conv2D for
+ * methods 'fp' and 'int8') with the same strides and padding.
  */
 import * as tf from '@tensorflow/tfjs';
 import { resolveValueSpace, type ValueSpace } from '../layers/value-space.js';
+import { outputSize, parsePadding, parsePair } from './conv-config.js';
+import { conv2dStrided } from './conv-ops.js';
 import { conv2dFast, type Padding } from './fast-ops.js';
 import { parseSearchConfig, SearchKernel, type SearchConfig, type SearchMethod, type Searchable } from './search-kernel.js';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
 export type SearchConv2DArgs = LayerArgs &
-  SearchConfig & { filters: number; kernelSize: number | [number, number]; padding?: Padding; useBias?: boolean };
+  SearchConfig & { filters: number; kernelSize: number | [number, number]; strides?: number | [number, number]; padding?: Padding; useBias?: boolean };
 
 export class SearchConv2D extends tf.layers.Layer implements Searchable {
   static className = 'SearchConv2D';
   readonly filters: number;
   readonly kernelSize: [number, number];
+  readonly strides: [number, number];
   readonly padding: Padding;
   readonly useBias: boolean;
   readonly valueSpace: ValueSpace;
@@ -33,13 +37,10 @@ export class SearchConv2D extends tf.layers.Layer implements Searchable {
     super(args);
     const c = parseSearchConfig('SearchConv2D', args);
     if (!Number.isInteger(args.filters) || args.filters < 1) throw new Error(`SearchConv2D: filters must be a positive integer, got ${args.filters}`);
-    const ks = typeof args.kernelSize === 'number' ? [args.kernelSize, args.kernelSize] : args.kernelSize;
-    if (ks.length !== 2 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`SearchConv2D: kernelSize must be one or two positive integers`);
-    const padding = args.padding ?? 'same';
-    if (padding !== 'same' && padding !== 'valid') throw new Error(`SearchConv2D: padding must be 'same' or 'valid'`);
     this.filters = args.filters;
-    this.kernelSize = [ks[0], ks[1]];
-    this.padding = padding;
+    this.kernelSize = parsePair('SearchConv2D', args.name, 'kernelSize', args.kernelSize);
+    this.strides = parsePair('SearchConv2D', args.name, 'strides', args.strides ?? 1);
+    this.padding = parsePadding('SearchConv2D', args.name, args.padding);
     this.useBias = args.useBias ?? true;
     this.valueSpace = c.valueSpace;
     this.values = resolveValueSpace(c.valueSpace);
@@ -84,16 +85,16 @@ export class SearchConv2D extends tf.layers.Layer implements Searchable {
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const [kh, kw] = this.kernelSize;
-    const h = s[1] == null ? null : this.padding === 'same' ? s[1] : s[1] - kh + 1;
-    const w = s[2] == null ? null : this.padding === 'same' ? s[2] : s[2] - kw + 1;
+    const [h, w] = outputSize('SearchConv2D', this.name, s[1], s[2], this.kernelSize, this.strides, this.padding);
     return [s[0], h, w, this.filters];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      let y: tf.Tensor = conv2dFast(x, this.effectiveKernel() as tf.Tensor4D, this.padding);
+      const k = this.effectiveKernel() as tf.Tensor4D;
+      const [sh, sw] = this.strides;
+      let y: tf.Tensor = sh === 1 && sw === 1 ? conv2dFast(x, k, this.padding) : conv2dStrided(x, k, this.strides, this.padding);
       if (this.bias !== null) y = tf.add(y, this.bias.read());
       return y;
     });
@@ -105,6 +106,7 @@ export class SearchConv2D extends tf.layers.Layer implements Searchable {
       ...super.getConfig(),
       filters: this.filters,
       kernelSize: [...this.kernelSize],
+      strides: [...this.strides],
       padding: this.padding,
       useBias: this.useBias,
       valueSpace: Array.isArray(vs) ? [...vs] : vs,

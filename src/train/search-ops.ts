@@ -132,13 +132,13 @@ export function int8Quantize(w: tf.Tensor): tf.Tensor {
 }
 
 /**
- * XNOR-Net style scaled binary weights: per output channel (last axis)
- * a_c = mean |w[..., c]|, forward a_c * sign(w), straight-through to w inside [-1, 1].
+ * XNOR-Net style scaled binary weights: per output channel (by default the
+ * last axis; `axes` are the axes averaged over) a_c = mean |w[..., c]|,
+ * forward a_c * sign(w), straight-through to w inside [-1, 1].
  */
-export function xnorWeight(w: tf.Tensor): tf.Tensor {
+export function xnorWeight(w: tf.Tensor, axes: number[] = w.shape.slice(0, -1).map((_, i) => i)): tf.Tensor {
   return tf.tidy(() => {
-    const axes = w.shape.slice(0, -1).map((_, i) => i);
-    const scale = stopGradient(tf.mean(tf.abs(w), axes));
+    const scale = stopGradient(tf.mean(tf.abs(w), axes, true));
     return tf.mul(nearestSTE(w, [-1, 1]), scale);
   });
 }
