@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { initTf } from '../../src/util/tf-backend.js';
+import { compileModel } from '../../src/compile.js';
 import { fileSaveHandler, loadArtifacts } from '../../src/importers/tfjs-artifacts.js';
 import { resolveValueSpace, type ValueSpace } from '../../src/layers/value-space.js';
 import { QtscDepthwiseConv2D } from '../../src/layers/qtsc-depthwise-conv2d.js';
@@ -158,6 +159,22 @@ describe('SearchDepthwiseConv2D, strided SearchConv2D and their frozen forms', (
       fs.rmSync(dir, { recursive: true, force: true });
     });
   }
+
+  it('gen-hw refuses a frozen depthwise model with an error naming the layer', async () => {
+    const model = tf.sequential({
+      layers: [
+        new SearchDepthwiseConv2D({ name: 'dw', kernelSize: 3, strides: 2, valueSpace: 'binary', method: 'sgt', inputShape: [6, 6, 1] }),
+        tf.layers.flatten({ name: 'flat' }),
+        new SearchDense({ name: 'logits', units: 2, valueSpace: 'binary', method: 'sgt' }),
+      ],
+    });
+    const dir = tmp();
+    await (await freezeModel(model)).save(fileSaveHandler(dir));
+    let msg = '';
+    await compileModel({ model: dir }).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/layer 'dw' \(QtscDepthwiseConv2D\): field 'class_name': layer type 'QtscDepthwiseConv2D' is not supported/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
 
   it('initFromFloat selects the nearest candidates of a float depthwise kernel', () => {
     const l = new SearchDepthwiseConv2D({ kernelSize: 1, depthMultiplier: 2, valueSpace: 'pow2-2', method: 'rdhs', useBias: false });
