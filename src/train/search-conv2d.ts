@@ -16,7 +16,27 @@ import { parseSearchConfig, SearchKernel, type SearchConfig, type SearchMethod, 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
 export type SearchConv2DArgs = LayerArgs &
-  SearchConfig & { filters: number; kernelSize: number | [number, number]; strides?: number | [number, number]; padding?: Padding; useBias?: boolean };
+  SearchConfig & {
+    filters: number;
+    kernelSize: number | [number, number];
+    strides?: number | [number, number];
+    padding?: Padding;
+    useBias?: boolean;
+    /** How 'rdhs' / 'sgt' compute the forward pass (see ConvFormulation); default 'kernel'. */
+    formulation?: ConvFormulation;
+  };
+
+/**
+ * 'kernel': convolve x with the effective kernel sum_r q^r P^r (one
+ * convolution with the layer's own channel counts). 'expand' (paper 000,
+ * section 2.5): convolve the input expanded m-fold along channels,
+ * concat_r(q^r x), with the m per-candidate masks P^r stacked the same way.
+ * Both give the same outputs and gradients; 'expand' costs m times the
+ * convolution work and keeps the m-fold input for the backward pass
+ * (docs/training.md has measurements), so 'kernel' is the default.
+ */
+export type ConvFormulation = 'kernel' | 'expand';
+export const CONV_FORMULATIONS: readonly ConvFormulation[] = ['kernel', 'expand'];
 
 export class SearchConv2D extends tf.layers.Layer implements Searchable {
   static className = 'SearchConv2D';
@@ -25,6 +45,7 @@ export class SearchConv2D extends tf.layers.Layer implements Searchable {
   readonly strides: [number, number];
   readonly padding: Padding;
   readonly useBias: boolean;
+  readonly formulation: ConvFormulation;
   readonly valueSpace: ValueSpace;
   readonly values: number[];
   readonly method: SearchMethod;
@@ -42,6 +63,12 @@ export class SearchConv2D extends tf.layers.Layer implements Searchable {
     this.strides = parsePair('SearchConv2D', args.name, 'strides', args.strides ?? 1);
     this.padding = parsePadding('SearchConv2D', args.name, args.padding);
     this.useBias = args.useBias ?? true;
+    const form = args.formulation ?? 'kernel';
+    if (!CONV_FORMULATIONS.includes(form)) throw new Error(`SearchConv2D${args.name ? ` '${args.name}'` : ''}: config 'formulation': must be 'kernel' or 'expand', got ${JSON.stringify(args.formulation)}`);
+    if (form === 'expand' && c.method !== 'rdhs' && c.method !== 'sgt') {
+      throw new Error(`SearchConv2D${args.name ? ` '${args.name}'` : ''}: config 'formulation': 'expand' needs method 'rdhs' or 'sgt' (per-candidate masks), got '${c.method}'`);
+    }
+    this.formulation = form;
     this.valueSpace = c.valueSpace;
     this.values = resolveValueSpace(c.valueSpace);
     this.method = c.method;
@@ -92,12 +119,27 @@ export class SearchConv2D extends tf.layers.Layer implements Searchable {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      const k = this.effectiveKernel() as tf.Tensor4D;
       const [sh, sw] = this.strides;
-      let y: tf.Tensor = sh === 1 && sw === 1 ? conv2dFast(x, k, this.padding) : conv2dStrided(x, k, this.strides, this.padding);
+      const conv = (xx: tf.Tensor4D, k: tf.Tensor4D) => (sh === 1 && sw === 1 ? conv2dFast(xx, k, this.padding) : conv2dStrided(xx, k, this.strides, this.padding));
+      let y: tf.Tensor = this.formulation === 'expand' ? this.expandedConv(x, conv) : conv(x, this.effectiveKernel() as tf.Tensor4D);
       if (this.bias !== null) y = tf.add(y, this.bias.read());
       return y;
     });
+  }
+
+  /**
+   * conv(concat_r(q^r x), concat_r(P^r)) with channel r*cin + c of both the
+   * expanded input and the stacked masks belonging to candidate r, input channel c.
+   */
+  private expandedConv(x: tf.Tensor4D, conv: (x: tf.Tensor4D, k: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+    const [n, h, w, cin] = x.shape;
+    const q = this.sk.candidates();
+    const m = q.shape[0];
+    const xe = tf.reshape(tf.mul(tf.expandDims(x, 3), tf.reshape(q, [1, 1, 1, m, 1])), [n, h, w, m * cin]) as tf.Tensor4D;
+    const p = this.sk.masks(); // [kh, kw, cin, filters, m]
+    const [kh, kw] = this.kernelSize;
+    const k = tf.reshape(tf.transpose(p, [0, 1, 4, 2, 3]), [kh, kw, m * cin, this.filters]) as tf.Tensor4D;
+    return conv(xe, k);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -109,6 +151,7 @@ export class SearchConv2D extends tf.layers.Layer implements Searchable {
       strides: [...this.strides],
       padding: this.padding,
       useBias: this.useBias,
+      formulation: this.formulation,
       valueSpace: Array.isArray(vs) ? [...vs] : vs,
       method: this.method,
       tau: this.tau,

@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { nearestIndex, resolveValueSpace, ValueSpaceSchema, type ValueSpace } from '../layers/value-space.js';
-import { int8Quantize, int8Weight, nearestSTE, quantizeNearest, rdhsWeight, selectCandidate, sgtWeight, xnorWeight } from './search-ops.js';
+import { int8Quantize, int8Weight, nearestSTE, quantizeNearest, rdhsMask, rdhsWeight, selectCandidate, sgtMask, sgtWeight, xnorWeight } from './search-ops.js';
 
 export const SEARCH_METHODS = ['rdhs', 'sgt', 'ste', 'xnor', 'fp', 'int8'] as const;
 
@@ -170,6 +170,23 @@ export class SearchKernel {
       case 'int8':
         return int8Weight(this.kernel!.read());
     }
+  }
+
+  /** The candidate values as a tensor (kept for the kernel's lifetime). */
+  candidates(): tf.Tensor1D {
+    return this.qTensor();
+  }
+
+  /**
+   * 'rdhs' and 'sgt' only: the one-hot per-candidate masks [...shape, m] of
+   * the channel-expansion formulation (search-ops.ts rdhsMask / sgtMask);
+   * sum_r q^r masks^r is the weight effective() gives, with the same
+   * gradients w.r.t. alpha.
+   */
+  masks(): tf.Tensor {
+    if (this.method === 'rdhs') return rdhsMask(this.alpha!.read(), this.tau, this.mu, this.mu > 0 ? this.seed * 1000003 + this.step++ : undefined);
+    if (this.method === 'sgt') return sgtMask(this.alpha!.read(), this.qTensor());
+    throw new Error(`method '${this.method}' has no per-candidate masks`);
   }
 
   frozen(): tf.Tensor {
