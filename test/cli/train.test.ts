@@ -104,6 +104,25 @@ describe('qtsc train (CLI)', () => {
     expect(Array.from(b.get('logits/bias')!.values)).to.deep.equal(Array.from(a.get('logits/bias')!.values).map((v) => Math.fround(v)));
   });
 
+  it('--arch cnn-dw (with --conv-form expand) trains and writes a frozen depthwise-separable CNN of candidates', async () => {
+    const out = path.join(dir, 'dw');
+    const r = await capture(() => trainCommand([...base(out), '--arch', 'cnn-dw', '--conv-form', 'expand', '--epochs', '1', '--quiet']));
+    expect(r.code).to.equal(0);
+    expect(r.out).to.match(/^test accuracy: \d+\.\d\d%\n$/);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
+    const classes = json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name);
+    expect(classes.filter((c: string) => c.startsWith('Qtsc') && c !== 'QtscQuantAct')).to.deep.equal(['QtscConv2D', 'QtscDepthwiseConv2D', 'QtscConv2D', 'QtscDepthwiseConv2D', 'QtscConv2D', 'QtscDense', 'QtscDense']);
+    expect(json.modelTopology.config.layers[0].config.strides).to.deep.equal([2, 2]);
+    const w = readWeights(out);
+    for (const name of ['stem/kernel', 'dw1/depthwise_kernel', 'dw2/depthwise_kernel', 'pw2/kernel', 'logits/kernel']) {
+      expect(w.has(name), name).to.equal(true);
+      for (const v of w.get(name)!.values) if (![-1, -0.5, 0.5, 1].includes(v)) expect.fail(`${name}: ${v}`);
+    }
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'training.json'), 'utf8'));
+    expect(summary.run.arch).to.equal('cnn-dw');
+    expect(summary.run.convForm).to.equal('expand');
+  });
+
   it('refuses to resume a checkpoint made with other options, and bad options', async () => {
     const out = path.join(dir, 'c');
     await capture(() => trainCommand([...base(out), '--quiet', '--stop-after', '1']));
@@ -119,5 +138,17 @@ describe('qtsc train (CLI)', () => {
     msg = '';
     await trainCommand(['--epochs', '2']).catch((e: Error) => (msg = e.message));
     expect(msg).to.match(/--out/);
+    msg = '';
+    await trainCommand(['--out', out, '--conv-form', 'paths']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--conv-form/);
+    msg = '';
+    await trainCommand(['--out', out, '--conv-form', 'expand']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--conv-form.*not mlp/);
+    msg = '';
+    await trainCommand(['--out', out, '--arch', 'cnn', '--method', 'ste', '--conv-form', 'expand']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--conv-form.*needs --method rdhs or sgt/);
+    msg = '';
+    await trainCommand(['--out', out, '--arch', 'resnet']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--arch/);
   });
 });
