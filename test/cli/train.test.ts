@@ -123,6 +123,21 @@ describe('qtsc train (CLI)', () => {
     expect(summary.run.convForm).to.equal('expand');
   });
 
+  it('--init-from carries a float cnn-dw (depthwise kernels included) to the nearest candidates', async () => {
+    const fp = path.join(dir, 'dw-fp');
+    await capture(() => trainCommand([...base(fp), '--arch', 'cnn-dw', '--method', 'fp', '--act-bits', '1', '--quiet', '--epochs', '1']));
+    const searched = path.join(dir, 'dw-from-fp');
+    await capture(() => trainCommand([...base(searched), '--arch', 'cnn-dw', '--method', 'sgt', '--value-space', 'binary', '--act-bits', '1', '--epochs', '1', '--lr', '1e-12', '--init-from', fp, '--quiet']));
+    const a = readWeights(fp);
+    const b = readWeights(searched);
+    for (const name of ['stem/kernel', 'dw1/depthwise_kernel', 'pw1/kernel', 'dw2/depthwise_kernel', 'logits/kernel']) {
+      const f = a.get(name)!.values;
+      const q = b.get(name)!.values;
+      expect(q.length, name).to.equal(f.length);
+      for (let i = 0; i < f.length; i++) if (q[i] !== (f[i] >= 0 ? 1 : -1)) expect.fail(`${name}[${i}]: ${f[i]} -> ${q[i]}`);
+    }
+  });
+
   it('refuses to resume a checkpoint made with other options, and bad options', async () => {
     const out = path.join(dir, 'c');
     await capture(() => trainCommand([...base(out), '--quiet', '--stop-after', '1']));
