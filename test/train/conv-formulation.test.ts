@@ -1,7 +1,11 @@
 import { expect } from 'chai';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
 import { initTf } from '../../src/util/tf-backend.js';
+import { fileSaveHandler, loadArtifacts } from '../../src/importers/tfjs-artifacts.js';
 import type { ValueSpace } from '../../src/layers/value-space.js';
 import { registerTrainLayers } from '../../src/train/register.js';
 import { SearchConv2D, type ConvFormulation } from '../../src/train/search-conv2d.js';
@@ -97,6 +101,18 @@ describe("SearchConv2D's channel-expansion formulation (paper 000, section 2.5)"
     // weight 0 (q^k = 0): 2 * sign([-1, 0, 0.5]) = [-2, 0, 2]; weight 1 (q^k = 0.5): -3 * sign([-1.5, -0.5, 0]) = [3, 3, 0]
     const want = [[-2, 0, 2], [3, 3, 0]];
     for (const g of [viaMasks, viaWeight]) (g.arraySync() as number[][]).flat().forEach((v, i) => expect(v).to.be.closeTo(want.flat()[i], 1e-6));
+  });
+
+  it('the formulation survives a model.json round trip of a training model', async () => {
+    const model = tf.sequential({ layers: [new SearchConv2D({ name: 'c', filters: 2, kernelSize: 3, strides: 2, valueSpace: 'pow2-2', method: 'rdhs', formulation: 'expand', inputShape: [5, 5, 2] })] });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-form-'));
+    await model.save(fileSaveHandler(dir));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(await loadArtifacts(dir)));
+    const l = loaded.getLayer('c') as SearchConv2D;
+    expect([l.formulation, l.strides]).to.deep.equal(['expand', [2, 2]]);
+    const x = tf.randomNormal([2, 5, 5, 2], 0, 1, 'float32', 3);
+    expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).to.deep.equal(Array.from((model.predict(x) as tf.Tensor).dataSync()));
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it("rejects 'expand' for methods without per-candidate masks and unknown formulations, naming the layer and field", () => {
