@@ -5,13 +5,15 @@
  * with tf.profile (peak tensor bytes, and the step's own peak above what was
  * allocated before it) and times five more. Prints one JSON line.
  *
- *   npx tsx bench/train-probe.ts --arch mlp|cnn --method fp|rdhs|sgt|ste|xnor
+ *   npx tsx bench/train-probe.ts --arch mlp|cnn|cnn-dw --method fp|rdhs|sgt|ste|xnor
  *        [--value-space S] [--act-bits N] [--batch-size N] [--backend wasm|cpu]
+ *        [--conv-form kernel|expand]
  */
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { parseValueSpaceArg } from '../src/layers/value-space.js';
-import { buildCnn, buildMlp, DEFAULT_CNN_FILTERS, DEFAULT_CNN_HIDDEN, DEFAULT_MLP_HIDDEN } from '../src/train/arch.js';
+import { buildCnn, buildCnnDw, buildMlp, DEFAULT_CNN_DW_BLOCKS, DEFAULT_CNN_DW_HIDDEN, DEFAULT_CNN_DW_STEM, DEFAULT_CNN_FILTERS, DEFAULT_CNN_HIDDEN, DEFAULT_MLP_HIDDEN } from '../src/train/arch.js';
+import type { ConvFormulation } from '../src/train/search-conv2d.js';
 import type { SearchMethod } from '../src/train/search-kernel.js';
 import { DEFAULT_TRAIN_OPTIONS, fit } from '../src/train/trainer.js';
 import { initTf, type BackendChoice } from '../src/util/tf-backend.js';
@@ -25,12 +27,14 @@ const { values: a } = parseArgs({
     'act-bits': { type: 'string', default: '4' },
     'batch-size': { type: 'string', default: '100' },
     backend: { type: 'string', default: 'wasm' },
+    'conv-form': { type: 'string', default: 'kernel' },
   },
 });
 
 const backend = await initTf({ backend: a.backend as BackendChoice });
 const batch = Number(a['batch-size']);
-const image = a.arch === 'cnn';
+const image = a.arch === 'cnn' || a.arch === 'cnn-dw';
+const convFormulation = a['conv-form'] as ConvFormulation;
 const common = {
   method: a.method as SearchMethod,
   valueSpace: parseValueSpaceArg(a['value-space']!),
@@ -40,9 +44,12 @@ const common = {
   numClasses: 10,
   seed: 1,
 };
-const model = image
-  ? buildCnn({ ...common, hidden: DEFAULT_CNN_HIDDEN, convFilters: DEFAULT_CNN_FILTERS })
-  : buildMlp({ ...common, hidden: DEFAULT_MLP_HIDDEN });
+const model =
+  a.arch === 'cnn'
+    ? buildCnn({ ...common, hidden: DEFAULT_CNN_HIDDEN, convFilters: DEFAULT_CNN_FILTERS, convFormulation })
+    : a.arch === 'cnn-dw'
+      ? buildCnnDw({ ...common, hidden: DEFAULT_CNN_DW_HIDDEN, stemFilters: DEFAULT_CNN_DW_STEM, blocks: DEFAULT_CNN_DW_BLOCKS, convFormulation })
+      : buildMlp({ ...common, hidden: DEFAULT_MLP_HIDDEN });
 const rng = new Rng(1);
 const n = batch;
 const x = tf.tensor(Float32Array.from({ length: n * 784 }, () => rng.next()), image ? [n, 28, 28, 1] : [n, 784]);
@@ -64,6 +71,7 @@ console.log(
   JSON.stringify({
     arch: a.arch,
     method: a.method,
+    convForm: convFormulation,
     backend,
     batch,
     trainableBytes: weightBytes,

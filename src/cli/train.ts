@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { loadDataset, numClasses, type Dataset } from '../data/dataset.js';
 import { fileSaveHandler, loadArtifacts } from '../importers/tfjs-artifacts.js';
 import { parseValueSpaceArg, type ValueSpace } from '../layers/value-space.js';
-import { buildCnn, buildMlp, defaultLossScale, DEFAULT_CNN_FILTERS, DEFAULT_CNN_HIDDEN, DEFAULT_MLP_HIDDEN } from '../train/arch.js';
+import { buildCnn, buildCnnDw, buildMlp, defaultLossScale, DEFAULT_CNN_DW_BLOCKS, DEFAULT_CNN_DW_HIDDEN, DEFAULT_CNN_DW_STEM, DEFAULT_CNN_FILTERS, DEFAULT_CNN_HIDDEN, DEFAULT_MLP_HIDDEN } from '../train/arch.js';
 import { freezeModel } from '../train/freeze.js';
 import { Progress } from '../train/progress.js';
 import { registerTrainLayers } from '../train/register.js';
@@ -40,9 +40,15 @@ resumes from DIR/checkpoint.
   --labels FILE                       labels for an IDX image file (default: beside it)
   --image-size ROWSxCOLS              image size of CSV data (default: square, from the
                                       number of pixels per line)
-  --arch mlp|cnn                      mlp: 784-256-256-classes; cnn: conv32-pool-
-                                      conv64-pool-fc128-classes (default mlp)
+  --arch mlp|cnn|cnn-dw               mlp: 784-256-256-classes; cnn: conv32-pool-
+                                      conv64-pool-fc128-classes; cnn-dw: conv3x3/2(16)-
+                                      [dw3x3-pw32]-[dw3x3/2-pw64]-avgpool-classes,
+                                      depthwise-separable (default mlp)
   --hidden N,N,...                    hidden widths of the dense layers
+  --conv-form kernel|expand           how rdhs/sgt convolutions compute: one convolution
+                                      with the effective kernel, or paper 000's channel
+                                      expansion (same results, more memory and time;
+                                      docs/training.md) (default kernel)
   --method rdhs|sgt|ste|xnor|fp|int8  weight search (rdhs, sgt), BinaryConnect-style
                                       rounding (ste), XNOR-Net (xnor), float (fp),
                                       symmetric per-tensor int8 (int8)
@@ -75,6 +81,7 @@ const SPEC: OptionSpec = {
   'image-size': { type: 'string' },
   arch: { type: 'string' },
   hidden: { type: 'string' },
+  'conv-form': { type: 'string' },
   method: { type: 'string' },
   'value-space': { type: 'string' },
   'act-bits': { type: 'string' },
@@ -110,13 +117,14 @@ const TrainArgsSchema = z.object({
     })
     .refine((v) => v.rows >= 1 && v.cols >= 1, 'rows and columns must be at least 1')
     .optional(),
-  arch: z.enum(['mlp', 'cnn']).default('mlp'),
+  arch: z.enum(['mlp', 'cnn', 'cnn-dw']).default('mlp'),
   hidden: z
     .string()
     .regex(/^\d+(,\d+)*$/, 'expected widths separated by commas, e.g. 256,256')
     .transform((s) => s.split(',').map(Number))
     .refine((xs) => xs.every((x) => x >= 1), 'widths must be at least 1')
     .optional(),
+  'conv-form': z.enum(['kernel', 'expand']).default('kernel'),
   method: z.enum(SEARCH_METHODS).default('rdhs'),
   'value-space': z
     .string()
@@ -149,12 +157,22 @@ const TrainArgsSchema = z.object({
 
 type TrainArgs = z.infer<typeof TrainArgsSchema>;
 
+/** Checks between options; throws naming the option. */
+function checkCombination(a: TrainArgs): void {
+  if (a['conv-form'] === 'expand') {
+    if (a.arch === 'mlp') throw new QtscError("train: option '--conv-form': 'expand' applies to the convolutions of --arch cnn or cnn-dw, not mlp");
+    if (a.method !== 'rdhs' && a.method !== 'sgt') throw new QtscError(`train: option '--conv-form': 'expand' needs --method rdhs or sgt (per-candidate masks), got '${a.method}'`);
+  }
+}
+
 /** Options that define the run; a checkpoint is only resumed when they all match. */
 function runIdentity(a: TrainArgs, inputShape: number[]): Record<string, unknown> {
   return {
     dataset: a.dataset,
     labels: a.labels ?? null,
     arch: a.arch,
+    // absent for 'kernel', so that checkpoints written before the option existed still resume
+    ...(a['conv-form'] === 'expand' ? { convForm: 'expand' } : {}),
     hidden: a.hidden ?? null,
     method: a.method,
     valueSpace: a['value-space'],
@@ -227,7 +245,7 @@ async function loadOptimizerState(dir: string, state: State, optimizer: tf.Optim
 async function initFromFloat(model: tf.LayersModel, dir: string): Promise<void> {
   const src = await tf.loadLayersModel(tf.io.fromMemory(await loadArtifacts(dir)));
   const kinds = (m: tf.LayersModel, bn: boolean) =>
-    m.layers.filter((l) => (bn ? l.getClassName() === 'BatchNormalization' : isSearchable(l) || /(^|Qtsc)(Dense|Conv2D)$/.test(l.getClassName())));
+    m.layers.filter((l) => (bn ? l.getClassName() === 'BatchNormalization' : isSearchable(l) || /^(Qtsc)?(Dense|Conv2D|DepthwiseConv2D)$/.test(l.getClassName())));
   const srcW = kinds(src, false);
   const dstW = kinds(model, false);
   if (srcW.length !== dstW.length) throw new QtscError(`${dir}: ${srcW.length} weight layers, the model being trained has ${dstW.length}`);
@@ -260,6 +278,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const a = parseOptions('train', argv, SPEC, TrainArgsSchema);
+  checkCombination(a);
   const out = path.resolve(a.out);
   const isTTY = Boolean(process.stderr.isTTY);
   const progress = new Progress({ isTTY, write: (s) => process.stderr.write(s) }, a.quiet);
@@ -274,7 +293,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     throw new QtscError(`${a.dataset}: train images are ${train.rows}x${train.cols}, test images ${test.rows}x${test.cols}; they must be the same size`);
   }
   const classes = Math.max(numClasses(train), numClasses(test));
-  const layout = a.arch === 'cnn' ? 'image' : 'flat';
+  const layout = a.arch === 'mlp' ? 'flat' : 'image';
   const inputShape = layout === 'flat' ? [train.rows * train.cols] : [train.rows, train.cols, 1];
   const run = runIdentity(a, inputShape);
 
@@ -301,10 +320,13 @@ export async function trainCommand(argv: string[]): Promise<number> {
       seed: a.seed,
       mu: a.mu,
     };
+    const convFormulation = a['conv-form'];
     model =
       a.arch === 'mlp'
         ? buildMlp({ ...common, hidden: a.hidden ?? DEFAULT_MLP_HIDDEN })
-        : buildCnn({ ...common, hidden: a.hidden ?? DEFAULT_CNN_HIDDEN, convFilters: DEFAULT_CNN_FILTERS });
+        : a.arch === 'cnn'
+          ? buildCnn({ ...common, hidden: a.hidden ?? DEFAULT_CNN_HIDDEN, convFilters: DEFAULT_CNN_FILTERS, convFormulation })
+          : buildCnnDw({ ...common, hidden: a.hidden ?? DEFAULT_CNN_DW_HIDDEN, stemFilters: DEFAULT_CNN_DW_STEM, blocks: DEFAULT_CNN_DW_BLOCKS, convFormulation });
     if (a['init-from']) await initFromFloat(model, path.resolve(a['init-from']));
   }
 
@@ -328,7 +350,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const xTrain = imagesToTensor(train, layout);
   const xTest = imagesToTensor(test, layout);
   progress.info(
-    `qtsc train: ${a.arch} ${a.method} value space ${JSON.stringify(a['value-space'])}, ${a['act-bits'] === 0 ? 'float' : a['act-bits'] === 1 ? 'sign' : `${a['act-bits']}-bit`} activations, first/last ${a['first-last']}; ` +
+    `qtsc train: ${a.arch}${a['conv-form'] === 'expand' ? ' (expanded convolutions)' : ''} ${a.method} value space ${JSON.stringify(a['value-space'])}, ${a['act-bits'] === 0 ? 'float' : a['act-bits'] === 1 ? 'sign' : `${a['act-bits']}-bit`} activations, first/last ${a['first-last']}; ` +
       `${a.dataset}: ${train.n} train / ${test.n} test; backend ${backend}` +
       (startEpoch > 0 ? `; resuming after epoch ${startEpoch}` : ''),
   );

@@ -6,6 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { QtscConv2D } from './qtsc-conv2d.js';
 import { QtscDense } from './qtsc-dense.js';
+import { QtscDepthwiseConv2D } from './qtsc-depthwise-conv2d.js';
 import { QtscQuantAct } from './qtsc-quant-act.js';
 import { QtscSign } from './qtsc-sign.js';
 
@@ -15,6 +16,7 @@ export const QTSC_LAYER_CLASSES = {
   QtscQuantAct,
   QtscDense,
   QtscConv2D,
+  QtscDepthwiseConv2D,
 } as const;
 
 let registered = false;

@@ -32,7 +32,7 @@ const KERNEL_CLASSES: Record<string, { plain: string; qtsc: string }> = {
   QtscConv2D: { plain: 'Conv2D', qtsc: 'QtscConv2D' },
 };
 
-const TRAINING_CLASSES = new Set(['SearchDense', 'SearchConv2D']);
+const TRAINING_CLASSES = new Set(['SearchDense', 'SearchConv2D', 'SearchDepthwiseConv2D']);
 
 export type HardwareClass = 'binary' | 'pow2' | 'general';
 

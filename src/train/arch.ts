@@ -1,14 +1,15 @@
 /**
- * Model builders for training: the MLP (and later CNN) of the benchmark in
- * every method, with the activation and first/last-layer policies.
+ * Model builders for training: the MLP and CNNs of the benchmark in every
+ * method, with the activation and first/last-layer policies.
  */
 import * as tf from '@tensorflow/tfjs';
 import { QtscQuantAct } from '../layers/qtsc-quant-act.js';
 import { QtscSign } from '../layers/qtsc-sign.js';
 import type { ValueSpace } from '../layers/value-space.js';
 import { registerTrainLayers } from './register.js';
-import { SearchConv2D } from './search-conv2d.js';
+import { SearchConv2D, type ConvFormulation } from './search-conv2d.js';
 import { SearchDense, type SearchMethod } from './search-dense.js';
+import { SearchDepthwiseConv2D } from './search-depthwise-conv2d.js';
 import { isFloatMethod } from './search-kernel.js';
 
 export type FirstLastPolicy = 'float' | 'int8' | 'space';
@@ -84,6 +85,13 @@ export function buildMlp(o: ArchOptions): tf.Sequential {
 export interface CnnOptions extends ArchOptions {
   /** Filters of the convolutions (3x3, 'same', each followed by BN, activation, 2x2 max pooling). */
   convFilters: number[];
+  /** Formulation of the 'rdhs' / 'sgt' SearchConv2D layers (default 'kernel'); other methods always use the kernel. */
+  convFormulation?: ConvFormulation;
+}
+
+/** The formulation a convolution of a given method gets: 'expand' exists only for the searched methods. */
+function formulationFor(method: SearchMethod, f: ConvFormulation | undefined): ConvFormulation {
+  return f === 'expand' && (method === 'rdhs' || method === 'sgt') ? 'expand' : 'kernel';
 }
 
 export const DEFAULT_CNN_FILTERS = [32, 64];
@@ -114,6 +122,7 @@ export function buildCnn(o: CnnOptions): tf.Sequential {
         kernelSize: 3,
         padding: 'same',
         useBias: false,
+        formulation: formulationFor(methodAt(i), o.convFormulation),
         valueSpace: o.valueSpace,
         method: methodAt(i),
         mu: o.mu ?? 0,
@@ -144,6 +153,74 @@ export function buildCnn(o: CnnOptions): tf.Sequential {
     if (last) break;
     layers.push(tf.layers.batchNormalization({ name: `bn${h + 1}`, momentum: 0.9 }));
     layers.push(activation(o.actBits, `act${h + 1}`, o.actClip ?? 2));
+  }
+  return tf.sequential({ layers });
+}
+
+/** One depthwise-separable block: a 3x3 depthwise convolution (with this stride) and a 1x1 convolution to `filters`. */
+export interface DwBlock {
+  filters: number;
+  stride: number;
+}
+
+export interface CnnDwOptions extends ArchOptions {
+  /** Filters of the first (full) 3x3 stride-2 convolution. */
+  stemFilters: number;
+  blocks: DwBlock[];
+  /** Formulation of the 'rdhs' / 'sgt' SearchConv2D layers (stem and pointwise; default 'kernel'). */
+  convFormulation?: ConvFormulation;
+}
+
+export const DEFAULT_CNN_DW_STEM = 16;
+export const DEFAULT_CNN_DW_BLOCKS: DwBlock[] = [
+  { filters: 32, stride: 1 },
+  { filters: 64, stride: 2 },
+];
+export const DEFAULT_CNN_DW_HIDDEN: number[] = [];
+
+/**
+ * A small depthwise-separable CNN (MobileNet-style): inputs [h, w, c] ->
+ * SearchConv2D(3x3, stride 2, same) -> BN -> activation -> per block
+ * [SearchDepthwiseConv2D(3x3, block stride, same) -> BN -> activation ->
+ * SearchConv2D(1x1, filters) -> BN -> activation] -> GlobalAveragePooling ->
+ * [SearchDense(no bias) -> BN -> activation] per hidden -> SearchDense(classes,
+ * bias): raw logits. No convolution has a bias (BN follows each).
+ */
+export function buildCnnDw(o: CnnDwOptions): tf.Sequential {
+  registerTrainLayers();
+  if (o.inputShape.length !== 3) throw new Error(`cnn-dw: input shape must be [rows, cols, channels], got [${o.inputShape.join(', ')}]`);
+  const layers: tf.layers.Layer[] = [];
+  const nWeighted = 1 + 2 * o.blocks.length + o.hidden.length + 1;
+  const methodAt = (i: number): SearchMethod => {
+    const edge = i === 0 || i === nWeighted - 1;
+    if (edge && o.firstLast !== 'space') return edgeMethod(o.method, o.firstLast);
+    if (o.method === 'xnor' && i === nWeighted - 1) return 'ste';
+    return o.method;
+  };
+  const search = (i: number) => ({ valueSpace: o.valueSpace, method: methodAt(i), mu: o.mu ?? 0, seed: o.seed * 101 + i, useBias: false });
+  const bnAct = (suffix: string) => {
+    layers.push(tf.layers.batchNormalization({ name: `bn_${suffix}`, momentum: 0.9 }));
+    layers.push(activation(o.actBits, `act_${suffix}`, o.actClip ?? 2));
+  };
+  let i = 0;
+  layers.push(new SearchConv2D({ name: 'stem', filters: o.stemFilters, kernelSize: 3, strides: 2, padding: 'same', formulation: formulationFor(methodAt(i), o.convFormulation), ...search(i), inputShape: o.inputShape }));
+  bnAct('stem');
+  i++;
+  for (const [b, blk] of o.blocks.entries()) {
+    layers.push(new SearchDepthwiseConv2D({ name: `dw${b + 1}`, kernelSize: 3, strides: blk.stride, padding: 'same', ...search(i) }));
+    bnAct(`dw${b + 1}`);
+    i++;
+    layers.push(new SearchConv2D({ name: `pw${b + 1}`, filters: blk.filters, kernelSize: 1, padding: 'same', formulation: formulationFor(methodAt(i), o.convFormulation), ...search(i) }));
+    bnAct(`pw${b + 1}`);
+    i++;
+  }
+  layers.push(tf.layers.globalAveragePooling2d({ name: 'gap' }));
+  const sizes = [...o.hidden, o.numClasses];
+  for (let h = 0; h < sizes.length; h++, i++) {
+    const last = h === sizes.length - 1;
+    layers.push(new SearchDense({ name: last ? 'logits' : `dense${h + 1}`, units: sizes[h], ...search(i), useBias: last }));
+    if (last) break;
+    bnAct(`dense${h + 1}`);
   }
   return tf.sequential({ layers });
 }

@@ -1,14 +1,18 @@
 /**
- * freeze: turns a training model (SearchDense / SearchConv2D layers) into the deployable
- * model of docs/model-format.md, whose searched kernels hold exactly
- * value-space values in QtscDense layers. Everything else is copied.
+ * freeze: turns a training model (SearchDense / SearchConv2D /
+ * SearchDepthwiseConv2D layers) into the deployable model of
+ * docs/model-format.md, whose searched kernels hold exactly value-space values
+ * in QtscDense / QtscConv2D / QtscDepthwiseConv2D layers. Everything else is
+ * copied.
  */
 import * as tf from '@tensorflow/tfjs';
 import { QtscConv2D } from '../layers/qtsc-conv2d.js';
 import { QtscDense } from '../layers/qtsc-dense.js';
+import { QtscDepthwiseConv2D } from '../layers/qtsc-depthwise-conv2d.js';
 import { registerTrainLayers } from './register.js';
 import { SearchConv2D } from './search-conv2d.js';
 import { SearchDense } from './search-dense.js';
+import { SearchDepthwiseConv2D } from './search-depthwise-conv2d.js';
 import { isFloatMethod, isSearchable, type Searchable } from './search-kernel.js';
 
 type PyDict = { [k: string]: unknown };
@@ -48,8 +52,20 @@ function frozenEntry(layer: Searchable & tf.layers.Layer, old: PyDict): LayerEnt
     const args = { ...common, units: layer.units };
     replacement = isFloatMethod(layer.method) ? tf.layers.dense(args) : new QtscDense({ ...args, valueSpace: vs });
   } else if (layer instanceof SearchConv2D) {
-    const args = { ...common, filters: layer.filters, kernelSize: layer.kernelSize, padding: layer.padding, strides: 1 };
+    const args = { ...common, filters: layer.filters, kernelSize: layer.kernelSize, padding: layer.padding, strides: layer.strides };
     replacement = isFloatMethod(layer.method) ? tf.layers.conv2d(args) : new QtscConv2D({ ...args, valueSpace: vs });
+  } else if (layer instanceof SearchDepthwiseConv2D) {
+    const args = {
+      name: common.name,
+      useBias: common.useBias,
+      activation: common.activation,
+      depthwiseInitializer: 'zeros' as const,
+      kernelSize: layer.kernelSize,
+      depthMultiplier: layer.depthMultiplier,
+      strides: layer.strides,
+      padding: layer.padding,
+    };
+    replacement = isFloatMethod(layer.method) ? tf.layers.depthwiseConv2d(args) : new QtscDepthwiseConv2D({ ...args, valueSpace: vs });
   } else {
     throw new Error(`freeze: layer '${layer.name}' (${layer.getClassName()}) has no deployable form`);
   }

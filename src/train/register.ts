@@ -3,8 +3,9 @@ import * as tf from '@tensorflow/tfjs';
 import { registerQtscLayers } from '../layers/register.js';
 import { SearchConv2D } from './search-conv2d.js';
 import { SearchDense } from './search-dense.js';
+import { SearchDepthwiseConv2D } from './search-depthwise-conv2d.js';
 
-export const TRAIN_LAYER_CLASSES = { SearchDense, SearchConv2D } as const;
+export const TRAIN_LAYER_CLASSES = { SearchDense, SearchConv2D, SearchDepthwiseConv2D } as const;
 
 let registered = false;
 

@@ -1,26 +1,51 @@
 /**
- * SearchConv2D: the training form of a 2-D convolution (NHWC, stride 1,
- * 'same' or 'valid' padding) whose weights are chosen from a value space
- * (methods in search-kernel.ts). Its gradients use only forward convolutions
- * (fast-ops.ts), which the wasm backend has. `freeze` turns it into a
- * QtscConv2D (a plain Conv2D for method 'fp').
+ * SearchConv2D: the training form of a 2-D convolution (NHWC, any strides,
+ * 'same' or 'valid' padding as TF pads) whose weights are chosen from a value
+ * space (methods in search-kernel.ts). Its gradients use only forward
+ * convolutions (fast-ops.ts for stride 1, conv-ops.ts otherwise), which the
+ * wasm backend has. `freeze` turns it into a QtscConv2D (a plain Conv2D for
+ * methods 'fp' and 'int8') with the same strides and padding.
  */
 import * as tf from '@tensorflow/tfjs';
 import { resolveValueSpace, type ValueSpace } from '../layers/value-space.js';
+import { outputSize, parsePadding, parsePair } from './conv-config.js';
+import { conv2dStrided } from './conv-ops.js';
 import { conv2dFast, type Padding } from './fast-ops.js';
 import { parseSearchConfig, SearchKernel, type SearchConfig, type SearchMethod, type Searchable } from './search-kernel.js';
 
 type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
 
 export type SearchConv2DArgs = LayerArgs &
-  SearchConfig & { filters: number; kernelSize: number | [number, number]; padding?: Padding; useBias?: boolean };
+  SearchConfig & {
+    filters: number;
+    kernelSize: number | [number, number];
+    strides?: number | [number, number];
+    padding?: Padding;
+    useBias?: boolean;
+    /** How 'rdhs' / 'sgt' compute the forward pass (see ConvFormulation); default 'kernel'. */
+    formulation?: ConvFormulation;
+  };
+
+/**
+ * 'kernel': convolve x with the effective kernel sum_r q^r P^r (one
+ * convolution with the layer's own channel counts). 'expand' (paper 000,
+ * section 2.5): convolve the input expanded m-fold along channels,
+ * concat_r(q^r x), with the m per-candidate masks P^r stacked the same way.
+ * Both give the same outputs and gradients; 'expand' costs m times the
+ * convolution work and keeps the m-fold input for the backward pass
+ * (docs/training.md has measurements), so 'kernel' is the default.
+ */
+export type ConvFormulation = 'kernel' | 'expand';
+export const CONV_FORMULATIONS: readonly ConvFormulation[] = ['kernel', 'expand'];
 
 export class SearchConv2D extends tf.layers.Layer implements Searchable {
   static className = 'SearchConv2D';
   readonly filters: number;
   readonly kernelSize: [number, number];
+  readonly strides: [number, number];
   readonly padding: Padding;
   readonly useBias: boolean;
+  readonly formulation: ConvFormulation;
   readonly valueSpace: ValueSpace;
   readonly values: number[];
   readonly method: SearchMethod;
@@ -33,14 +58,17 @@ export class SearchConv2D extends tf.layers.Layer implements Searchable {
     super(args);
     const c = parseSearchConfig('SearchConv2D', args);
     if (!Number.isInteger(args.filters) || args.filters < 1) throw new Error(`SearchConv2D: filters must be a positive integer, got ${args.filters}`);
-    const ks = typeof args.kernelSize === 'number' ? [args.kernelSize, args.kernelSize] : args.kernelSize;
-    if (ks.length !== 2 || ks.some((k) => !Number.isInteger(k) || k < 1)) throw new Error(`SearchConv2D: kernelSize must be one or two positive integers`);
-    const padding = args.padding ?? 'same';
-    if (padding !== 'same' && padding !== 'valid') throw new Error(`SearchConv2D: padding must be 'same' or 'valid'`);
     this.filters = args.filters;
-    this.kernelSize = [ks[0], ks[1]];
-    this.padding = padding;
+    this.kernelSize = parsePair('SearchConv2D', args.name, 'kernelSize', args.kernelSize);
+    this.strides = parsePair('SearchConv2D', args.name, 'strides', args.strides ?? 1);
+    this.padding = parsePadding('SearchConv2D', args.name, args.padding);
     this.useBias = args.useBias ?? true;
+    const form = args.formulation ?? 'kernel';
+    if (!CONV_FORMULATIONS.includes(form)) throw new Error(`SearchConv2D${args.name ? ` '${args.name}'` : ''}: config 'formulation': must be 'kernel' or 'expand', got ${JSON.stringify(args.formulation)}`);
+    if (form === 'expand' && c.method !== 'rdhs' && c.method !== 'sgt') {
+      throw new Error(`SearchConv2D${args.name ? ` '${args.name}'` : ''}: config 'formulation': 'expand' needs method 'rdhs' or 'sgt' (per-candidate masks), got '${c.method}'`);
+    }
+    this.formulation = form;
     this.valueSpace = c.valueSpace;
     this.values = resolveValueSpace(c.valueSpace);
     this.method = c.method;
@@ -84,19 +112,34 @@ export class SearchConv2D extends tf.layers.Layer implements Searchable {
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
     const s = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
-    const [kh, kw] = this.kernelSize;
-    const h = s[1] == null ? null : this.padding === 'same' ? s[1] : s[1] - kh + 1;
-    const w = s[2] == null ? null : this.padding === 'same' ? s[2] : s[2] - kw + 1;
+    const [h, w] = outputSize('SearchConv2D', this.name, s[1], s[2], this.kernelSize, this.strides, this.padding);
     return [s[0], h, w, this.filters];
   }
 
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      let y: tf.Tensor = conv2dFast(x, this.effectiveKernel() as tf.Tensor4D, this.padding);
+      const [sh, sw] = this.strides;
+      const conv = (xx: tf.Tensor4D, k: tf.Tensor4D) => (sh === 1 && sw === 1 ? conv2dFast(xx, k, this.padding) : conv2dStrided(xx, k, this.strides, this.padding));
+      let y: tf.Tensor = this.formulation === 'expand' ? this.expandedConv(x, conv) : conv(x, this.effectiveKernel() as tf.Tensor4D);
       if (this.bias !== null) y = tf.add(y, this.bias.read());
       return y;
     });
+  }
+
+  /**
+   * conv(concat_r(q^r x), concat_r(P^r)) with channel r*cin + c of both the
+   * expanded input and the stacked masks belonging to candidate r, input channel c.
+   */
+  private expandedConv(x: tf.Tensor4D, conv: (x: tf.Tensor4D, k: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+    const [n, h, w, cin] = x.shape;
+    const q = this.sk.candidates();
+    const m = q.shape[0];
+    const xe = tf.reshape(tf.mul(tf.expandDims(x, 3), tf.reshape(q, [1, 1, 1, m, 1])), [n, h, w, m * cin]) as tf.Tensor4D;
+    const p = this.sk.masks(); // [kh, kw, cin, filters, m]
+    const [kh, kw] = this.kernelSize;
+    const k = tf.reshape(tf.transpose(p, [0, 1, 4, 2, 3]), [kh, kw, m * cin, this.filters]) as tf.Tensor4D;
+    return conv(xe, k);
   }
 
   override getConfig(): tf.serialization.ConfigDict {
@@ -105,8 +148,10 @@ export class SearchConv2D extends tf.layers.Layer implements Searchable {
       ...super.getConfig(),
       filters: this.filters,
       kernelSize: [...this.kernelSize],
+      strides: [...this.strides],
       padding: this.padding,
       useBias: this.useBias,
+      formulation: this.formulation,
       valueSpace: Array.isArray(vs) ? [...vs] : vs,
       method: this.method,
       tau: this.tau,

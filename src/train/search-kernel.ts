@@ -1,5 +1,5 @@
 /**
- * The searched kernel shared by SearchDense and SearchConv2D: its trainable
+ * The searched kernel shared by SearchDense, SearchConv2D and SearchDepthwiseConv2D: its trainable
  * state per method, the weight the forward pass uses, the frozen weight,
  * initialisation from a float kernel and latent clamping.
  *
@@ -16,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { nearestIndex, resolveValueSpace, ValueSpaceSchema, type ValueSpace } from '../layers/value-space.js';
-import { int8Quantize, int8Weight, nearestSTE, quantizeNearest, rdhsWeight, selectCandidate, sgtWeight, xnorWeight } from './search-ops.js';
+import { int8Quantize, int8Weight, nearestSTE, quantizeNearest, rdhsMask, rdhsWeight, selectCandidate, sgtMask, sgtWeight, xnorWeight } from './search-ops.js';
 
 export const SEARCH_METHODS = ['rdhs', 'sgt', 'ste', 'xnor', 'fp', 'int8'] as const;
 
@@ -115,14 +115,25 @@ export class SearchKernel {
   private step = 0;
   tau: number;
 
+  /**
+   * `scaleAxes`: the kernel axes that XNOR's per-output-channel scale averages
+   * over; the remaining axes, flattened, are the output channels. Default: all
+   * but the last (Dense, Conv2D); a depthwise kernel [kh, kw, in, multiplier]
+   * uses [0, 1] (output channel c*multiplier + m).
+   */
   constructor(
     readonly method: SearchMethod,
     readonly values: number[],
     tau: number,
     readonly mu: number,
     readonly seed: number,
+    private readonly scaleAxes?: number[],
   ) {
     this.tau = tau;
+  }
+
+  private axesOfScale(rank: number): number[] {
+    return this.scaleAxes ?? Array.from({ length: rank - 1 }, (_, i) => i);
   }
 
   /** Creates the weights through the owning layer's addWeight. */
@@ -153,12 +164,29 @@ export class SearchKernel {
       case 'ste':
         return nearestSTE(this.kernel!.read(), this.values);
       case 'xnor':
-        return xnorWeight(this.kernel!.read());
+        return xnorWeight(this.kernel!.read(), this.axesOfScale(this.kernel!.shape.length));
       case 'fp':
         return this.kernel!.read();
       case 'int8':
         return int8Weight(this.kernel!.read());
     }
+  }
+
+  /** The candidate values as a tensor (kept for the kernel's lifetime). */
+  candidates(): tf.Tensor1D {
+    return this.qTensor();
+  }
+
+  /**
+   * 'rdhs' and 'sgt' only: the one-hot per-candidate masks [...shape, m] of
+   * the channel-expansion formulation (search-ops.ts rdhsMask / sgtMask);
+   * sum_r q^r masks^r is the weight effective() gives, with the same
+   * gradients w.r.t. alpha.
+   */
+  masks(): tf.Tensor {
+    if (this.method === 'rdhs') return rdhsMask(this.alpha!.read(), this.tau, this.mu, this.mu > 0 ? this.seed * 1000003 + this.step++ : undefined);
+    if (this.method === 'sgt') return sgtMask(this.alpha!.read(), this.qTensor());
+    throw new Error(`method '${this.method}' has no per-candidate masks`);
   }
 
   frozen(): tf.Tensor {
@@ -172,12 +200,10 @@ export class SearchKernel {
 
   xnorScale(): tf.Tensor1D {
     return tf.tidy(() => {
-      if (this.method !== 'xnor') {
-        const shape = (this.kernel?.shape ?? this.alpha!.shape.slice(0, -1)) as number[];
-        return tf.ones([shape[shape.length - 1]]) as tf.Tensor1D;
-      }
-      const w = this.kernel!.read();
-      return tf.mean(tf.abs(w), w.shape.slice(0, -1).map((_, i) => i)) as tf.Tensor1D;
+      const shape = (this.kernel?.shape ?? this.alpha!.shape.slice(0, -1)) as number[];
+      const axes = this.axesOfScale(shape.length);
+      if (this.method !== 'xnor') return tf.ones([shape.filter((_, i) => !axes.includes(i)).reduce((a, b) => a * b, 1)]) as tf.Tensor1D;
+      return tf.reshape(tf.mean(tf.abs(this.kernel!.read()), axes), [-1]) as tf.Tensor1D;
     });
   }
 

@@ -73,6 +73,48 @@ export function sgtWeight(alpha: tf.Tensor, q: tf.Tensor1D): tf.Tensor {
 }
 
 /**
+ * The per-candidate masks P of the channel-expansion formulation of a
+ * searched convolution (paper 000, section 2.5): the layer convolves
+ * concat_r(q^r x) with the masks, so the weight in force is sum_r q^r P^r and
+ * dL/dP^r = q^r dL/dw. The masks are one-hot over the last axis (the
+ * candidate of argmax) in both estimators.
+ *
+ * RDHS: one-hot of argmax y, y = rdhsSoft(alpha); backward straight through
+ * to y (eq. 4), so dL/dy^r = q^r dL/dw, as in rdhsWeight.
+ */
+export function rdhsMask(alpha: tf.Tensor, tau: number, mu = 0, seed?: number): tf.Tensor {
+  const op = tf.customGrad(((yi: tf.Tensor) => {
+    const value = tf.tidy(() => tf.oneHot(tf.argMax(yi, -1), yi.shape[yi.shape.length - 1]).toFloat());
+    const gradFunc: GradFn = (dp) => tf.clone(dp);
+    return { value, gradFunc };
+  }) as unknown as CGF);
+  return op(rdhsSoft(alpha, tau, mu, seed));
+}
+
+/**
+ * SGT's masks: one-hot of argmax alpha. Backward applies eq. 6 to dL/dw,
+ * recovered from dL/dP^r = q^r dL/dw as the least-squares fit
+ * dL/dw = sum_r q^r dL/dP^r / sum_r (q^r)^2 (exact; the candidates are
+ * distinct, so not all zero): dL/dalpha^r = dL/dw * sign(q^r - q^k).
+ */
+export function sgtMask(alpha: tf.Tensor, q: tf.Tensor1D): tf.Tensor {
+  const op = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
+    const [value, selected] = tf.tidy(() => {
+      const k = tf.argMax(a, -1);
+      return [tf.oneHot(k, q.shape[0]).toFloat(), tf.gather(q, k)];
+    });
+    save([selected, q]);
+    const gradFunc: GradFn = (dp, saved) => {
+      const [sel, qs] = saved as [tf.Tensor, tf.Tensor1D];
+      const dw = tf.div(tf.sum(tf.mul(dp, qs), -1), tf.sum(tf.square(qs)));
+      return tf.mul(tf.expandDims(dw, -1), tf.sign(tf.sub(qs, tf.expandDims(sel, -1))));
+    };
+    return { value, gradFunc };
+  }) as unknown as CGF);
+  return op(alpha);
+}
+
+/**
  * Nearest-candidate rounding of latent float weights with a straight-through
  * gradient inside [q_min, q_max] (BinaryConnect for the binary space, where it
  * is sign with 0 -> +1). Ties go to the larger candidate.
@@ -132,13 +174,13 @@ export function int8Quantize(w: tf.Tensor): tf.Tensor {
 }
 
 /**
- * XNOR-Net style scaled binary weights: per output channel (last axis)
- * a_c = mean |w[..., c]|, forward a_c * sign(w), straight-through to w inside [-1, 1].
+ * XNOR-Net style scaled binary weights: per output channel (by default the
+ * last axis; `axes` are the axes averaged over) a_c = mean |w[..., c]|,
+ * forward a_c * sign(w), straight-through to w inside [-1, 1].
  */
-export function xnorWeight(w: tf.Tensor): tf.Tensor {
+export function xnorWeight(w: tf.Tensor, axes: number[] = w.shape.slice(0, -1).map((_, i) => i)): tf.Tensor {
   return tf.tidy(() => {
-    const axes = w.shape.slice(0, -1).map((_, i) => i);
-    const scale = stopGradient(tf.mean(tf.abs(w), axes));
+    const scale = stopGradient(tf.mean(tf.abs(w), axes, true));
     return tf.mul(nearestSTE(w, [-1, 1]), scale);
   });
 }

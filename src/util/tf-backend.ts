@@ -6,6 +6,7 @@
  * in node_modules by itself), then the pure-JS CPU backend.
  */
 import * as tf from '@tensorflow/tfjs';
+import { installWasmSamePadding } from './wasm-same-padding.js';
 
 export type BackendChoice = 'auto' | 'node' | 'wasm' | 'cpu';
 
@@ -34,7 +35,9 @@ async function tryNode(): Promise<boolean> {
 async function tryWasm(): Promise<boolean> {
   try {
     await import('@tensorflow/tfjs-backend-wasm');
-    return await tf.setBackend('wasm');
+    if (!(await tf.setBackend('wasm'))) return false;
+    installWasmSamePadding();
+    return true;
   } catch {
     return false;
   }

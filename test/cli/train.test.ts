@@ -105,6 +105,40 @@ describe('qtsc train (CLI)', () => {
     expect(Array.from(b.get('logits/bias')!.values)).to.deep.equal(Array.from(a.get('logits/bias')!.values).map((v) => Math.fround(v)));
   });
 
+  it('--arch cnn-dw (with --conv-form expand) trains and writes a frozen depthwise-separable CNN of candidates', async () => {
+    const out = path.join(dir, 'dw');
+    const r = await capture(() => trainCommand([...base(out), '--arch', 'cnn-dw', '--conv-form', 'expand', '--epochs', '1', '--quiet']));
+    expect(r.code).to.equal(0);
+    expect(r.out).to.match(/^test accuracy: \d+\.\d\d%\n$/);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
+    const classes = json.modelTopology.config.layers.map((l: { class_name: string }) => l.class_name);
+    expect(classes.filter((c: string) => c.startsWith('Qtsc') && c !== 'QtscQuantAct')).to.deep.equal(['QtscConv2D', 'QtscDepthwiseConv2D', 'QtscConv2D', 'QtscDepthwiseConv2D', 'QtscConv2D', 'QtscDense', 'QtscDense']);
+    expect(json.modelTopology.config.layers[0].config.strides).to.deep.equal([2, 2]);
+    const w = readWeights(out);
+    for (const name of ['stem/kernel', 'dw1/depthwise_kernel', 'dw2/depthwise_kernel', 'pw2/kernel', 'logits/kernel']) {
+      expect(w.has(name), name).to.equal(true);
+      for (const v of w.get(name)!.values) if (![-1, -0.5, 0.5, 1].includes(v)) expect.fail(`${name}: ${v}`);
+    }
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'training.json'), 'utf8'));
+    expect(summary.run.arch).to.equal('cnn-dw');
+    expect(summary.run.convForm).to.equal('expand');
+  });
+
+  it('--init-from carries a float cnn-dw (depthwise kernels included) to the nearest candidates', async () => {
+    const fp = path.join(dir, 'dw-fp');
+    await capture(() => trainCommand([...base(fp), '--arch', 'cnn-dw', '--method', 'fp', '--act-bits', '1', '--quiet', '--epochs', '1']));
+    const searched = path.join(dir, 'dw-from-fp');
+    await capture(() => trainCommand([...base(searched), '--arch', 'cnn-dw', '--method', 'sgt', '--value-space', 'binary', '--act-bits', '1', '--epochs', '1', '--lr', '1e-12', '--init-from', fp, '--quiet']));
+    const a = readWeights(fp);
+    const b = readWeights(searched);
+    for (const name of ['stem/kernel', 'dw1/depthwise_kernel', 'pw1/kernel', 'dw2/depthwise_kernel', 'logits/kernel']) {
+      const f = a.get(name)!.values;
+      const q = b.get(name)!.values;
+      expect(q.length, name).to.equal(f.length);
+      for (let i = 0; i < f.length; i++) if (q[i] !== (f[i] >= 0 ? 1 : -1)) expect.fail(`${name}[${i}]: ${f[i]} -> ${q[i]}`);
+    }
+  });
+
   it('refuses to resume a checkpoint made with other options, and bad options', async () => {
     const out = path.join(dir, 'c');
     await capture(() => trainCommand([...base(out), '--quiet', '--stop-after', '1']));
@@ -120,6 +154,18 @@ describe('qtsc train (CLI)', () => {
     msg = '';
     await trainCommand(['--epochs', '2']).catch((e: Error) => (msg = e.message));
     expect(msg).to.match(/--out/);
+    msg = '';
+    await trainCommand(['--out', out, '--conv-form', 'paths']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--conv-form/);
+    msg = '';
+    await trainCommand(['--out', out, '--conv-form', 'expand']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--conv-form.*not mlp/);
+    msg = '';
+    await trainCommand(['--out', out, '--arch', 'cnn', '--method', 'ste', '--conv-form', 'expand']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--conv-form.*needs --method rdhs or sgt/);
+    msg = '';
+    await trainCommand(['--out', out, '--arch', 'resnet']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--arch/);
   });
 
   it('trains from a directory of CSV files (mnist_train.csv, mnist_test.csv.gz) and ends with the accuracy line', async () => {

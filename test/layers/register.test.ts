@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initTf } from '../../src/util/tf-backend.js';
 import { registerQtscLayers } from '../../src/layers/register.js';
 import { QtscDense } from '../../src/layers/qtsc-dense.js';
+import { QtscDepthwiseConv2D } from '../../src/layers/qtsc-depthwise-conv2d.js';
 import { QtscQuantAct } from '../../src/layers/qtsc-quant-act.js';
 import { QtscSign } from '../../src/layers/qtsc-sign.js';
 import { fileSaveHandler, loadArtifacts } from '../../src/importers/tfjs-artifacts.js';
@@ -63,6 +64,31 @@ describe('qtsc layers in models', () => {
     expect(cfg).to.have.property('name');
     expect(() => new QtscDense({ units: 2, valueSpace: 'bogus' as 'binary' })).to.throw(/valueSpace/);
     expect(() => new QtscDense({ units: 2, valueSpace: [1, 1] })).to.throw(/valueSpace/);
+  });
+
+  it('QtscDepthwiseConv2D is DepthwiseConv2D plus valueSpace, strides included, and round-trips through model.json', async () => {
+    const l = new QtscDepthwiseConv2D({ name: 'dw', kernelSize: [2, 1], depthMultiplier: 2, strides: [2, 1], padding: 'same', useBias: false, valueSpace: [-1, 0, 1], inputShape: [3, 2, 1] });
+    const m = tf.sequential({ layers: [l] });
+    // output channel m of input channel 0: kernel column [k0m, k1m] over rows (h, h+1), rows 0 and 2, the last padded below
+    l.setWeights([tf.tensor4d([1, -1, 0, 1], [2, 1, 1, 2])]);
+    const x = tf.tensor4d([1, 2, 3, 4, 5, 6], [1, 3, 2, 1]);
+    const y = m.predict(x) as tf.Tensor;
+    expect(y.shape).to.deep.equal([1, 2, 2, 2]);
+    // channel 0: k = [1, 0]: x[h]; channel 1: k = [-1, 1]: x[h+1] - x[h] (0 below the input)
+    expect(Array.from(y.dataSync())).to.deep.equal([1, 2, 2, 2, 5, -5, 6, -6]);
+    const cfg = l.getConfig();
+    expect([cfg.valueSpace, cfg.depthMultiplier, cfg.strides, cfg.padding]).to.deep.equal([[-1, 0, 1], 2, [2, 1], 'same']);
+    expect(() => new QtscDepthwiseConv2D({ name: 'bad', kernelSize: 1, valueSpace: 'bogus' as 'binary' })).to.throw(/QtscDepthwiseConv2D 'bad': config 'valueSpace'/);
+    expect(() => new QtscDepthwiseConv2D({ kernelSize: 1 } as never)).to.throw(/QtscDepthwiseConv2D: config 'valueSpace' is required/);
+    const dir = tmpDir();
+    await m.save(fileSaveHandler(dir));
+    const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+    expect(json.modelTopology.config.layers.map((e: { class_name: string }) => e.class_name)).to.include('QtscDepthwiseConv2D');
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(await loadArtifacts(dir)));
+    expect(loaded.getLayer('dw')).to.be.instanceOf(QtscDepthwiseConv2D);
+    expect(loaded.getLayer('dw').getConfig()).to.deep.equal(cfg);
+    expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).to.deep.equal(Array.from(y.dataSync()));
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 
   it('save/load round trip through the file handlers keeps predictions and configs', async () => {
