@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 
-export type Section = 'mlp' | 'cnn' | 'mu' | 'cost' | 'ptq' | 'e2e' | 'speed';
+export type Section = 'mlp' | 'cnn' | 'cnn-full' | 'mu' | 'cost' | 'ptq' | 'e2e' | 'speed';
 
 export interface Run {
   id: string;
@@ -25,6 +25,8 @@ export interface PlanOptions {
   mlpEpochs: number;
   /** Epochs of the Fashion-MNIST CNN runs. */
   cnnEpochs: number;
+  /** Epochs of the CNN runs on the whole Fashion-MNIST (60,000 / 10,000 images). */
+  cnnFullEpochs: number;
   /** Directory (relative) of the Fashion-MNIST subset the CNN trains on. */
   fashionDir: string;
   /** A tiny subset for the CPU-backend CNN speed run. */
@@ -69,6 +71,15 @@ export function plan(o: PlanOptions): Run[] {
   // the paper's setting: first and last layers float (everything else binary)
   for (const method of ['rdhs', 'sgt'] as const) {
     runs.push(train(`cnn-${method}-binary-act4-float-edges`, 'cnn', cnn(method, 'binary', 4, ['--first-last', 'float']), { method, space: 'binary', act: 4, firstLast: 'float' }));
+  }
+  // (b') the binary and pow2-3 targets on the whole of Fashion-MNIST, longer
+  const full = (method: string, space: string) => [
+    '--dataset', 'fashion-mnist', '--arch', 'cnn', '--method', method, '--value-space', space, '--act-bits', '4',
+    '--epochs', String(o.cnnFullEpochs), '--seed', '1', '--backend', 'wasm',
+  ];
+  runs.push(train('cnn-full-fp-act4', 'cnn-full', full('fp', 'binary'), { method: 'fp', space: 'float32', act: 4 }));
+  for (const space of ['binary', 'pow2-3']) {
+    for (const method of ['sgt', 'rdhs'] as const) runs.push(train(`cnn-full-${method}-${space}-act4`, 'cnn-full', full(method, space), { method, space, act: 4 }));
   }
   // (c) mu ablation (mu = 0 is mlp-rdhs-binary-act4)
   for (const mu of ['0.001', '0.01', '0.1']) runs.push(train(`mlp-rdhs-binary-act4-mu${mu}`, 'mu', mlp('rdhs', 'binary', 4, ['--mu', mu]), { method: 'rdhs', space: 'binary', act: 4, mu }));

@@ -13,6 +13,7 @@
  *   --jobs N            accuracy runs in parallel (default 2; the probes and
  *                       backend-speed runs always run alone)
  *   --mlp-epochs N      (default 5)   --cnn-epochs N (default 2)
+ *   --cnn-full-epochs N epochs of the whole-Fashion-MNIST CNN runs (default 4)
  *   --fashion-train N   Fashion-MNIST training images for the CNN (default 3000)
  *   --fashion-test N    its test images (default 1000)
  *   --report-only       only rewrite the tables from the recorded results
@@ -40,6 +41,7 @@ const { values: opt } = parseArgs({
     jobs: { type: 'string', default: '2' },
     'mlp-epochs': { type: 'string', default: '5' },
     'cnn-epochs': { type: 'string', default: '2' },
+    'cnn-full-epochs': { type: 'string', default: '4' },
     'fashion-train': { type: 'string', default: '3000' },
     'fashion-test': { type: 'string', default: '1000' },
     'report-only': { type: 'boolean', default: false },
@@ -51,6 +53,7 @@ const fashionTest = Number(opt['fashion-test']);
 const options = {
   mlpEpochs: Number(opt['mlp-epochs']),
   cnnEpochs: Number(opt['cnn-epochs']),
+  cnnFullEpochs: Number(opt['cnn-full-epochs']),
   fashionDir: path.join(WORK, 'data', `fashion-${fashionTrain}-${fashionTest}`),
   fashionTinyDir: path.join(WORK, 'data', 'fashion-300-100'),
   fashionSpeedDir: path.join(WORK, 'data', 'fashion-2000-500'),
