@@ -8,6 +8,7 @@
  * faster equivalents (see there).
  */
 import * as tf from '@tensorflow/tfjs';
+import { installFastBatchNorm } from './fast-batchnorm.js';
 
 type CGF = Parameters<typeof tf.customGrad>[0];
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
@@ -105,7 +106,8 @@ let installed = false;
  * tiling; other cases keep tfjs' own gradient. Same values, much faster on
  * wasm for 4-D inputs. Also installs the max-pooling and convolution
  * gradients, the wasm reduction wrappers and the data-sharing wasm Identity
- * below. Idempotent.
+ * below, and the training-mode BatchNormalization of fast-batchnorm.ts.
+ * Idempotent.
  */
 export function installFastGradients(): void {
   if (installed) return;
@@ -113,6 +115,7 @@ export function installFastGradients(): void {
   installMaxPoolGradient();
   installConv2DGradient();
   shareIdentity();
+  installFastBatchNorm();
   for (const k of ['Sum', 'Mean', 'Max', 'Min']) wrapLeadingReduction(k);
   const original = tf.getGradient('FusedBatchNorm');
   if (!original) return;
