@@ -169,13 +169,18 @@ function installMaxPoolGradient(): void {
       if (Array.isArray(dy) || x.rank !== 4 || fh !== 2 || fw !== 2 || sh !== 2 || sw !== 2 || a.pad !== 'valid' || xs[1] % 2 !== 0 || xs[2] % 2 !== 0) {
         return original.gradFunc(dy, saved, attrs);
       }
-      const size: [number, number] = [xs[1], xs[2]];
+      const [n, h, w, c] = xs;
       return {
         x: () => {
-          // x <= upsample(y) everywhere, so [x == upsample(y)] = [upsample(y) - x <= 0]
-          // (arithmetic, fast on wasm, unlike its Equal kernel)
-          const mask = tf.sub(1, tf.step(tf.sub(tf.image.resizeNearestNeighbor(y as tf.Tensor4D, size), x)));
-          return tf.mul(mask, tf.image.resizeNearestNeighbor(dy as tf.Tensor4D, size));
+          // Each 2x2 window as axes 2 and 4 of a 6-D view, its maximum and
+          // gradient broadcast over them (no upsampling copies). x <= y in
+          // every window, so [x == y] = [y - x <= 0] (arithmetic, fast on
+          // wasm, unlike its Equal kernel).
+          const x6 = tf.reshape(x, [n, h / 2, 2, w / 2, 2, c]);
+          const y6 = tf.reshape(y, [n, h / 2, 1, w / 2, 1, c]);
+          const dy6 = tf.reshape(dy as tf.Tensor, [n, h / 2, 1, w / 2, 1, c]);
+          const mask = tf.sub(1, tf.step(tf.sub(y6, x6)));
+          return tf.reshape(tf.mul(mask, dy6), xs);
         },
       };
     },
