@@ -4,8 +4,11 @@
  * transposeB is several times slower than an explicit transpose followed by a
  * plain matMul. These ops compute the same values as tf.matMul / tf.conv2d /
  * tf.maxPool and give the same gradients, using only kernels wasm has.
+ * installFastGradients also replaces a few wasm kernels and gradients with
+ * faster equivalents (see there).
  */
 import * as tf from '@tensorflow/tfjs';
+import { installFastBatchNorm } from './fast-batchnorm.js';
 
 type CGF = Parameters<typeof tf.customGrad>[0];
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
@@ -42,6 +45,8 @@ function padSame(x: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
  * dW of a stride-1 'valid' convolution as one convolution:
  * dW[i, j, c, o] = sum_{n, h, w} x[n, h+i, w+j, c] dy[n, h, w, o]
  * = conv2d(x^T [C, H, W, N], dy^T [Ho, Wo, N, O]) transposed to [kh, kw, C, O].
+ * (An im2col matMul is no faster on wasm: its matMul repacks the fresh
+ * right-hand operand dy on every call.)
  */
 export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
@@ -53,46 +58,39 @@ export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
 }
 
 /**
- * Stride-1 convolution (NHWC, kernel [kh, kw, in, out]) whose backward pass
- * uses only forward convolutions: dx = conv(dy padded, kernel rotated 180° with
- * in/out swapped), dW = conv2dFilterGrad.
+ * dx of a stride-1 convolution (NHWC, kernel [kh, kw, in, out]) as a forward
+ * convolution of dy with the kernel rotated 180 degrees, in/out swapped.
+ */
+export function conv2dInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, padding: Padding, xShape: number[]): tf.Tensor4D {
+  return tf.tidy(() => {
+    const [kh, kw] = w.shape;
+    const wRot = tf.transpose(tf.reverse(w, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
+    // For odd kernels a stride-1 'same' convolution pads symmetrically, so the
+    // input gradient is itself a 'same' convolution with the rotated kernel.
+    if (padding === 'same' && kh % 2 === 1 && kw % 2 === 1) return tf.conv2d(dy, wRot, 1, 'same');
+    // full correlation of dy with the rotated kernel gives d(padded x)
+    const dyPad = tf.pad(dy, [
+      [0, 0],
+      [kh - 1, kh - 1],
+      [kw - 1, kw - 1],
+      [0, 0],
+    ]);
+    const dx = tf.conv2d(dyPad, wRot, 1, 'valid');
+    if (padding === 'valid') return dx;
+    const top = Math.floor((kh - 1) / 2);
+    const left = Math.floor((kw - 1) / 2);
+    return tf.slice(dx, [0, top, left, 0], [-1, xShape[1], xShape[2], -1]);
+  });
+}
+
+/**
+ * Stride-1 convolution (NHWC, kernel [kh, kw, in, out]); tf.conv2d with the
+ * gradient installed by installFastGradients (wasm: forward convolutions and
+ * matMuls only).
  */
 export function conv2dFast(x: tf.Tensor4D, w: tf.Tensor4D, padding: Padding): tf.Tensor4D {
-  const [kh, kw] = w.shape;
-  // For odd kernels a stride-1 'same' convolution pads symmetrically, so the
-  // input gradient is itself a 'same' convolution with the rotated kernel.
-  const symmetric = padding === 'valid' || (kh % 2 === 1 && kw % 2 === 1);
-  const op = tf.customGrad(((xi: tf.Tensor4D, wi: tf.Tensor4D, save: tf.GradSaveFunc) => {
-    save([xi, wi]);
-    const value = tf.conv2d(xi, wi, 1, padding);
-    const gradFunc: GradFn = (dy, [sx, sw]) => {
-      const dy4 = dy as tf.Tensor4D;
-      const wRot = tf.transpose(tf.reverse(sw as tf.Tensor4D, [0, 1]), [0, 1, 3, 2]) as tf.Tensor4D;
-      let dx: tf.Tensor4D;
-      if (padding === 'same' && symmetric) {
-        dx = tf.conv2d(dy4, wRot, 1, 'same');
-      } else {
-        // full correlation of dy with the rotated kernel gives d(padded x)
-        const dyPad = tf.pad(dy4, [
-          [0, 0],
-          [kh - 1, kh - 1],
-          [kw - 1, kw - 1],
-          [0, 0],
-        ]);
-        dx = tf.conv2d(dyPad, wRot, 1, 'valid');
-        if (padding === 'same') {
-          const top = Math.floor((kh - 1) / 2);
-          const left = Math.floor((kw - 1) / 2);
-          dx = tf.slice(dx, [0, top, left, 0], [-1, xi.shape[1], xi.shape[2], -1]);
-        }
-      }
-      const xp = padding === 'same' ? padSame(sx as tf.Tensor4D, kh, kw) : (sx as tf.Tensor4D);
-      const dw = conv2dFilterGrad(xp, dy4);
-      return [dx, dw];
-    };
-    return { value, gradFunc };
-  }) as unknown as CGF);
-  return op(x, w) as tf.Tensor4D;
+  installFastGradients();
+  return tf.conv2d(x, w, 1, padding);
 }
 
 /** Column sums of a [rows, cols] matrix as a [cols] vector. */
@@ -106,13 +104,18 @@ let installed = false;
  * Replaces the gradient of FusedBatchNorm (tfjs' batchNorm op) for
  * per-channel statistics on the last axis with one that broadcasts instead of
  * tiling; other cases keep tfjs' own gradient. Same values, much faster on
- * wasm for 4-D inputs. Also installs the max-pooling gradient and the wasm
- * reduction wrappers below. Idempotent.
+ * wasm for 4-D inputs. Also installs the max-pooling and convolution
+ * gradients, the wasm reduction wrappers and the data-sharing wasm Identity
+ * below, and the training-mode BatchNormalization of fast-batchnorm.ts.
+ * Idempotent.
  */
 export function installFastGradients(): void {
   if (installed) return;
   installed = true;
   installMaxPoolGradient();
+  installConv2DGradient();
+  shareIdentity();
+  installFastBatchNorm();
   for (const k of ['Sum', 'Mean', 'Max', 'Min']) wrapLeadingReduction(k);
   const original = tf.getGradient('FusedBatchNorm');
   if (!original) return;
@@ -166,13 +169,18 @@ function installMaxPoolGradient(): void {
       if (Array.isArray(dy) || x.rank !== 4 || fh !== 2 || fw !== 2 || sh !== 2 || sw !== 2 || a.pad !== 'valid' || xs[1] % 2 !== 0 || xs[2] % 2 !== 0) {
         return original.gradFunc(dy, saved, attrs);
       }
-      const size: [number, number] = [xs[1], xs[2]];
+      const [n, h, w, c] = xs;
       return {
         x: () => {
-          // x <= upsample(y) everywhere, so [x == upsample(y)] = [upsample(y) - x <= 0]
-          // (arithmetic, fast on wasm, unlike its Equal kernel)
-          const mask = tf.sub(1, tf.step(tf.sub(tf.image.resizeNearestNeighbor(y as tf.Tensor4D, size), x)));
-          return tf.mul(mask, tf.image.resizeNearestNeighbor(dy as tf.Tensor4D, size));
+          // Each 2x2 window as axes 2 and 4 of a 6-D view, its maximum and
+          // gradient broadcast over them (no upsampling copies). x <= y in
+          // every window, so [x == y] = [y - x <= 0] (arithmetic, fast on
+          // wasm, unlike its Equal kernel).
+          const x6 = tf.reshape(x, [n, h / 2, 2, w / 2, 2, c]);
+          const y6 = tf.reshape(y, [n, h / 2, 1, w / 2, 1, c]);
+          const dy6 = tf.reshape(dy as tf.Tensor, [n, h / 2, 1, w / 2, 1, c]);
+          const mask = tf.sub(1, tf.step(tf.sub(y6, x6)));
+          return tf.reshape(tf.mul(mask, dy6), xs);
         },
       };
     },
@@ -207,6 +215,58 @@ function wrapLeadingReduction(kernelName: string): void {
       const out = orig.kernelFunc({ ...args, inputs: { x: x2 } as never, attrs: { ...args.attrs, axis: [0], keepDims: false } as never }) as TensorInfo;
       if (attrs.keepDims) out.shape = [...new Array(k).fill(1), ...x.shape.slice(k)];
       return out as never;
+    },
+  });
+}
+
+/**
+ * The wasm backend has no Conv2DBackpropInput / Conv2DBackpropFilter kernels,
+ * so tfjs' own Conv2D gradient fails there. On wasm, stride-1 undilated NHWC
+ * convolutions get gradients built from forward convolutions and matMuls
+ * (conv2dInputGrad, conv2dFilterGrad); other backends and cases keep tfjs'
+ * gradient. As a registered gradient (not tf.customGrad) each input's
+ * gradient is computed only when needed: the first layer's input needs none.
+ */
+function installConv2DGradient(): void {
+  const original = tf.getGradient('Conv2D');
+  if (!original) return;
+  const one = (v: unknown) => v === 1 || (Array.isArray(v) && v.every((e) => e === 1));
+  tf.registerGradient({
+    kernelName: 'Conv2D',
+    inputsToSave: ['x', 'filter'],
+    gradFunc: (dy, saved, attrs) => {
+      const a = attrs as { strides: unknown; pad: unknown; dataFormat: string; dilations: unknown };
+      const padding = a.pad;
+      if (tf.getBackend() !== 'wasm' || Array.isArray(dy) || !one(a.strides) || !one(a.dilations) || a.dataFormat !== 'NHWC' || (padding !== 'same' && padding !== 'valid')) {
+        return original.gradFunc(dy, saved, attrs);
+      }
+      const [x, w] = saved as [tf.Tensor4D, tf.Tensor4D];
+      const [kh, kw] = w.shape;
+      return {
+        x: () => conv2dInputGrad(dy as tf.Tensor4D, w, padding, x.shape),
+        filter: () => conv2dFilterGrad(padding === 'same' ? padSame(x, kh, kw) : x, dy as tf.Tensor4D),
+      };
+    },
+  });
+}
+
+/**
+ * tfjs clones every tensor a gradient saves (and tf.clone is used for
+ * pass-through values) through the Identity kernel, which on wasm copies the
+ * data. Tensor data is immutable, so the clone can share it under a reference
+ * count, as the cpu backend's Identity and wasm's own Reshape do.
+ */
+function shareIdentity(): void {
+  const orig = tf.getKernel('Identity', 'wasm');
+  if (!orig) return;
+  tf.unregisterKernel('Identity', 'wasm');
+  tf.registerKernel({
+    ...orig,
+    kernelFunc: (args) => {
+      const x = (args.inputs as { x: TensorInfo }).x;
+      if (x.dtype === 'string') return orig.kernelFunc(args);
+      (args.backend as unknown as { incRef(d: object): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype } as never;
     },
   });
 }

@@ -24,9 +24,28 @@ export function stopGradient(x: tf.Tensor): tf.Tensor {
   return op(x);
 }
 
-/** q[argmax(t, -1)]: the candidate each weight currently selects (no gradient). */
+/**
+ * q[argmax(t, -1)]: the candidate each weight currently selects (no gradient).
+ * Built as sum_k q^k [argmax == k] rather than tf.gather, whose wasm kernel
+ * is a scalar loop about 20 times slower; every term but one is zero, so the
+ * sum is exactly the candidate.
+ */
 export function selectCandidate(t: tf.Tensor, q: tf.Tensor1D): tf.Tensor {
-  return tf.tidy(() => tf.gather(q, tf.argMax(t, -1)));
+  return tf.tidy(() => {
+    const qs = Array.from(q.dataSync());
+    const m = qs.length;
+    if (m === 1) return tf.fill(t.shape.slice(0, -1), qs[0]);
+    const k = tf.cast(tf.argMax(t, -1), 'float32');
+    let out: tf.Tensor | null = null;
+    for (let i = 0; i < m; i++) {
+      if (qs[i] === 0) continue;
+      // [k == i] for integer-valued k
+      const mask = i === 0 ? tf.step(tf.sub(0.5, k)) : i === m - 1 ? tf.step(tf.sub(k, m - 1.5)) : tf.step(tf.sub(0.5, tf.abs(tf.sub(k, i))));
+      const term = tf.mul(mask, qs[i]);
+      out = out === null ? term : tf.add(out, term);
+    }
+    return out ?? tf.zerosLike(k);
+  });
 }
 
 /**

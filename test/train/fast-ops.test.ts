@@ -45,6 +45,10 @@ describe('fast training ops', () => {
     ['same', 2, 3, 2, 5, 6],
     ['valid', 3, 2, 3, 7, 6],
     ['same', 1, 3, 2, 4, 4],
+    // one input channel (the first layer of an image model) and more
+    ['same', 3, 1, 5, 7, 6],
+    ['same', 3, 9, 4, 5, 6],
+    ['valid', 2, 6, 3, 6, 7],
   ] as const) {
     it(`conv2dFast ${padding} ${k}x${k}: value and gradients equal tfjs' conv2d on the cpu backend`, async () => {
       const x = rand([2, h, w, cin], 11);
@@ -65,6 +69,20 @@ describe('fast training ops', () => {
       expect(maxAbsDiff(mine[1], ref.grads[1]), 'dw').to.be.lessThan(1e-3);
     });
   }
+
+  it('a clone on wasm shares its data and outlives the original', () => {
+    installFastGradients();
+    const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+    const before = tf.memory().numDataBuffers;
+    const y = tf.clone(x);
+    expect(tf.memory().numDataBuffers - before, 'no new data buffer').to.equal(0);
+    x.dispose();
+    expect(Array.from(y.dataSync())).to.deep.equal([1, 2, 3, 4]);
+    const z = tf.add(y, 1);
+    y.dispose();
+    expect(Array.from(z.dataSync())).to.deep.equal([2, 3, 4, 5]);
+    z.dispose();
+  });
 
   it('columnSums sums each column', () => {
     expect(Array.from(columnSums(tf.tensor2d([[1, 2], [3, 4], [5, 6]])).dataSync())).to.deep.equal([9, 12]);

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { initTf } from '../../src/util/tf-backend.js';
-import { hardSelectST, nearestSTE, quantizeNearest, rdhsSoft, rdhsWeight, sgtWeight, stopGradient, xnorWeight } from '../../src/train/search-ops.js';
+import { hardSelectST, nearestSTE, quantizeNearest, rdhsSoft, rdhsWeight, selectCandidate, sgtWeight, stopGradient, xnorWeight } from '../../src/train/search-ops.js';
 
 function close(a: number[] | number[][], b: number[] | number[][], eps = 1e-5): void {
   const fa = (a as number[]).flat(2) as number[];
@@ -17,6 +17,21 @@ describe('weight-search estimators', () => {
 
   const binary = (): tf.Tensor1D => tf.tensor1d([-1, 1]);
   const pow2 = (): tf.Tensor1D => tf.tensor1d([-1, -0.5, 0.5, 1]);
+
+  it('selectCandidate equals tf.gather(q, argMax) exactly, ties to the first maximum', () => {
+    let seed = 100;
+    for (const q of [[-1, 1], [0.1, 0.3, 0.7], [-4, -2, -1, 0, 1, 2, 4], [2.5], [-0.3, 0, 1e-3, 7.1, 9]]) {
+      const m = q.length;
+      // logits rounded to a coarse grid so that ties occur
+      const t = tf.tidy(() => tf.round(tf.mul(tf.randomNormal([6, 5, 4, m], 0, 1, 'float32', seed++), 2)));
+      const qt = tf.tensor1d(q);
+      const mine = selectCandidate(t, qt);
+      const ref = tf.gather(qt, tf.argMax(t, -1));
+      expect(mine.shape).to.deep.equal(ref.shape);
+      expect(Array.from(mine.dataSync())).to.deep.equal(Array.from(ref.dataSync()));
+      tf.dispose([t, qt, mine, ref]);
+    }
+  });
 
   it('RDHS forward is exactly the candidate of argmax alpha (mu = 0), at any tau', () => {
     const alpha = tf.tensor2d([[0.1, 0.5, 0.2, 0.3], [2, -1, 0, 1.9], [0, 0, 0, 0.01]]);

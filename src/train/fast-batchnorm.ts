@@ -1,0 +1,124 @@
+/**
+ * Training-mode batch normalisation for the wasm backend as one op with a
+ * hand-derived gradient.
+ *
+ * tfjs-layers' BatchNormalization computes the batch statistics with
+ * tf.moments and normalises with the FusedBatchNorm kernel; on wasm that is
+ * about a dozen passes over the activation tensor forward and twice as many
+ * backward (moments' gradient alone builds ones-tensors for both means), and
+ * wasm's FusedBatchNorm and its reductions over the leading axes are slow
+ * (scalar loops, a transpose per reduction). batchNormTrain transposes the
+ * input once so that every per-channel reduction runs along the innermost axis,
+ * and its gradient needs one transpose of dy and four elementwise passes.
+ *
+ * installFastBatchNorm routes BatchNormalization layers in training mode on
+ * wasm through it, with the same moving-average updates as tfjs-layers; other
+ * backends, inference and unusual configurations keep tfjs-layers' code.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type CGF = Parameters<typeof tf.customGrad>[0];
+type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
+
+export interface BatchNormTrainResult {
+  /** (x - mean) * gamma / sqrt(variance + eps) + beta */
+  y: tf.Tensor;
+  /** Per-channel batch mean (no gradient). */
+  mean: tf.Tensor1D;
+  /** Per-channel biased batch variance, as tf.moments gives it (no gradient). */
+  variance: tf.Tensor1D;
+}
+
+/**
+ * Batch normalisation over every axis but the last (channels), with the batch
+ * statistics, as tfjs-layers does in training: values and gradients (to x,
+ * gamma and beta) equal those of tf.moments followed by tf.batchNorm.
+ * The caller owns the returned mean and variance.
+ */
+export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): BatchNormTrainResult {
+  const c = x.shape[x.rank - 1];
+  const m = x.size / c;
+  let stats: [tf.Tensor1D, tf.Tensor1D] | null = null;
+  const op = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
+    // [C, M]: each channel's values contiguous, so reductions are innermost
+    const xT = tf.transpose(tf.reshape(xi, [m, c]));
+    const mean = tf.mean(xT, 1) as tf.Tensor1D;
+    const xmT = tf.sub(xT, tf.reshape(mean, [c, 1]));
+    const variance = tf.mean(tf.square(xmT), 1) as tf.Tensor1D;
+    const rs = tf.rsqrt(tf.add(variance, eps));
+    const xm = tf.sub(xi, mean);
+    const value = tf.add(tf.mul(xm, tf.mul(g, rs)), b);
+    stats = [tf.keep(mean), tf.keep(variance)];
+    save([xm, xmT, rs, g]);
+    const gradFunc: GradFn = (dy, saved) => {
+      const [sxm, sxmT, srs, sg] = saved;
+      const dyT = tf.transpose(tf.reshape(dy, [m, c]));
+      const sumDy = tf.sum(dyT, 1);
+      const sumDyXm = tf.sum(tf.mul(dyT, sxmT), 1);
+      const k = tf.mul(sg, srs);
+      // dx = k*dy - (k/M)*sum(dy) - xm * (k*rs^2/M) * sum(dy*xm)
+      const a = tf.mul(tf.mul(k, tf.square(srs)), tf.div(sumDyXm, -m));
+      const bb = tf.mul(k, tf.div(sumDy, -m));
+      const dx = tf.add(tf.mul(dy, k), tf.add(tf.mul(sxm, a), bb));
+      return [dx, tf.mul(sumDyXm, srs), sumDy];
+    };
+    return { value, gradFunc };
+  }) as unknown as CGF);
+  const y = op(x, gamma, beta);
+  const [mean, variance] = stats!;
+  return { y, mean, variance };
+}
+
+/** The fields of tfjs-layers' BatchNormalization this module reads. */
+interface BatchNormFields {
+  axis: number;
+  momentum: number;
+  epsilon: number;
+  center: boolean;
+  scale: boolean;
+  gamma: tf.LayerVariable | null;
+  beta: tf.LayerVariable | null;
+  movingMean: tf.LayerVariable;
+  movingVariance: tf.LayerVariable;
+}
+
+type CallFn = (this: tf.layers.Layer, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
+
+let installed = false;
+
+/**
+ * Makes BatchNormalization layers use batchNormTrain in training mode on the
+ * wasm backend (channels last, with both gamma and beta). The moving mean and
+ * variance are updated as tfjs-layers does: v - (v - batch) * (1 - momentum).
+ * Idempotent.
+ */
+export function installFastBatchNorm(): void {
+  if (installed) return;
+  installed = true;
+  const probe = tf.layers.batchNormalization({});
+  const proto = Object.getPrototypeOf(probe) as { call: CallFn };
+  const original = proto.call;
+  proto.call = function (this: tf.layers.Layer, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) {
+    const bn = this as unknown as BatchNormFields;
+    const x = Array.isArray(inputs) ? inputs[0] : inputs;
+    const lastAxis = bn.axis === -1 || bn.axis === x.rank - 1;
+    if (kwargs?.training !== true || tf.getBackend() !== 'wasm' || !lastAxis || bn.gamma === null || bn.beta === null || x.dtype !== 'float32') {
+      return original.call(this, inputs, kwargs);
+    }
+    return tf.tidy(() => {
+      const { y, mean, variance } = batchNormTrain(x, bn.gamma!.read() as tf.Tensor1D, bn.beta!.read() as tf.Tensor1D, bn.epsilon);
+      const decay = 1 - bn.momentum;
+      for (const [v, batch] of [
+        [bn.movingMean, mean],
+        [bn.movingVariance, variance],
+      ] as const) {
+        tf.tidy(() => {
+          const old = v.read();
+          v.write(tf.sub(old, tf.mul(tf.sub(old, batch), decay)));
+        });
+      }
+      tf.dispose([mean, variance]);
+      return y;
+    });
+  };
+}
