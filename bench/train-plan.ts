@@ -10,8 +10,8 @@ export type Section = 'mlp' | 'cnn' | 'cnn-full' | 'mu' | 'cost' | 'ptq' | 'e2e'
 export interface Run {
   id: string;
   section: Section;
-  /** 'qtsc': src/cli/main.ts <argv>; 'probe': bench/train-probe.ts <argv>. */
-  tool: 'qtsc' | 'probe';
+  /** 'qtsc': src/cli/main.ts <argv>; 'probe': bench/train-probe.ts <argv>; 'pytorch': python3 bench/pytorch-speed.py <argv>. */
+  tool: 'qtsc' | 'probe' | 'pytorch';
   argv: string[];
   /** The run's output directory (relative to the repository root), when it has one. */
   out?: string;
@@ -115,5 +115,12 @@ export function plan(o: PlanOptions): Run[] {
   runs.push(train('speed-cnn-fp-wasm', 'speed', ['--dataset', o.fashionSpeedDir, '--arch', 'cnn', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'wasm'], { arch: 'cnn', backend: 'wasm' }));
   runs.push(train('speed-mlp-fp-cpu', 'speed', ['--dataset', 'mnist', '--arch', 'mlp', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'cpu'], { arch: 'mlp', backend: 'cpu' }));
   runs.push(train('speed-cnn-fp-cpu', 'speed', ['--dataset', o.fashionTinyDir, '--arch', 'cnn', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'cpu'], { arch: 'cnn', backend: 'cpu' }));
+  // the same FP32 models' step time in tfjs (float ReLU too) and in PyTorch on this machine, 2 threads (when python3-torch is installed)
+  for (const arch of ['mlp', 'cnn'] as const) {
+    runs.push({ id: `probe-${arch}-fp-act0`, section: 'speed', tool: 'probe', argv: ['--arch', arch, '--method', 'fp', '--value-space', 'binary', '--act-bits', '0', '--batch-size', '100', '--backend', 'wasm'], meta: { arch, act: 0 } });
+    for (const act of [4, 0]) {
+      runs.push({ id: `pytorch-${arch}-act${act}`, section: 'speed', tool: 'pytorch', argv: ['--arch', arch, '--act-bits', String(act), '--batch-size', '100', '--threads', '2'], meta: { arch, act } });
+    }
+  }
   return runs;
 }
