@@ -27,6 +27,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import type { EngineKind, HardwareIR } from '../src/ir/hardware-ir.js';
+import type { DotTrees, PlanOptions } from '../src/backends/rtl/plan.js';
 import { estimateCycles, estimateResources, fitCoefficients } from '../src/backends/estimates/index.js';
 import { findTool, toolVersion } from '../src/drivers/tools.js';
 import { buildVerilatorSim, lintVerilator, runVerilatorSim } from '../src/drivers/verilator.js';
@@ -96,7 +97,7 @@ function table(rows: Array<Record<string, unknown>>): void {
   for (const r of rows) console.log(line(cols.map((c) => cell(r[c]))));
 }
 
-type Emit = (ir: HardwareIR, rtlDir: string) => { top: string; sources: string[]; memFiles: string[] };
+type Emit = (ir: HardwareIR, rtlDir: string, opts?: PlanOptions) => { top: string; sources: string[]; memFiles: string[] };
 
 async function loadEmitRtl(): Promise<Emit> {
   const file = path.join(benchDir, '..', 'src', 'backends', 'rtl', 'emit.ts');
@@ -283,7 +284,8 @@ if (opt.primitives) {
   });
 }
 
-type SampleSpec = { kind: 'rep'; engine: EngineKind; shape: 'mvu' | 'mlp2' } | { kind: 'random'; engine: EngineKind; index: number };
+/** A calibration design; dotTrees as emitRtl takes it (absent: the default). */
+type SampleSpec = ({ kind: 'rep'; engine: EngineKind; shape: 'mvu' | 'mlp2' } | { kind: 'random'; engine: EngineKind; index: number }) & { dotTrees?: DotTrees };
 interface CalSample {
   spec: SampleSpec;
   luts: number;
@@ -311,14 +313,19 @@ if (opt.calibrate || opt.refit) {
       const specs: SampleSpec[] = [
         ...ENGINES.flatMap((engine) => (['mvu', 'mlp2'] as const).map((shape): SampleSpec => ({ kind: 'rep', engine, shape }))),
         ...ENGINES.flatMap((engine) => Array.from({ length: opt.quick ? 3 : 10 }, (_, index): SampleSpec => ({ kind: 'random', engine, index }))),
+        // The generic engine (qtsc_dot_acc) where a tree is the default, for dotTrees 'none'.
+        ...ENGINES.filter((e) => e !== 'int-mac').flatMap((engine) => [
+          ...(['mvu', 'mlp2'] as const).map((shape): SampleSpec => ({ kind: 'rep', engine, shape, dotTrees: 'none' })),
+          ...Array.from({ length: opt.quick ? 1 : 3 }, (_, index): SampleSpec => ({ kind: 'random', engine, index, dotTrees: 'none' })),
+        ]),
       ];
       for (const spec of specs) {
         const ir = await sampleIr(spec);
-        const name = spec.kind === 'rep' ? `${spec.engine}-${spec.shape}` : `${spec.engine}-${spec.index}`;
+        const name = (spec.kind === 'rep' ? `${spec.engine}-${spec.shape}` : `${spec.engine}-${spec.index}`) + (spec.dotTrees ? `-${spec.dotTrees}` : '');
         const rtlDir = path.join(work, 'cal', name, 'rtl');
         fs.mkdirSync(rtlDir, { recursive: true });
         try {
-          const emitted = emitRtl(ir, rtlDir);
+          const emitted = emitRtl(ir, rtlDir, { dotTrees: spec.dotTrees });
           const r = await synthesize({ rtlDir, sources: emitted.sources, top: emitted.top, target, workDir: path.join(rtlDir, '..', 'synth') });
           samples.push({ spec, luts: r.luts, ffs: r.ffs });
           console.log(`${name}: ${r.luts} LUTs, ${r.ffs} FFs`);
@@ -328,21 +335,21 @@ if (opt.calibrate || opt.refit) {
       }
       if (samples.length === 0) throw new Error('no design could be synthesised');
     }
-    const withIr = await Promise.all(samples.map(async (smp) => ({ ...smp, ir: await sampleIr(smp.spec) })));
+    const withIr = await Promise.all(samples.map(async (smp) => ({ ...smp, ir: await sampleIr(smp.spec), opts: { dotTrees: smp.spec.dotTrees } })));
     const fit = fitCoefficients(withIr);
-    const ffErr = withIr.map((smp) => Math.abs(estimateResources(smp.ir).total.ffs - smp.ffs) / Math.max(1, smp.ffs));
+    const ffErr = withIr.map((smp) => Math.abs(estimateResources(smp.ir, undefined, smp.opts).total.ffs - smp.ffs) / Math.max(1, smp.ffs));
     const rows = withIr.map((smp) => {
-      const before = estimateResources(smp.ir).total.luts;
-      const after = estimateResources(smp.ir, fit.coefficients).total.luts;
+      const before = estimateResources(smp.ir, undefined, smp.opts).total.luts;
+      const after = estimateResources(smp.ir, fit.coefficients, smp.opts).total.luts;
       return {
-        sample: smp.spec.kind === 'rep' ? `${smp.spec.engine}/${smp.spec.shape}` : `${smp.spec.engine}#${smp.spec.index}`,
+        sample: (smp.spec.kind === 'rep' ? `${smp.spec.engine}/${smp.spec.shape}` : `${smp.spec.engine}#${smp.spec.index}`) + (smp.spec.dotTrees ? ` ${smp.spec.dotTrees}` : ''),
         luts: smp.luts,
         estimate: before,
         'err%': pct(before, smp.luts),
         refit: after,
         'refitErr%': pct(after, smp.luts),
         ffs: smp.ffs,
-        estFfs: estimateResources(smp.ir).total.ffs,
+        estFfs: estimateResources(smp.ir, undefined, smp.opts).total.ffs,
       };
     });
     table(rows);

@@ -10,8 +10,8 @@ export type Section = 'mlp' | 'cnn' | 'cnn-full' | 'mu' | 'cost' | 'ptq' | 'e2e'
 export interface Run {
   id: string;
   section: Section;
-  /** 'qtsc': src/cli/main.ts <argv>; 'probe': bench/train-probe.ts <argv>. */
-  tool: 'qtsc' | 'probe';
+  /** 'qtsc': src/cli/main.ts <argv>; 'probe': bench/train-probe.ts <argv>; 'pytorch': python3 bench/pytorch-speed.py <argv>. */
+  tool: 'qtsc' | 'probe' | 'pytorch';
   argv: string[];
   /** The run's output directory (relative to the repository root), when it has one. */
   out?: string;
@@ -81,6 +81,12 @@ export function plan(o: PlanOptions): Run[] {
   for (const space of ['binary', 'pow2-3']) {
     for (const method of ['sgt', 'rdhs'] as const) runs.push(train(`cnn-full-${method}-${space}-act4`, 'cnn-full', full(method, space), { method, space, act: 4 }));
   }
+  // the search started from the trained FP32 network (--init-from: each weight's nearest candidate gets the largest logit)
+  const fpFull = path.join(WORK, 'cnn-full-fp-act4');
+  for (const method of ['sgt', 'rdhs'] as const) {
+    const r = train(`cnn-full-${method}-pow2-3-act4-init`, 'cnn-full', [...full(method, 'pow2-3'), '--init-from', fpFull], { method, space: 'pow2-3', act: 4, init: 'FP32' });
+    runs.push({ ...r, after: ['cnn-full-fp-act4'] });
+  }
   // (c) mu ablation (mu = 0 is mlp-rdhs-binary-act4)
   for (const mu of ['0.001', '0.01', '0.1']) runs.push(train(`mlp-rdhs-binary-act4-mu${mu}`, 'mu', mlp('rdhs', 'binary', 4, ['--mu', mu]), { method: 'rdhs', space: 'binary', act: 4, mu }));
   // (d) memory of one training step, per method (time per epoch comes from the runs above)
@@ -115,5 +121,12 @@ export function plan(o: PlanOptions): Run[] {
   runs.push(train('speed-cnn-fp-wasm', 'speed', ['--dataset', o.fashionSpeedDir, '--arch', 'cnn', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'wasm'], { arch: 'cnn', backend: 'wasm' }));
   runs.push(train('speed-mlp-fp-cpu', 'speed', ['--dataset', 'mnist', '--arch', 'mlp', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'cpu'], { arch: 'mlp', backend: 'cpu' }));
   runs.push(train('speed-cnn-fp-cpu', 'speed', ['--dataset', o.fashionTinyDir, '--arch', 'cnn', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'cpu'], { arch: 'cnn', backend: 'cpu' }));
+  // the same FP32 models' step time in tfjs (float ReLU too) and in PyTorch on this machine, 2 threads (when python3-torch is installed)
+  for (const arch of ['mlp', 'cnn'] as const) {
+    runs.push({ id: `probe-${arch}-fp-act0`, section: 'speed', tool: 'probe', argv: ['--arch', arch, '--method', 'fp', '--value-space', 'binary', '--act-bits', '0', '--batch-size', '100', '--backend', 'wasm'], meta: { arch, act: 0 } });
+    for (const act of [4, 0]) {
+      runs.push({ id: `pytorch-${arch}-act${act}`, section: 'speed', tool: 'pytorch', argv: ['--arch', arch, '--act-bits', String(act), '--batch-size', '100', '--threads', '2'], meta: { arch, act } });
+    }
+  }
   return runs;
 }

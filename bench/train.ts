@@ -78,9 +78,13 @@ function save(): void {
   updateBenchmarksMd(path.join(root, 'BENCHMARKS.md'), renderSection(results, runs));
 }
 
+/** Debian's python3-torch installs into the system Python, which a python3 earlier on PATH (pyenv, venv) would not see. */
+const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+
 /** The command as a user types it. */
 export function commandOf(r: Run): string {
   if (r.tool === 'probe') return `npx tsx bench/train-probe.ts ${r.argv.join(' ')}`;
+  if (r.tool === 'pytorch') return `${PYTHON} bench/pytorch-speed.py ${r.argv.join(' ')}`;
   const [cmd, ...rest] = r.argv;
   return `npm run ${cmd} -- ${rest.join(' ')}`;
 }
@@ -114,7 +118,7 @@ function readJson(file: string): unknown {
 /** What a finished run produced, read from its output files. */
 function harvest(r: Run, stdout: string): Record<string, unknown> {
   const out = r.out ? path.join(root, r.out) : '';
-  if (r.tool === 'probe') return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+  if (r.tool === 'probe' || r.tool === 'pytorch') return JSON.parse(stdout.trim().split('\n').pop()!) as Record<string, unknown>;
   const cmd = r.argv[0];
   if (cmd === 'train') {
     const t = readJson(path.join(out, 'training.json')) as { testAccuracy: number; backend: string; dataset: { train: number; test: number }; results: { seconds: number; imagesPerSecond: number; testAcc?: number }[] };
@@ -161,14 +165,17 @@ function prepareOutput(r: Run): void {
 
 function execute(r: Run): Promise<RunRecord> {
   prepareOutput(r);
-  const args = r.tool === 'probe' ? ['--import', 'tsx', path.join(root, 'bench', 'train-probe.ts'), ...r.argv] : ['--import', 'tsx', path.join(root, 'src', 'cli', 'main.ts'), ...r.argv];
+  const [exe, args] =
+    r.tool === 'pytorch'
+      ? [PYTHON, [path.join(root, 'bench', 'pytorch-speed.py'), ...r.argv]]
+      : [process.execPath, ['--import', 'tsx', r.tool === 'probe' ? path.join(root, 'bench', 'train-probe.ts') : path.join(root, 'src', 'cli', 'main.ts'), ...r.argv]];
   const logDir = path.join(root, WORK, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
   const log = fs.createWriteStream(path.join(logDir, `${r.id}.log`));
   const loadBefore = os.loadavg();
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(exe, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderrTail = '';
     let peak = 0;
@@ -181,6 +188,8 @@ function execute(r: Run): Promise<RunRecord> {
       stderrTail = (stderrTail + d.toString()).slice(-2000);
       log.write(d);
     });
+    // a missing executable (python3 without torch, say) is a failed run, not a crash of the benchmark
+    child.on('error', (e) => (stderrTail += `\n${e.message}`));
     child.on('close', (code) => {
       clearInterval(poll);
       log.end();

@@ -18,7 +18,7 @@ export const DEFAULT_MODEL = path.join(projectRoot, 'examples', 'mnist-mlp-binar
 
 export const GEN_HW_USAGE = `usage: npm run gen-hw -- [--model DIR] [--out DIR] [--value-space S] [--fold FILE|auto]
          [--target-cycles N] [--act-bits N --calib SOURCE [--calib-samples N]] [--allow-mult]
-         [--top NAME] [--input-bits N --input-scale X] [--quiet]
+         [--top NAME] [--input-bits N --input-scale X] [--dot-trees all|xnor|none] [--quiet]
   --model DIR        tfjs Layers model directory (default: the shipped example)
   --out DIR          output directory (default: build); written all or nothing
   --value-space S    binary | pow2-2 | pow2-3 | a list like -1,-0.5,0.5,1, for layers that declare none
@@ -28,7 +28,9 @@ export const GEN_HW_USAGE = `usage: npm run gen-hw -- [--model DIR] [--out DIR] 
   --calib SOURCE     mnist | fashion-mnist | an IDX or CSV file or a directory of them | random
   --allow-mult       compile layers whose weights need multipliers (integer MAC)
   --top NAME         top-level module name (default qtsc_top)
-  --input-bits N, --input-scale X   input quantization (default: model metadata, else 8 bits, 1/255)`;
+  --input-bits N, --input-scale X   input quantization (default: model metadata, else 8 bits, 1/255)
+  --dot-trees M      compressor-tree engines for all multiplier-free layers (default), xnor layers only, or none;
+                     Verilator 5.006 needs -fno-const-bit-op-tree for 'all' (docs/rtl.md)`;
 
 const spec = {
   model: { type: 'string' },
@@ -43,6 +45,7 @@ const spec = {
   top: { type: 'string' },
   'input-bits': { type: 'string' },
   'input-scale': { type: 'string' },
+  'dot-trees': { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -60,6 +63,7 @@ const schema = z.object({
   top: z.string().optional(),
   'input-bits': intArg(1, 16).optional(),
   'input-scale': numberArg().pipe(z.number().positive()).optional(),
+  'dot-trees': z.enum(['all', 'xnor', 'none']).optional(),
   quiet: z.boolean().optional(),
   help: z.boolean().optional(),
 });
@@ -103,7 +107,7 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     fs.writeFileSync(path.join(staging, 'ir.json'), JSON.stringify(compiled.ir) + '\n');
     const rtlDir = path.join(staging, 'rtl');
     fs.mkdirSync(rtlDir);
-    const emitted = emitRtl(compiled.ir, rtlDir);
+    const emitted = emitRtl(compiled.ir, rtlDir, { dotTrees: o['dot-trees'] });
     fs.writeFileSync(path.join(rtlDir, 'filelist.f'), emitted.sources.join('\n') + '\n');
     fs.writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     fs.writeFileSync(path.join(staging, 'report.md'), reportMarkdown(report));

@@ -55,8 +55,9 @@ resumes from DIR/checkpoint.
                                       (default rdhs)
   --value-space S                     binary, pow2-2, pow2-3 or numbers "a,b,c"
                                       (default binary)
-  --act-bits N                        0 float ReLU, 1 sign, N>=2 N-bit unsigned with a
-                                      learned clip (default 4)
+  --act-bits N[,N...]                 0 float ReLU, 1 sign, N>=2 N-bit unsigned with a
+                                      learned clip; one value for every activation layer
+                                      or one per activation layer in order (default 4)
   --first-last space|float|int8       first and last layers in the value space, full
                                       precision as in the paper, or symmetric int8
                                       (gen-hw --allow-mult) (default space)
@@ -137,7 +138,14 @@ const TrainArgsSchema = z.object({
         return z.NEVER;
       }
     }),
-  'act-bits': intArg(0, 16).default(4),
+  'act-bits': z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'expected bits (0..16), or one per activation layer separated by commas, e.g. 4 or 4,4,1')
+    .transform((s) => s.split(',').map(Number))
+    .refine((xs) => xs.every((x) => x <= 16), 'bits must be 0..16')
+    // one value stays a number: checkpoints written before per-layer choices resume
+    .transform((xs): number | number[] => (xs.length === 1 ? xs[0] : xs))
+    .default(4),
   'first-last': z.enum(['space', 'float', 'int8']).default('space'),
   epochs: intArg(1, 100000).default(10),
   'batch-size': intArg(1, 100000).default(100),
@@ -156,6 +164,12 @@ const TrainArgsSchema = z.object({
 });
 
 type TrainArgs = z.infer<typeof TrainArgsSchema>;
+
+/** "4-bit", "sign", "float" or a per-layer list such as "4-bit, 4-bit, sign". */
+function describeActivations(bits: number | number[]): string {
+  const one = (b: number) => (b === 0 ? 'float' : b === 1 ? 'sign' : `${b}-bit`);
+  return typeof bits === 'number' ? one(bits) : `[${bits.map(one).join(', ')}]`;
+}
 
 /** Checks between options; throws naming the option. */
 function checkCombination(a: TrainArgs): void {
@@ -350,7 +364,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   const xTrain = imagesToTensor(train, layout);
   const xTest = imagesToTensor(test, layout);
   progress.info(
-    `qtsc train: ${a.arch}${a['conv-form'] === 'expand' ? ' (expanded convolutions)' : ''} ${a.method} value space ${JSON.stringify(a['value-space'])}, ${a['act-bits'] === 0 ? 'float' : a['act-bits'] === 1 ? 'sign' : `${a['act-bits']}-bit`} activations, first/last ${a['first-last']}; ` +
+    `qtsc train: ${a.arch}${a['conv-form'] === 'expand' ? ' (expanded convolutions)' : ''} ${a.method} value space ${JSON.stringify(a['value-space'])}, ${describeActivations(a['act-bits'])} activations, first/last ${a['first-last']}; ` +
       `${a.dataset}: ${train.n} train / ${test.n} test; backend ${backend}` +
       (startEpoch > 0 ? `; resuming after epoch ${startEpoch}` : ''),
   );

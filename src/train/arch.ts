@@ -11,6 +11,7 @@ import { SearchConv2D, type ConvFormulation } from './search-conv2d.js';
 import { SearchDense, type SearchMethod } from './search-dense.js';
 import { SearchDepthwiseConv2D } from './search-depthwise-conv2d.js';
 import { isFloatMethod } from './search-kernel.js';
+import { QtscError } from '../util/errors.js';
 
 export type FirstLastPolicy = 'float' | 'int8' | 'space';
 
@@ -23,8 +24,12 @@ function edgeMethod(method: SearchMethod, policy: FirstLastPolicy): SearchMethod
 export interface ArchOptions {
   method: SearchMethod;
   valueSpace: ValueSpace;
-  /** 0: float ReLU activations; 1: sign (QtscSign); b >= 2: QtscQuantAct with b bits and a learned clip. */
-  actBits: number;
+  /**
+   * Per activation layer: 0 float ReLU, 1 sign (QtscSign), b >= 2 QtscQuantAct
+   * with b bits and a learned clip. One number applies to every activation
+   * layer; a list gives one value per activation layer, in network order.
+   */
+  actBits: number | number[];
   /**
    * 'float': first and last layers stay full precision (the paper's setting);
    * 'int8': they hold symmetric per-tensor int8 weights; 'space': every layer
@@ -43,6 +48,19 @@ export interface ArchOptions {
 
 export const DEFAULT_MLP_HIDDEN = [256, 256];
 
+/**
+ * The bits of each of the `count` activation layers of an architecture: one
+ * value for all, or exactly one per layer (the choice per layer).
+ */
+export function activationBits(actBits: number | number[], count: number, arch: string, names: string[]): number[] {
+  const list = typeof actBits === 'number' ? [actBits] : actBits;
+  if (list.length === 1) return Array.from({ length: count }, () => list[0]);
+  if (list.length !== count) {
+    throw new QtscError(`act-bits: ${list.length} values given, but ${arch} has ${count} activation layers (${names.join(', ')}): give one value for all or one per layer, in that order`);
+  }
+  return [...list];
+}
+
 function activation(bits: number, name: string, clip: number): tf.layers.Layer {
   if (bits === 0) return tf.layers.reLU({ name });
   if (bits === 1) return new QtscSign({ name });
@@ -59,6 +77,7 @@ export function buildMlp(o: ArchOptions): tf.Sequential {
   const layers: tf.layers.Layer[] = [];
   if (o.inputShape.length > 1) layers.push(tf.layers.flatten({ inputShape: o.inputShape, name: 'flatten' }));
   const sizes = [...o.hidden, o.numClasses];
+  const bits = activationBits(o.actBits, o.hidden.length, 'mlp', o.hidden.map((_, i) => `act${i + 1}`));
   for (let i = 0; i < sizes.length; i++) {
     const first = i === 0;
     const last = i === sizes.length - 1;
@@ -77,7 +96,7 @@ export function buildMlp(o: ArchOptions): tf.Sequential {
     );
     if (last) break;
     layers.push(tf.layers.batchNormalization({ name: `bn${i + 1}`, momentum: 0.9 }));
-    layers.push(activation(o.actBits, `act${i + 1}`, o.actClip ?? 2));
+    layers.push(activation(bits[i], `act${i + 1}`, o.actClip ?? 2));
   }
   return tf.sequential({ layers });
 }
@@ -113,6 +132,8 @@ export function buildCnn(o: CnnOptions): tf.Sequential {
     if (o.method === 'xnor' && i === nWeighted - 1) return 'ste';
     return o.method;
   };
+  const actNames = [...o.convFilters.map((_, k) => `cact${k + 1}`), ...o.hidden.map((_, h) => `act${h + 1}`)];
+  const bits = activationBits(o.actBits, actNames.length, 'cnn', actNames);
   let i = 0;
   for (const [k, filters] of o.convFilters.entries()) {
     layers.push(
@@ -131,7 +152,7 @@ export function buildCnn(o: CnnOptions): tf.Sequential {
       }),
     );
     layers.push(tf.layers.batchNormalization({ name: `cbn${k + 1}`, momentum: 0.9 }));
-    layers.push(activation(o.actBits, `cact${k + 1}`, o.actClip ?? 2));
+    layers.push(activation(bits[k], `cact${k + 1}`, o.actClip ?? 2));
     layers.push(tf.layers.maxPooling2d({ name: `pool${k + 1}`, poolSize: 2, strides: 2 }));
     i++;
   }
@@ -152,7 +173,7 @@ export function buildCnn(o: CnnOptions): tf.Sequential {
     );
     if (last) break;
     layers.push(tf.layers.batchNormalization({ name: `bn${h + 1}`, momentum: 0.9 }));
-    layers.push(activation(o.actBits, `act${h + 1}`, o.actClip ?? 2));
+    layers.push(activation(bits[o.convFilters.length + h], `act${h + 1}`, o.actClip ?? 2));
   }
   return tf.sequential({ layers });
 }
@@ -198,9 +219,11 @@ export function buildCnnDw(o: CnnDwOptions): tf.Sequential {
     return o.method;
   };
   const search = (i: number) => ({ valueSpace: o.valueSpace, method: methodAt(i), mu: o.mu ?? 0, seed: o.seed * 101 + i, useBias: false });
+  const actNames = ['act_stem', ...o.blocks.flatMap((_, b) => [`act_dw${b + 1}`, `act_pw${b + 1}`]), ...o.hidden.map((_, h) => `act_dense${h + 1}`)];
+  const bits = activationBits(o.actBits, actNames.length, 'cnn-dw', actNames);
   const bnAct = (suffix: string) => {
     layers.push(tf.layers.batchNormalization({ name: `bn_${suffix}`, momentum: 0.9 }));
-    layers.push(activation(o.actBits, `act_${suffix}`, o.actClip ?? 2));
+    layers.push(activation(bits[actNames.indexOf(`act_${suffix}`)], `act_${suffix}`, o.actClip ?? 2));
   };
   let i = 0;
   layers.push(new SearchConv2D({ name: 'stem', filters: o.stemFilters, kernelSize: 3, strides: 2, padding: 'same', formulation: formulationFor(methodAt(i), o.convFormulation), ...search(i), inputShape: o.inputShape }));

@@ -56,6 +56,25 @@ describe('cli gen-hw', () => {
     expect(JSON.parse(fs.readFileSync(path.join(out, 'ir.json'), 'utf8')).top).to.equal('accel_a');
   });
 
+  it('--dot-trees chooses the engines: trees for every layer by default, xnor layers only, or none', () => {
+    const trees: Record<string, string[]> = {};
+    for (const mode of ['default', 'all', 'xnor', 'none']) {
+      const out = path.join(tmpDir(), 'out');
+      const r = qtsc(['gen-hw', '--model', model, '--out', out, '--quiet', ...(mode === 'default' ? [] : ['--dot-trees', mode])]);
+      expect(r.code, r.stderr).to.equal(0);
+      const list = fs.readFileSync(path.join(out, 'rtl', 'filelist.f'), 'utf8');
+      trees[mode] = list.split('\n').filter((f) => f.endsWith('_dot_tree.v'));
+      const top = fs.readFileSync(path.join(out, 'rtl', 'qtsc_top.v'), 'utf8');
+      // The 8-bit input layer is sign-add: a signed tree, which the top's header warns about.
+      expect(/-fno-const-bit-op-tree/.test(top), mode).to.equal(mode === 'default' || mode === 'all');
+      expect(list.includes('qtsc_dot_acc.v'), mode).to.equal(mode === 'xnor' || mode === 'none');
+    }
+    expect(trees.default).to.deep.equal(trees.all);
+    expect(trees.all.length).to.equal(2);
+    expect(trees.xnor.length).to.equal(1);
+    expect(trees.none).to.deep.equal([]);
+  });
+
   it('bad input: one clear error line, non-zero exit, and no output directory left behind', () => {
     const parent = tmpDir();
     const out = path.join(parent, 'out');
@@ -66,6 +85,7 @@ describe('cli gen-hw', () => {
       [['--model', model, '--top', '1bad'], /--top: '1bad' is not a Verilog identifier/],
       [['--model', model, '--act-bits', '0', '--calib', 'random'], /--act-bits/],
       [['--model', model, '--bogus'], /Unknown option '--bogus'/],
+      [['--model', model, '--dot-trees', 'some'], /--dot-trees: .*"all"\|"xnor"\|"none"/],
     ];
     for (const [args, pattern] of cases) {
       const r = qtsc(['gen-hw', ...args, '--out', out, '--quiet']);

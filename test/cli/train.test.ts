@@ -67,6 +67,20 @@ describe('qtsc train (CLI)', () => {
     expect((summary.testAccuracy * 100).toFixed(2)).to.equal(acc.toFixed(2));
   });
 
+  it('--act-bits takes one choice per activation layer and the frozen model keeps each', async () => {
+    const out = path.join(dir, 'acts');
+    const args = ['--dataset', data, '--hidden', '16,16', '--method', 'sgt', '--act-bits', '4,1', '--epochs', '1', '--batch-size', '50', '--quiet', '--out', out];
+    const r = await capture(() => trainCommand(args));
+    expect(r.code).to.equal(0);
+    expect(r.out).to.match(/^test accuracy: \d+\.\d\d%\n$/);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
+    const layers = json.modelTopology.config.layers as { class_name: string; config: { name: string; bits?: number } }[];
+    expect(layers.filter((l) => l.class_name === 'QtscQuantAct' || l.class_name === 'QtscSign').map((l) => [l.config.name, l.class_name, l.config.bits ?? null])).to.deep.equal([
+      ['act1', 'QtscQuantAct', 4],
+      ['act2', 'QtscSign', null],
+    ]);
+  });
+
   it('non-TTY progress is one plain line per epoch, no control characters', async () => {
     const r = await capture(() => trainCommand([...base(path.join(dir, 'b')), '--epochs', '2']));
     expect(r.err).to.not.match(/\r|\x1b/);
@@ -166,6 +180,15 @@ describe('qtsc train (CLI)', () => {
     msg = '';
     await trainCommand(['--out', out, '--arch', 'resnet']).catch((e: Error) => (msg = e.message));
     expect(msg).to.match(/--arch/);
+    msg = '';
+    await trainCommand(['--out', out, '--act-bits', '4,x']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--act-bits/);
+    msg = '';
+    await trainCommand(['--out', out, '--act-bits', '4,17']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--act-bits.*0\.\.16/);
+    msg = '';
+    await trainCommand(['--dataset', data, '--out', path.join(dir, 'c-acts'), '--hidden', '8,8', '--act-bits', '4,4,4', '--quiet']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/act-bits: 3 values given, but mlp has 2 activation layers \(act1, act2\)/);
   });
 
   it('trains from a directory of CSV files (mnist_train.csv, mnist_test.csv.gz) and ends with the accuracy line', async () => {

@@ -18,6 +18,7 @@ export {
   skidCost,
   widthConvCost,
   memoryCost,
+  treeLuts,
   type Coefficients,
   type NodeResources,
   type ResourceEstimate,

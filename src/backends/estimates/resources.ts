@@ -2,29 +2,41 @@
  * Analytic resource model (LUT / FF / BRAM / DSP) per node, for a Xilinx
  * 7-series-like fabric (6-input LUTs, RAMB18/36, DSP48E1) as Yosys maps it
  * (`synth_xilinx`; see src/drivers/yosys.ts). It follows the structure of the
- * RTL in hw/ (qtsc_mvu + qtsc_dot_acc + qtsc_thresholds/qtsc_logits, weight
- * and parameter ROMs, qtsc_argmax_collect at the end), so every term below
- * names a piece of hardware:
+ * RTL (qtsc_mvu + a generated compressor tree or qtsc_dot_acc +
+ * qtsc_thresholds/qtsc_logits, weight and parameter ROMs, qtsc_argmax_collect
+ * at the end), so every term below names a piece of hardware:
  *
  * Per MVU node, with P = pe, S = simd, A = input element bits, Wb = weight
  * code bits, Acc = accumulator bits, Sf = mw/S, Nf = mh/P:
  *
- *   datapath LUTs = lane[e] * chain + term[e] * P*S*termBits
- *     xnor-popcount: chain = P*Acc (the final adder and accumulator of each
- *                    generated compressor tree); termBits = 1 (the tree's LUTs
- *                    per lane, XNOR included)
- *     others:        chain = P*S*Acc, one Acc-bit add per lane in
- *                    sum = acc + sum of terms; termBits = what forms a lane's
- *                    term: conditional negation of A bits (sign-add), an L-way
- *                    shift of A bits (shift-add), an A x Wb LUT multiplier
- *                    (int-mac without DSP)
+ *   datapath LUTs, with the engine the RTL builds (planRtl's dotTrees choice):
+ *     generated compressor tree (every multiplier-free engine by default; see
+ *                    src/backends/rtl/dot-tree.ts):
+ *                    tree[e] * P*treeLuts + tree-add * P*Acc
+ *                    treeLuts = LUT6s of one channel's tree netlist as the backend
+ *                    prints it (lane bits, full adders, Wallace counters; a wire of
+ *                    k > 6 signals counted as ceil((k-1)/5) LUTs), plus once the
+ *                    shared input-sum tree of sign-add with unsigned inputs;
+ *                    P*Acc: the final two-row adder of each tree (and of the
+ *                    input sum); the accumulators are flip-flops with a reset
+ *     generic engine (qtsc_dot_acc: int-mac with unsigned inputs, and any node
+ *                    with dotTrees 'none', or not xnor with 'xnor'):
+ *                    lane[e] * chain + term[e] * P*S*termBits, chain = P*S*Acc,
+ *                    one Acc-bit add per lane in sum = acc + sum of terms;
+ *                    termBits = what forms a lane's term: the XNOR (xnor-popcount),
+ *                    conditional negation of A bits (sign-add), an L-way shift of
+ *                    A bits (shift-add), an A x Wb LUT multiplier (int-mac
+ *                    without DSP)
  *     int-mac lanes on DSPs: chain = P*S*Acc with their own coefficient
  *                    (lane:int-mac-dsp; the DSP48 absorbs part of the adds)
  *     constant weights (a weight ROM of one word: the node is fully unfolded):
- *                    Yosys folds binary and power-of-two weights into the
- *                    logic, so there is no term logic and a lane adds only A+1
- *                    significant bits: chain = P*S*(A+1). (Not int-mac: a $mul
- *                    by a constant keeps most of its array under Yosys.)
+ *                    Yosys folds the weights into the logic. Tree: each channel's
+ *                    netlist counted with its weight bits folded in
+ *                    (constantTreeLuts), coefficient tree:constant for every
+ *                    engine. Generic engine: binary and
+ *                    power-of-two weights leave no term logic and a lane adds
+ *                    only A+1 significant bits: chain = P*S*(A+1). (Not int-mac:
+ *                    a $mul by a constant keeps most of its array under Yosys.)
  *   output LUTs   = cmp * P*Count*CmpWidth   (threshold comparators; CmpWidth = Acc+1
  *                                             signed, Acc+2 unsigned) + P*Count/2 (count)
  *                 | cmp * P*L*CmpWidth       (binary search over 2^L-1 sorted thresholds,
@@ -68,7 +80,8 @@
  */
 import { type HardwareIR, type MvuNode, actBits, clog2, outputElementBits, weightBits } from '../../ir/hardware-ir.js';
 import { streamFormat } from '../../golden/stream-format.js';
-import { type NodePlan, type RomImage, planRtl } from '../rtl/plan.js';
+import { type NodePlan, type PlanOptions, type RomImage, planRtl } from '../rtl/plan.js';
+import { type TreeEngine, buildTree, treeEngineOf, treeTakesXsum, treeWeightBits } from '../rtl/dot-tree.js';
 
 export interface Resources {
   luts: number;
@@ -94,7 +107,9 @@ export interface ResourceEstimate {
 
 /**
  * LUT coefficients, by feature name (see nodeLutFeatures):
- *   lane:<engine>, term:<engine>  datapath (file comment)
+ *   tree:<engine>, tree-add       datapath of a generated compressor tree (file comment)
+ *   tree:constant                 the same with constant weights (fully unfolded nodes)
+ *   lane:<engine>, term:<engine>  datapath of the generic engine qtsc_dot_acc (file comment)
  *   cmp    per threshold-comparator bit (P*Count*CmpWidth) and argmax comparator bit
  *   add    per logit adder bit (P*LogitWidth)
  *   ctrl   per control counter bit
@@ -103,26 +118,35 @@ export interface ResourceEstimate {
 export type Coefficients = Record<string, number>;
 
 /**
- * Fitted (`npm run bench -- --calibrate`) to Yosys 0.23 synth_xilinx on 48
- * designs from the RTL backend (commit 7945e7d): the 8 bench designs and 10
+ * Fitted (`npm run bench -- --calibrate`, then `--refit` on its samples) to
+ * Yosys 0.23 synth_xilinx on 63 designs from the RTL backend (commit f1873ff,
+ * compressor trees for every multiplier-free node): the 8 bench designs and 10
  * random ones per engine (folded and fully unfolded, 1-2 layers, 2-4 bit
- * activations). LUT error after the fit: mean 10%, worst 29%; FFs (not
- * fitted): mean 6%.
+ * activations), plus 15 with the generic engine (dotTrees 'none': the bench
+ * designs and 3 random ones per engine but int-mac). LUT error after the fit:
+ * mean 7.9%, worst 38% (a fully unfolded xnor layer on the generic engine);
+ * with the default trees worst 25% (int-mac/mvu, no tree), trees alone worst
+ * 19% (sign-add, fully unfolded). FFs (not fitted): mean 6%.
  */
 export const DEFAULT_COEFFICIENTS: Coefficients = {
-  'lane:xnor-popcount': 1.142,
-  'term:xnor-popcount': 0.823,
-  'lane:sign-add': 1.463,
+  'tree:xnor-popcount': 0.946,
+  'tree:sign-add': 0.741,
+  'tree:shift-add': 0.701,
+  'tree:constant': 0.507,
+  'tree-add': 0.35,
+  'lane:xnor-popcount': 0.619,
+  'term:xnor-popcount': 0,
+  'lane:sign-add': 1.612,
   'term:sign-add': 0,
-  'lane:shift-add': 0.959,
-  'term:shift-add': 1.794,
-  'lane:int-mac': 0.683,
-  'term:int-mac': 1.151,
-  'lane:int-mac-dsp': 0,
-  cmp: 0.397,
+  'lane:shift-add': 0.759,
+  'term:shift-add': 2.709,
+  'lane:int-mac': 0.67,
+  'term:int-mac': 1.172,
+  'lane:int-mac-dsp': 0.001,
+  cmp: 0.383,
   add: 0,
-  ctrl: 4.505,
-  node: 2.532,
+  ctrl: 4.817,
+  node: 0,
 };
 
 /** Fixed FFs per node besides the counted registers (valid and flag bits). */
@@ -294,6 +318,117 @@ export function constantWeights(n: MvuNode): boolean {
   return (n.mh / n.pe) * (n.mw / n.simd) === 1;
 }
 
+/** A netlist wire after constant propagation: a constant, or a function of these signals. */
+type WireValue = { c: 0 | 1 } | { leaves: Set<string> };
+
+/**
+ * Evaluates one assign's expression of the generated netlist (~ & ^ | on bits,
+ * Verilog precedence) with known bits (`known`: signal -> 0 or 1) folded in, as
+ * Yosys folds constants: what is left is a constant or a function of `leaves`
+ * (wires that came out as a single literal are replaced by that literal).
+ */
+function evalExpr(expr: string, wires: Map<string, WireValue>, known: Map<string, 0 | 1> | null): WireValue {
+  const toks = expr.match(/1'b[01]|[A-Za-z_][A-Za-z0-9_]*(?:\[\d+\])?|[~&^|()]/g) ?? [];
+  let i = 0;
+  const both = (a: WireValue, b: WireValue): WireValue =>
+    'c' in a ? b : 'c' in b ? a : { leaves: new Set([...a.leaves, ...b.leaves]) };
+  const atom = (): WireValue => {
+    const t = toks[i++];
+    if (t === '~') {
+      const v = atom();
+      return 'c' in v ? { c: (1 - v.c) as 0 | 1 } : v;
+    }
+    if (t === '(') {
+      const v = or();
+      i++; // ')'
+      return v;
+    }
+    if (t === "1'b0" || t === "1'b1") return { c: t === "1'b1" ? 1 : 0 };
+    const k = known?.get(t);
+    if (k !== undefined) return { c: k };
+    const w = wires.get(t);
+    if (w) return 'c' in w ? w : w.leaves.size === 1 ? w : { leaves: new Set([t]) };
+    return { leaves: new Set([t]) };
+  };
+  const and = (): WireValue => {
+    let v = atom();
+    while (toks[i] === '&') {
+      i++;
+      const b = atom();
+      v = 'c' in v && v.c === 0 ? v : 'c' in b && b.c === 0 ? b : both(v, b);
+    }
+    return v;
+  };
+  const xor = (): WireValue => {
+    let v = and();
+    while (toks[i] === '^') {
+      i++;
+      const b = and();
+      v = 'c' in v && 'c' in b ? { c: (v.c ^ b.c) as 0 | 1 } : both(v, b);
+    }
+    return v;
+  };
+  const or = (): WireValue => {
+    let v = xor();
+    while (toks[i] === '|') {
+      i++;
+      const b = xor();
+      v = 'c' in v && v.c === 1 ? v : 'c' in b && b.c === 1 ? b : both(v, b);
+    }
+    return v;
+  };
+  return or();
+}
+
+/**
+ * LUT6s of a generated compressor tree (src/backends/rtl/dot-tree.ts) of `simd`
+ * lanes, counted on the netlist the RTL backend prints: each assign is a function
+ * of its distinct leaf signals (tree inputs and earlier wires), one LUT6 up to 6
+ * of them, one more per 5 beyond; a wire of one signal (an inverter, a copy) or a
+ * constant is free. `known` fixes input bits (constant weights: Yosys folds them).
+ * The final two-row adder is not counted here (the tree-add feature).
+ */
+export function treeLuts(engine: TreeEngine, simd: number, accWidth: number, known: Map<string, 0 | 1> | null = null): number {
+  const key = known ? null : `${JSON.stringify(engine)}/${simd}/${accWidth}`;
+  const hit = key ? treeLutCache.get(key) : undefined;
+  if (hit !== undefined) return hit;
+  let luts = 0;
+  if (simd > 0) {
+    const { net } = buildTree({ simd, accWidth, engine });
+    const wires = new Map<string, WireValue>();
+    for (const a of net.assigns) {
+      const m = /assign (t\d+) = (.*);$/.exec(a);
+      if (!m) continue;
+      const v = evalExpr(m[2], wires, known);
+      wires.set(m[1], v);
+      if ('leaves' in v && v.leaves.size > 1) luts += Math.ceil((v.leaves.size - 1) / 5);
+    }
+  }
+  if (key) {
+    if (treeLutCache.size > 1000) treeLutCache.clear();
+    treeLutCache.set(key, luts);
+  }
+  return luts;
+}
+const treeLutCache = new Map<string, number>();
+
+/**
+ * Tree LUTs of a node whose weights are constants (one weight word): each
+ * channel's tree with its weight bits folded in, as Yosys folds them.
+ */
+function constantTreeLuts(n: MvuNode, engine: TreeEngine): number {
+  const wb = treeWeightBits(engine);
+  let luts = 0;
+  for (const row of n.weightCodes) {
+    const known = new Map<string, 0 | 1>();
+    row.forEach((code, s) => {
+      for (let b = 0; b < wb; b++) known.set(`w_i[${s * wb + b}]`, ((code >> b) & 1) as 0 | 1);
+    });
+    luts += treeLuts(engine, n.simd, n.accWidth, known);
+  }
+  return luts;
+}
+
 /** The LUT features of one node (the model is linear in them; see Coefficients). */
 export function nodeLutFeatures(n: MvuNode, np: NodePlan): Record<string, number> {
   const P = n.pe;
@@ -301,9 +436,19 @@ export function nodeLutFeatures(n: MvuNode, np: NodePlan): Record<string, number
   const A = actBits(n.input);
   const e = n.engine;
   const f: Record<string, number> = {};
-  if (e === 'xnor-popcount') {
-    f[`lane:${e}`] = P * n.accWidth;
-    f[`term:${e}`] = P * S;
+  const tree = np.engineFiles.length > 0 ? treeEngineOf(np) : null;
+  if (tree) {
+    // The RTL's generated engine: P trees (netlist LUTs) and their final adders, plus
+    // for sign-add with unsigned inputs one shared input-sum tree and its adder.
+    // Constant weights leave heaps of input literals, which abc packs tighter: their own coefficient.
+    if (constantWeights(n)) f['tree:constant'] = constantTreeLuts(n, tree);
+    else f[`tree:${e}`] = P * treeLuts(tree, S, n.accWidth);
+    f['tree-add'] = P * n.accWidth;
+    if (treeTakesXsum(tree)) {
+      const k = constantWeights(n) ? 'tree:constant' : `tree:${e}`;
+      f[k] += treeLuts({ kind: 'usum', inBits: A }, S, n.accWidth);
+      f['tree-add'] += n.accWidth;
+    }
   } else if (constantWeights(n) && e !== 'int-mac') {
     f[`lane:${e}`] = P * S * (A + 1);
     f[`term:${e}`] = 0;
@@ -342,7 +487,7 @@ export function estimateNode(n: MvuNode, np: NodePlan, c: Coefficients = DEFAULT
   const lin = (keys: string[]) => keys.reduce((t, k) => t + (c[k] ?? 0) * (f[k] ?? 0), 0);
 
   const datapath: Resources = {
-    luts: Math.round(lin([`lane:${n.engine}`, `term:${n.engine}`, 'lane:int-mac-dsp'])),
+    luts: Math.round(lin([`lane:${n.engine}`, `term:${n.engine}`, 'lane:int-mac-dsp', `tree:${n.engine}`, 'tree:constant', 'tree-add'])),
     // Accumulator and result register per channel; with DSP lanes one of them lives in the DSP48.
     ffs: (dsp ? 1 : 2) * P * acc,
     brams: 0,
@@ -409,8 +554,9 @@ export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIEN
   return sum(parts);
 }
 
-export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS): ResourceEstimate {
-  const plan = planRtl(ir);
+/** `opts` are the RTL backend's (planRtl): the estimate is of the RTL emitRtl(ir, dir, opts) writes. */
+export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS, opts: PlanOptions = {}): ResourceEstimate {
+  const plan = planRtl(ir, opts);
   const nodes = ir.nodes.map((n, i) => estimateNode(n, plan.nodes[i], c));
   const top = estimateTop(ir, c);
   return { nodes, top, total: sum([...nodes, top]) };
@@ -420,11 +566,11 @@ export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEF
  * The LUT model is linear in the coefficients: luts = sum_k coef_k * feature_k
  * + fixed (ROMs, buffers, glue: not fitted). These are the features of one design.
  */
-export function lutFeatures(ir: HardwareIR): { features: Record<string, number>; fixed: number } {
+export function lutFeatures(ir: HardwareIR, opts: PlanOptions = {}): { features: Record<string, number>; fixed: number } {
   const f: Record<string, number> = {};
   const add = (k: string, v: number) => (f[k] = (f[k] ?? 0) + v);
   const zero: Coefficients = {};
-  const plan = planRtl(ir);
+  const plan = planRtl(ir, opts);
   let fixed = 0;
   ir.nodes.forEach((n, i) => {
     fixed += estimateNode(n, plan.nodes[i], zero).luts;
@@ -448,10 +594,10 @@ export function lutFeatures(ir: HardwareIR): { features: Record<string, number>;
  * `base` value. Returns the mean relative error before and after.
  */
 export function fitCoefficients(
-  samples: Array<{ ir: HardwareIR; luts: number }>,
+  samples: Array<{ ir: HardwareIR; luts: number; opts?: PlanOptions }>,
   base: Coefficients = DEFAULT_COEFFICIENTS,
 ): { coefficients: Coefficients; errorBefore: number; errorAfter: number; maxErrorAfter: number } {
-  const rows = samples.map((s) => ({ ...lutFeatures(s.ir), luts: s.luts }));
+  const rows = samples.map((s) => ({ ...lutFeatures(s.ir, s.opts), luts: s.luts }));
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r.features).filter((k) => r.features[k] !== 0)))].sort();
   const x = keys.map((k) => base[k] ?? 0);
   const weight = rows.map((r) => 1 / Math.max(1, r.luts) ** 2);
@@ -481,7 +627,7 @@ export function fitCoefficients(
   const coefficients: Coefficients = { ...base };
   keys.forEach((k, j) => (coefficients[k] = Math.round(x[j] * 1000) / 1000));
   const errs = (c: Coefficients) =>
-    samples.map((smp) => Math.abs(estimateResources(smp.ir, c).total.luts - smp.luts) / Math.max(1, smp.luts));
+    samples.map((smp) => Math.abs(estimateResources(smp.ir, c, smp.opts).total.luts - smp.luts) / Math.max(1, smp.luts));
   const mean = (v: number[]) => v.reduce((a, b) => a + b, 0) / Math.max(1, v.length);
   const after = errs(coefficients);
   return { coefficients, errorBefore: mean(errs(base)), errorAfter: mean(after), maxErrorAfter: Math.max(0, ...after) };

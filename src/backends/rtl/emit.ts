@@ -87,6 +87,8 @@ function topData(plan: RtlPlan): object {
     indexBits: plan.indexBits,
     logitBits: plan.logitBits,
     maxCycles: Math.max(...plan.nodes.map((n) => n.nf * n.sf)),
+    // Signed trees are the ones Verilator 5.006 gets wrong without -fno-const-bit-op-tree.
+    treeNote: plan.nodes.some((n) => n.engineFiles.length > 0 && n.engine !== 'xnor-popcount'),
     nodes,
   };
 }

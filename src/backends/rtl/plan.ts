@@ -391,17 +391,24 @@ function paramRom(n: MvuNode, file: string): RomImage {
   return { file, width, depth: nf, addrWidth: addrWidth(nf), words, style: romStyle(width, nf) };
 }
 
+export type DotTrees = 'none' | 'xnor' | 'all';
+
+/** The compressor-tree choice when PlanOptions.dotTrees is not given. */
+export const defaultDotTrees: DotTrees = 'all';
+
 export interface PlanOptions {
   /**
    * Which nodes get a generated compressor-tree engine (src/backends/rtl/dot-tree.ts)
-   * instead of the generic qtsc_dot_acc: 'xnor' (default) xnor-popcount nodes only;
-   * 'all' every node without a multiplier; 'none' no node. 'all' is not the default
-   * because Verilator 5.006 at -O3 miscompiles some of the signed trees (its
-   * const-bit-op-tree optimisation drops an inversion in XOR trees of negated bits,
-   * upstream issues #4059/#5186, fixed later); Icarus and Yosys agree with the golden
-   * model on them. See docs/rtl.md.
+   * instead of the generic qtsc_dot_acc: 'all' (default) every node without a
+   * multiplier (all but int-mac with unsigned inputs); 'xnor' xnor-popcount nodes
+   * only; 'none' no node. The trees are smaller (docs/rtl.md), but Verilator 5.006
+   * miscompiles some of the signed ones unless built with -fno-const-bit-op-tree
+   * (its const-bit-op-tree pass drops an inversion in XOR trees of negated bits,
+   * upstream issues #4059/#5186): src/drivers/verilator.ts passes the flag; a flow
+   * of one's own on that Verilator must too, or use 'xnor' (the xnor trees are not
+   * affected). Icarus and Yosys agree with the golden model either way.
    */
-  dotTrees?: 'none' | 'xnor' | 'all';
+  dotTrees?: DotTrees;
   /** Threshold count from which the binary-search stage is used (default bsearchMinCount). */
   bsearchMinCount?: number;
 }
@@ -410,7 +417,7 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   const errs = checkIrForRtl(ir);
   if (errs.length > 0) throw new QtscError(`RTL backend cannot build design '${ir.top}':\n  ${errs.join('\n  ')}`);
   const fmt = streamFormat(ir);
-  const treeMode = opts.dotTrees ?? 'xnor';
+  const treeMode = opts.dotTrees ?? defaultDotTrees;
   const nodes = ir.nodes.map((n, index): NodePlan => {
     const module = `${ir.top}_n${index}_${identFragment(n.name)}`;
     const out = n.output;

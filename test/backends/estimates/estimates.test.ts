@@ -10,9 +10,13 @@ import {
   framesPerSecond,
   laneUsesDsp,
   memoryCost,
+  nodeLutFeatures,
   romColumnStats,
   romCost,
+  treeLuts,
 } from '../../../src/backends/estimates/index.js';
+import { planRtl } from '../../../src/backends/rtl/plan.js';
+import { treeEngineOf } from '../../../src/backends/rtl/dot-tree.js';
 import { randomHardwareIR } from '../../helpers/random-hw.js';
 import type { EngineKind } from '../../../src/ir/hardware-ir.js';
 
@@ -163,9 +167,42 @@ describe('backends/estimates', () => {
     it('fully unfolded nodes (constant weights) lose their term logic', () => {
       const ir = randomHardwareIR(4, { engine: 'shift-add', layers: 1, maxDim: 40, pow2Levels: 4, actBits: 4 });
       const n = ir.nodes[0];
-      const unfolded = estimateResources(withFold(ir, 0, n.mh, n.mw)).nodes[0];
-      expect(unfolded.parts.weightRom.luts).to.equal(0);
-      expect(unfolded.parts.datapath.luts).to.equal(Math.round(DEFAULT_COEFFICIENTS['lane:shift-add'] * n.mh * n.mw * 5));
+      const flat = withFold(ir, 0, n.mh, n.mw);
+      const generic = estimateResources(flat, DEFAULT_COEFFICIENTS, { dotTrees: 'none' }).nodes[0];
+      expect(generic.parts.weightRom.luts).to.equal(0);
+      expect(generic.parts.datapath.luts).to.equal(Math.round(DEFAULT_COEFFICIENTS['lane:shift-add'] * n.mh * n.mw * 5));
+      // The tree: the weight bits are constants, so a lane is its input bits (or nothing), no shifter.
+      const np = planRtl(flat).nodes[0];
+      const engine = treeEngineOf(np)!;
+      const folded = n.mh * treeLuts(engine, n.mw, n.accWidth);
+      const f = nodeLutFeatures(flat.nodes[0], np);
+      expect(f['tree:shift-add']).to.equal(undefined);
+      expect(f['tree:constant']).to.be.greaterThan(0);
+      expect(f['tree:constant']).to.be.lessThan(folded / 2);
+    });
+
+    it('models the engine planRtl builds: trees by default, qtsc_dot_acc where dotTrees leaves none', () => {
+      for (const engine of engines) {
+        const ir = randomHardwareIR(23, { engine, layers: 2, actBits: 3, pow2Levels: 4 });
+        for (const dotTrees of [undefined, 'all', 'xnor', 'none'] as const) {
+          const plan = planRtl(ir, { dotTrees });
+          const est = estimateResources(ir, DEFAULT_COEFFICIENTS, { dotTrees });
+          ir.nodes.forEach((n, i) => {
+            const f = nodeLutFeatures(n, plan.nodes[i]);
+            const tree = plan.nodes[i].engineFiles.length > 0;
+            expect(f[`tree:${engine}`] !== undefined, `${engine} ${dotTrees}`).to.equal(tree);
+            expect(f[`lane:${engine}`] !== undefined || f['lane:int-mac-dsp'] !== undefined, `${engine} ${dotTrees}`).to.equal(!tree);
+            // (DSP lanes: the DSP48s take the multipliers and most adds.)
+            if (f['lane:int-mac-dsp'] === undefined) expect(est.nodes[i].parts.datapath.luts).to.be.greaterThan(0);
+          });
+        }
+      }
+      // A tree is the cheaper engine (docs/rtl.md): so says the model.
+      const ir = randomHardwareIR(6, { engine: 'sign-add', layers: 1, maxDim: 64, actBits: 2 });
+      const folded = withFold(ir, 0, ir.nodes[0].mh, ir.nodes[0].mw / (ir.nodes[0].mw % 2 === 0 ? 2 : 1));
+      const tree = estimateResources(folded).nodes[0].parts.datapath.luts;
+      const generic = estimateResources(folded, DEFAULT_COEFFICIENTS, { dotTrees: 'none' }).nodes[0].parts.datapath.luts;
+      expect(tree).to.be.lessThan(generic);
     });
 
     it('a W1A1 layer costs less than the same layer with 4-bit activations and pow2 weights', () => {
@@ -178,18 +215,21 @@ describe('backends/estimates', () => {
 
   describe('fitCoefficients', () => {
     it('recovers the coefficients that generated the data', () => {
-      const truth = { ...DEFAULT_COEFFICIENTS, 'lane:sign-add': 1.7, 'lane:xnor-popcount': 0.6, 'term:xnor-popcount': 0.9, 'term:sign-add': 1.3, cmp: 0.4, add: 2.0, ctrl: 3.0, node: 12 };
+      const truth = { ...DEFAULT_COEFFICIENTS, 'tree:sign-add': 0.7, 'tree:xnor-popcount': 0.9, 'tree-add': 1.3, 'lane:sign-add': 1.7, cmp: 0.4, add: 2.0, ctrl: 3.0, node: 12 };
       const samples = [];
       for (let seed = 0; seed < 40; seed++) {
         const engine = seed % 2 === 0 ? 'xnor-popcount' : 'sign-add';
+        // Every fourth design with the generic engine (dotTrees none), the rest with trees.
+        const opts = seed % 4 === 3 ? { dotTrees: 'none' as const } : {};
         const ir = randomHardwareIR(seed + 100, { engine, layers: 1 + (seed % 3), maxDim: 50 });
-        samples.push({ ir, luts: estimateResources(ir, truth).total.luts });
+        samples.push({ ir, opts, luts: estimateResources(ir, truth, opts).total.luts });
       }
       const fit = fitCoefficients(samples, DEFAULT_COEFFICIENTS);
       expect(fit.errorAfter).to.be.lessThan(0.02);
       expect(fit.errorAfter).to.be.lessThan(fit.errorBefore);
+      expect(fit.coefficients['tree:sign-add']).to.be.closeTo(0.7, 0.15);
+      expect(fit.coefficients['tree:xnor-popcount']).to.be.closeTo(0.9, 0.15);
       expect(fit.coefficients['lane:sign-add']).to.be.closeTo(1.7, 0.15);
-      expect(fit.coefficients['term:xnor-popcount']).to.be.closeTo(0.9, 0.15);
       expect(fit.coefficients.cmp).to.be.closeTo(0.4, 0.15);
       // Features no sample exercises keep their value.
       expect(fit.coefficients['lane:int-mac']).to.equal(DEFAULT_COEFFICIENTS['lane:int-mac']);

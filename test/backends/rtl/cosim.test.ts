@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { randomFrames, randomHardwareIR, type RandomIrOptions } from '../../helpers/random-hw.js';
 import { tmpDir } from '../../helpers/make-model.js';
 import { emitRtl } from '../../../src/backends/rtl/emit.js';
+import type { DotTrees } from '../../../src/backends/rtl/plan.js';
 import { writeVectors } from '../../../src/golden/vectors.js';
 import { buildVerilatorSim, lintVerilator, runVerilatorSim } from '../../../src/drivers/verilator.js';
 import { synthesize } from '../../../src/drivers/yosys.js';
@@ -20,6 +21,8 @@ interface Case {
   label: string;
   opts: RandomIrOptions;
   seed: number;
+  /** The RTL backend's engine choice (default: compressor trees for every multiplier-free node). */
+  dotTrees?: DotTrees;
 }
 
 const cases: Case[] = [
@@ -34,6 +37,9 @@ const cases: Case[] = [
   { label: 'pow2-3 weights, 4-bit activations (shift-add)', opts: { engine: 'shift-add', pow2Levels: 4, actBits: 4, layers: 2 }, seed: 109 },
   { label: 'pow2-3 weights, 8-bit activations (shift-add)', opts: { engine: 'shift-add', pow2Levels: 4, actBits: 8, layers: 2, maxPe: 2 }, seed: 110 },
   { label: 'integer weights (int-mac, --allow-mult)', opts: { engine: 'int-mac', actBits: 3, layers: 2 }, seed: 111 },
+  // The generic engine (qtsc_dot_acc) with signed terms, as dotTrees 'none' builds it.
+  { label: 'pow2-3 weights, 4-bit activations, generic engine (shift-add, dotTrees none)', opts: { engine: 'shift-add', pow2Levels: 4, actBits: 4, layers: 2 }, seed: 112, dotTrees: 'none' },
+  { label: 'binary weights, 2-bit activations, generic engine (sign-add, dotTrees none)', opts: { engine: 'sign-add', actBits: 2, layers: 2 }, seed: 113, dotTrees: 'none' },
 ];
 
 const VECTORS = 120;
@@ -45,7 +51,7 @@ describe('backends/rtl co-simulation (Verilator, random designs, random stalls)'
       const work = tmpDir('qtsc-cosim-');
       const rtlDir = path.join(work, 'rtl');
       fs.mkdirSync(rtlDir);
-      const emitted = emitRtl(ir, rtlDir);
+      const emitted = emitRtl(ir, rtlDir, { dotTrees: c.dotTrees });
       const lint = await lintVerilator(rtlDir, emitted.sources, emitted.top);
       expect(lint.warnings.concat(lint.errors), lint.log).to.deep.equal([]);
 

@@ -260,14 +260,16 @@ describe('RTL backend: emitRtl', () => {
     }
   });
 
-  it('uses generated trees for xnor nodes by default, for every multiplier-free node with dotTrees all', () => {
+  it('uses generated trees for every multiplier-free node by default (dotTrees all), for xnor nodes only with xnor', () => {
     for (const engine of engines) {
       const ir = randomIr(31, engine);
       const def = planRtl(ir).nodes;
       const all = planRtl(ir, { dotTrees: 'all' }).nodes;
+      const xnor = planRtl(ir, { dotTrees: 'xnor' }).nodes;
       const none = planRtl(ir, { dotTrees: 'none' }).nodes;
       for (let i = 0; i < def.length; i++) {
-        expect(def[i].engineModule === 'qtsc_dot_acc', engine).to.equal(engine !== 'xnor-popcount');
+        expect(def[i]).to.deep.equal(all[i]);
+        expect(xnor[i].engineModule === 'qtsc_dot_acc', engine).to.equal(engine !== 'xnor-popcount');
         expect(all[i].engineModule === 'qtsc_dot_acc', engine).to.equal(engine === 'int-mac' && ir.nodes[i].input.kind !== 'bipolar');
         expect(none[i].engineModule).to.equal('qtsc_dot_acc');
       }
