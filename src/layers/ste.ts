@@ -74,11 +74,11 @@ export function quantActSte(x: tf.Tensor, clip: tf.Tensor, bits: number): tf.Ten
     const value = quantActForward(xi, ci, bits);
     const gradFunc: GradFn = (dy, saved) => {
       const [xs, cs] = saved;
-      // masks.ts: arithmetic masks, fast on wasm (its comparison kernels are
-      // slow); [0 <= x <= clip] = 1 - max([x > clip], [x < 0]) shares the
-      // [x > clip] mask with the clip's gradient (correct for any clip sign)
+      // masks.ts: arithmetic masks, fast on wasm (its comparison and
+      // Maximum kernels are slow); [0 <= x <= clip] = (1 - [x > clip]) *
+      // (1 - [x < 0]) shares the [x > clip] mask with the clip's gradient
       const above = gtMask(xs, cs);
-      const inside = tf.sub(1, tf.maximum(above, ltMask(xs, 0)));
+      const inside = tf.mul(tf.sub(1, above), tf.sub(1, ltMask(xs, 0)));
       const dx = tf.mul(dy, inside);
       const dc = tf.reshape(tf.sum(tf.mul(dy, above)), cs.shape);
       return [dx, dc];
