@@ -112,8 +112,11 @@ let installed = false;
 export function installFastBatchNorm(): void {
   if (installed) return;
   installed = true;
-  const probe = tf.layers.batchNormalization({});
-  const proto = Object.getPrototypeOf(probe) as { call: CallFn };
+  // the class as tfjs-layers registered it for deserialisation (making an
+  // instance to reach it would advance the automatic layer names)
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization as unknown as [{ prototype: { call: CallFn } }] | undefined;
+  if (!entry) return;
+  const proto = entry[0].prototype;
   const original = proto.call;
   proto.call = function (this: tf.layers.Layer, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) {
     const bn = this as unknown as BatchNormFields;

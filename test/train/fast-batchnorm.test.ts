@@ -113,6 +113,18 @@ describe('fast training-mode batch normalisation', () => {
     });
   }
 
+  it('training mode on wasm runs batchNormTrain (no FusedBatchNorm kernel), inference runs tfjs-layers code', async () => {
+    await tf.setBackend('wasm');
+    const layer = tf.layers.batchNormalization({});
+    layer.build([4, 3]);
+    const x = tf.randomNormal([4, 3]);
+    const train = await tf.profile(() => tf.tidy(() => layer.apply(x, { training: true }) as tf.Tensor));
+    expect(train.kernelNames).to.include('AvgPool');
+    expect(train.kernelNames).to.not.include('FusedBatchNorm');
+    const infer = await tf.profile(() => tf.tidy(() => layer.apply(x, { training: false }) as tf.Tensor));
+    expect(infer.kernelNames).to.include('FusedBatchNorm');
+  });
+
   it('inference mode and the cpu backend keep tfjs-layers code (moving statistics untouched in inference)', async () => {
     const layer = tf.layers.batchNormalization({});
     layer.build([2, 3]);
