@@ -4,7 +4,7 @@
  * the training code use these, so both share one definition.
  */
 import * as tf from '@tensorflow/tfjs';
-import { geMask, gtMask, insideMask, leMask } from './masks.js';
+import { geMask, gtMask, leMask, ltMask } from './masks.js';
 
 type GradFn = (dy: tf.Tensor, saved: tf.Tensor[]) => tf.Tensor | tf.Tensor[];
 type CGF = Parameters<typeof tf.customGrad>[0];
@@ -74,9 +74,12 @@ export function quantActSte(x: tf.Tensor, clip: tf.Tensor, bits: number): tf.Ten
     const value = quantActForward(xi, ci, bits);
     const gradFunc: GradFn = (dy, saved) => {
       const [xs, cs] = saved;
-      // masks.ts: arithmetic masks, fast on wasm (its comparison kernels are slow)
-      const dx = tf.mul(dy, insideMask(xs, 0, cs));
+      // masks.ts: arithmetic masks, fast on wasm (its comparison and
+      // Maximum kernels are slow); [0 <= x <= clip] = (1 - [x > clip]) *
+      // (1 - [x < 0]) shares the [x > clip] mask with the clip's gradient
       const above = gtMask(xs, cs);
+      const inside = tf.mul(tf.sub(1, above), tf.sub(1, ltMask(xs, 0)));
+      const dx = tf.mul(dy, inside);
       const dc = tf.reshape(tf.sum(tf.mul(dy, above)), cs.shape);
       return [dx, dc];
     };

@@ -7,9 +7,9 @@
  * about a dozen passes over the activation tensor forward and twice as many
  * backward (moments' gradient alone builds ones-tensors for both means), and
  * wasm's FusedBatchNorm and its reductions over the leading axes are slow
- * (scalar loops, a transpose per reduction). batchNormTrain transposes the
- * input once so that every per-channel reduction runs along the innermost axis,
- * and its gradient needs one transpose of dy and four elementwise passes.
+ * (scalar loops, a transpose per reduction). batchNormTrain takes every
+ * per-channel mean with one average pooling (one pass, no transpose): six
+ * passes forward, seven backward.
  *
  * installFastBatchNorm routes BatchNormalization layers in training mode on
  * wasm through it, with the same moving-average updates as tfjs-layers; other
@@ -30,37 +30,54 @@ export interface BatchNormTrainResult {
 }
 
 /**
+ * Rows and columns [a, b] with a * b = m and b the divisor of m nearest
+ * sqrt(m): the window of channelMeans' average pooling.
+ */
+function poolWindow(m: number): [number, number] {
+  let b = 1;
+  for (let d = 1; d * d <= m; d++) if (m % d === 0) b = d;
+  return [m / b, b];
+}
+
+/**
+ * Per-channel means of t viewed as [m, c]: one average pooling over a
+ * [1, a, b, c] view (XNNPACK accumulates every channel in one pass, no
+ * transpose; reductions over leading axes would transpose the whole tensor).
+ */
+function channelMeans(t: tf.Tensor, m: number, c: number): tf.Tensor1D {
+  if (m === 1) return tf.reshape(t, [c]);
+  const [a, b] = poolWindow(m);
+  return tf.reshape(tf.avgPool(tf.reshape(t, [1, a, b, c]) as tf.Tensor4D, [a, b], 1, 'valid'), [c]);
+}
+
+/**
  * Batch normalisation over every axis but the last (channels), with the batch
  * statistics, as tfjs-layers does in training: values and gradients (to x,
- * gamma and beta) equal those of tf.moments followed by tf.batchNorm.
- * The caller owns the returned mean and variance.
+ * gamma and beta) equal those of tf.moments followed by tf.batchNorm (up to
+ * float rounding of the sums). The caller owns the returned mean and variance.
  */
 export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number): BatchNormTrainResult {
   const c = x.shape[x.rank - 1];
   const m = x.size / c;
   let stats: [tf.Tensor1D, tf.Tensor1D] | null = null;
   const op = tf.customGrad(((xi: tf.Tensor, g: tf.Tensor1D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
-    // [C, M]: each channel's values contiguous, so reductions are innermost
-    const xT = tf.transpose(tf.reshape(xi, [m, c]));
-    const mean = tf.mean(xT, 1) as tf.Tensor1D;
-    const xmT = tf.sub(xT, tf.reshape(mean, [c, 1]));
-    const variance = tf.mean(tf.square(xmT), 1) as tf.Tensor1D;
-    const rs = tf.rsqrt(tf.add(variance, eps));
+    const mean = channelMeans(xi, m, c);
     const xm = tf.sub(xi, mean);
+    const variance = channelMeans(tf.square(xm), m, c);
+    const rs = tf.rsqrt(tf.add(variance, eps));
     const value = tf.add(tf.mul(xm, tf.mul(g, rs)), b);
     stats = [tf.keep(mean), tf.keep(variance)];
-    save([xm, xmT, rs, g]);
+    save([xm, rs, g]);
     const gradFunc: GradFn = (dy, saved) => {
-      const [sxm, sxmT, srs, sg] = saved;
-      const dyT = tf.transpose(tf.reshape(dy, [m, c]));
-      const sumDy = tf.sum(dyT, 1);
-      const sumDyXm = tf.sum(tf.mul(dyT, sxmT), 1);
+      const [sxm, srs, sg] = saved;
+      const meanDy = channelMeans(dy, m, c);
+      const meanDyXm = channelMeans(tf.mul(dy, sxm), m, c);
       const k = tf.mul(sg, srs);
-      // dx = k*dy - (k/M)*sum(dy) - xm * (k*rs^2/M) * sum(dy*xm)
-      const a = tf.mul(tf.mul(k, tf.square(srs)), tf.div(sumDyXm, -m));
-      const bb = tf.mul(k, tf.div(sumDy, -m));
+      // dx = k*dy - k*mean(dy) - xm * k*rs^2 * mean(dy*xm)
+      const a = tf.neg(tf.mul(tf.mul(k, tf.square(srs)), meanDyXm));
+      const bb = tf.neg(tf.mul(k, meanDy));
       const dx = tf.add(tf.mul(dy, k), tf.add(tf.mul(sxm, a), bb));
-      return [dx, tf.mul(sumDyXm, srs), sumDy];
+      return [dx, tf.mul(tf.mul(meanDyXm, srs), m), tf.mul(meanDy, m)];
     };
     return { value, gradFunc };
   }) as unknown as CGF);
@@ -95,8 +112,11 @@ let installed = false;
 export function installFastBatchNorm(): void {
   if (installed) return;
   installed = true;
-  const probe = tf.layers.batchNormalization({});
-  const proto = Object.getPrototypeOf(probe) as { call: CallFn };
+  // the class as tfjs-layers registered it for deserialisation (making an
+  // instance to reach it would advance the automatic layer names)
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap.BatchNormalization as unknown as [{ prototype: { call: CallFn } }] | undefined;
+  if (!entry) return;
+  const proto = entry[0].prototype;
   const original = proto.call;
   proto.call = function (this: tf.layers.Layer, inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) {
     const bn = this as unknown as BatchNormFields;

@@ -29,30 +29,29 @@ export function matMulFast(x: tf.Tensor2D, w: tf.Tensor2D): tf.Tensor2D {
 
 export type Padding = 'same' | 'valid';
 
-/** Explicit zero padding of an NHWC tensor for a stride-1 'same' convolution. */
-function padSame(x: tf.Tensor4D, kh: number, kw: number): tf.Tensor4D {
+/** [top, bottom, left, right] zero padding of a stride-1 'same' convolution with a kh x kw kernel. */
+function samePads(kh: number, kw: number): [number, number, number, number] {
   const top = Math.floor((kh - 1) / 2);
   const left = Math.floor((kw - 1) / 2);
-  return tf.pad(x, [
-    [0, 0],
-    [top, kh - 1 - top],
-    [left, kw - 1 - left],
-    [0, 0],
-  ]);
+  return [top, kh - 1 - top, left, kw - 1 - left];
 }
 
 /**
- * dW of a stride-1 'valid' convolution as one convolution:
+ * dW of a stride-1 convolution of x, zero-padded by `pads` ([top, bottom,
+ * left, right]), as one convolution:
  * dW[i, j, c, o] = sum_{n, h, w} x[n, h+i, w+j, c] dy[n, h, w, o]
  * = conv2d(x^T [C, H, W, N], dy^T [Ho, Wo, N, O]) transposed to [kh, kw, C, O].
  * (An im2col matMul is no faster on wasm: its matMul repacks the fresh
  * right-hand operand dy on every call.)
  */
-export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D): tf.Tensor4D {
+export function conv2dFilterGrad(x: tf.Tensor4D, dy: tf.Tensor4D, pads: [number, number, number, number] = [0, 0, 0, 0]): tf.Tensor4D {
   return tf.tidy(() => {
     const xt = tf.transpose(x, [3, 1, 2, 0]); // [C, H, W, N]
     const dyt = tf.transpose(dy, [1, 2, 0, 3]); // [Ho, Wo, N, O]
-    const g = tf.conv2d(xt, dyt, 1, 'valid'); // [C, kh, kw, O]
+    // x's zero padding, if any, is the convolution's own (no padded copy)
+    const [t, b, l, r] = pads;
+    const pad = t + b + l + r === 0 ? 'valid' : ([[0, 0], [t, b], [l, r], [0, 0]] as tf.backend_util.ExplicitPadding);
+    const g = tf.conv2d(xt, dyt, 1, pad); // [C, kh, kw, O]
     return tf.transpose(g, [1, 2, 0, 3]);
   });
 }
@@ -244,7 +243,7 @@ function installConv2DGradient(): void {
       const [kh, kw] = w.shape;
       return {
         x: () => conv2dInputGrad(dy as tf.Tensor4D, w, padding, x.shape),
-        filter: () => conv2dFilterGrad(padding === 'same' ? padSame(x, kh, kw) : x, dy as tf.Tensor4D),
+        filter: () => conv2dFilterGrad(x, dy as tf.Tensor4D, padding === 'same' ? samePads(kh, kw) : undefined),
       };
     },
   });

@@ -75,18 +75,104 @@ export function rdhsSoft(alpha: tf.Tensor, tau: number, mu: number, seed?: numbe
   });
 }
 
-/** The RDHS weight: exactly a candidate in the forward pass, gradient via eq. 4. */
-export function rdhsWeight(alpha: tf.Tensor, q: tf.Tensor1D, tau: number, mu = 0, seed?: number): tf.Tensor {
-  return hardSelectST(rdhsSoft(alpha, tau, mu, seed), q);
+/*
+ * rdhsWeight and sgtWeight work on the candidate axis moved to the front:
+ * m contiguous rows of K = size/m values. wasm's kernels are many times
+ * slower on a tiny innermost axis (softmax, argMax, and broadcasts of [K, 1]
+ * or [m] against [K, m] run as scalar loops), while per-row elementwise ops
+ * are vectorised; one transpose each way costs less than those.
+ */
+
+/** The m candidate rows [K] of t [..., m]. */
+function candidateRows(t: tf.Tensor): tf.Tensor[] {
+  const m = t.shape[t.rank - 1];
+  return tf.unstack(tf.transpose(tf.reshape(t, [-1, m])));
 }
 
-/** The SGT weight: q[argmax alpha] forward, eq. 6 backward. */
-export function sgtWeight(alpha: tf.Tensor, q: tf.Tensor1D): tf.Tensor {
+/** The inverse of candidateRows: rows [K] back to [..., m] of `shape`. */
+function fromCandidateRows(rows: tf.Tensor[], shape: number[]): tf.Tensor {
+  return tf.reshape(tf.transpose(tf.stack(rows)), shape);
+}
+
+/**
+ * q[argmax over the rows] per column, ties to the first row (as tf.argMax).
+ * Exact: each update keeps one of two values and multiplies the other by 0
+ * (finite inputs).
+ */
+function selectRows(rows: tf.Tensor[], qs: readonly number[]): tf.Tensor {
+  let best = rows[0];
+  let value: tf.Tensor = tf.fill(rows[0].shape, qs[0]);
+  for (let r = 1; r < rows.length; r++) {
+    const wins = tf.step(tf.sub(rows[r], best)); // [row r > best so far]
+    const keeps = tf.sub(1, wins);
+    value = tf.add(tf.mul(value, keeps), tf.mul(wins, qs[r]));
+    if (r + 1 < rows.length) best = tf.add(tf.mul(best, keeps), tf.mul(rows[r], wins));
+  }
+  return value;
+}
+
+/** max(a, b), exactly; wasm's Maximum kernel is a scalar loop. */
+function maxExact(a: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  const bWins = tf.step(tf.sub(b, a));
+  return tf.add(tf.mul(a, tf.sub(1, bWins)), tf.mul(b, bWins));
+}
+
+/** Softmax across the rows (as tf.softmax along the candidate axis). */
+function softmaxRows(rows: tf.Tensor[]): tf.Tensor[] {
+  let mx = rows[0];
+  for (let r = 1; r < rows.length; r++) mx = maxExact(mx, rows[r]);
+  const e = rows.map((z) => tf.exp(tf.sub(z, mx)));
+  const sum = e.reduce((a, b) => tf.add(a, b));
+  return e.map((v) => tf.div(v, sum));
+}
+
+/**
+ * The RDHS weight: exactly a candidate in the forward pass, gradient via
+ * eq. 4. Same values and gradients as hardSelectST(rdhsSoft(alpha, tau, mu,
+ * seed), q), fused: with y the soft weights and ybar = sum_k y^k q^k,
+ * dL/dalpha^k = y^k (q^k - ybar) dL/dw / tau.
+ */
+export function rdhsWeight(alpha: tf.Tensor, q: tf.Tensor1D, tau: number, mu = 0, seed?: number): tf.Tensor {
+  const qs = Array.from(q.dataSync());
+  const outShape = alpha.shape.slice(0, -1);
   const op = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
-    const value = selectCandidate(a, q);
-    save([value, q]);
-    const gradFunc: GradFn = (dw, saved) => tf.mul(tf.expandDims(dw, -1), tf.sign(tf.sub(saved[1], tf.expandDims(saved[0], -1))));
+    let logits = a;
+    if (mu > 0) {
+      // the noise of rdhsSoft, drawn identically
+      const u = tf.randomUniform(a.shape, 1e-10, 1, 'float32', seed);
+      logits = tf.add(a, tf.mul(tf.neg(tf.log(tf.neg(tf.log(u)))), mu));
+    }
+    const y = softmaxRows(candidateRows(tf.div(logits, tau)));
+    const value = tf.reshape(selectRows(y, qs), outShape);
+    save(y);
+    const gradFunc: GradFn = (dw, ys) => {
+      const g = tf.div(tf.reshape(dw, [-1]), tau);
+      const ybar = ys.map((yk, k) => tf.mul(yk, qs[k])).reduce((s, t) => tf.add(s, t));
+      return fromCandidateRows(
+        ys.map((yk, k) => tf.mul(tf.mul(yk, tf.sub(qs[k], ybar)), g)),
+        a.shape,
+      );
+    };
     return { value, gradFunc };
+  }) as unknown as CGF);
+  return op(alpha);
+}
+
+/** The SGT weight: q[argmax alpha] forward, eq. 6 backward: dL/dalpha^r = dL/dw sign(q^r - w). */
+export function sgtWeight(alpha: tf.Tensor, q: tf.Tensor1D): tf.Tensor {
+  const qs = Array.from(q.dataSync());
+  const outShape = alpha.shape.slice(0, -1);
+  const op = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
+    const w = selectRows(candidateRows(a), qs);
+    save([w]);
+    const gradFunc: GradFn = (dw, [sw]) => {
+      const d = tf.reshape(dw, [-1]);
+      return fromCandidateRows(
+        qs.map((qk) => tf.mul(d, tf.sign(tf.sub(qk, sw)))),
+        a.shape,
+      );
+    };
+    return { value: tf.reshape(w, outShape), gradFunc };
   }) as unknown as CGF);
   return op(alpha);
 }

@@ -7,6 +7,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Dataset } from '../data/dataset.js';
 import { Rng } from '../util/random.js';
 import { installFastGradients } from './fast-ops.js';
+import { gatherRows } from './gather-rows.js';
 import { Progress } from './progress.js';
 import { isSearchable, type Searchable } from './search-kernel.js';
 
@@ -141,10 +142,10 @@ export async function fit(a: FitArgs): Promise<EpochResult[]> {
       for (let b = 0; b < batches; b++) {
         const s = b * o.batchSize;
         const e = Math.min(n, s + o.batchSize);
-        const idx = tf.tensor1d(order.subarray(s, e), 'int32');
+        const idx = order.subarray(s, e);
         const [lossV, corr] = tf.tidy(() => {
-          const xb = tf.gather(a.train.x, idx);
-          const yb = tf.gather(labelsT, idx);
+          const xb = gatherRows(a.train.x, idx);
+          const yb = gatherRows(labelsT, idx);
           let logitsKept: tf.Tensor | null = null;
           const loss = optimizer.minimize(
             () => {
@@ -159,7 +160,6 @@ export async function fit(a: FitArgs): Promise<EpochResult[]> {
           (logitsKept as tf.Tensor | null)?.dispose();
           return [loss.dataSync()[0], c.dataSync()[0]];
         });
-        idx.dispose();
         for (const l of searched) l.clampLatent();
         lossSum += lossV * (e - s);
         correct += corr;

@@ -38,6 +38,20 @@ describe('quantizer functions', () => {
     expect(quantActForward(tf.tensor1d([0.99, 1, 5]), 2, 1).arraySync()).to.deep.equal([0, 2, 2]);
   });
 
+  it('quantizer gradients equal those built from tfjs comparison ops, boundaries and negative clips included', () => {
+    for (const [clipV, seed] of [[1.5, 1], [0.5, 2], [-0.5, 3], [0, 4]] as const) {
+      // a grid with exact hits on 0 and the clip
+      const x = tf.tidy(() => tf.concat([tf.mul(tf.round(tf.mul(tf.randomNormal([200], 0, 1, 'float32', seed), 4)), 0.25), tf.tensor1d([0, clipV, -0, clipV - 1e-7])]));
+      const clip = tf.tensor1d([clipV]);
+      const w = tf.randomNormal([x.size], 0, 1, 'float32', seed + 10);
+      const [gx, gc] = tf.grads((a: tf.Tensor, c: tf.Tensor) => tf.sum(tf.mul(quantActSte(a, c, 3), w)))([x, clip]);
+      const inside = tf.cast(tf.logicalAnd(tf.greaterEqual(x, 0), tf.lessEqual(x, clip)), 'float32');
+      const above = tf.cast(tf.greater(x, clip), 'float32');
+      expect(Array.from(gx.dataSync())).to.deep.equal(Array.from(tf.mul(w, inside).dataSync()));
+      expect(gc.dataSync()[0]).to.be.closeTo(tf.sum(tf.mul(w, above)).dataSync()[0], 1e-4);
+    }
+  });
+
   it('quantizer gradients: STE to x inside [0, clip], PACT to clip', () => {
     const x = tf.tensor1d([-0.5, 0, 1, 2, 2.5, 4]);
     const clip = tf.tensor1d([2]);

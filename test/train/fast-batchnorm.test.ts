@@ -69,6 +69,7 @@ describe('fast training-mode batch normalisation', () => {
     [4, 5, 6, 3],
     [7, 9],
     [2, 3, 3, 16],
+    [8, 12, 12, 8],
   ]) {
     it(`BatchNormalization layer [${shape}]: output, gradients and moving statistics on wasm equal tfjs-layers' on the cpu backend`, async () => {
       const c = shape[shape.length - 1];
@@ -95,14 +96,33 @@ describe('fast training-mode batch normalisation', () => {
     });
   }
 
-  it('batchNormTrain returns the biased batch statistics of tf.moments', () => {
-    const shape = [3, 4, 5];
-    const x = tf.tensor(rand(shape, 9, 2, 3), shape);
-    const r = batchNormTrain(x, tf.ones([5]) as tf.Tensor1D, tf.zeros([5]) as tf.Tensor1D, 1e-3);
-    const m = tf.moments(x, [0, 1]);
-    expect(maxAbsDiff(r.mean.dataSync(), m.mean.dataSync())).to.be.lessThan(1e-5);
-    expect(maxAbsDiff(r.variance.dataSync(), m.variance.dataSync())).to.be.lessThan(1e-4);
-    tf.dispose([x, r.y, r.mean, r.variance, m.mean, m.variance]);
+  for (const shape of [
+    [3, 4, 5],
+    [1, 5],
+    [13, 7],
+  ]) {
+    it(`batchNormTrain [${shape}] returns the biased batch statistics of tf.moments`, () => {
+      const c = shape[shape.length - 1];
+      const x = tf.tensor(rand(shape, 9, 2, 3), shape);
+      const r = batchNormTrain(x, tf.ones([c]) as tf.Tensor1D, tf.zeros([c]) as tf.Tensor1D, 1e-3);
+      const m = tf.moments(x, shape.slice(0, -1).map((_, i) => i));
+      expect(r.mean.shape).to.deep.equal([c]);
+      expect(maxAbsDiff(r.mean.dataSync(), m.mean.dataSync())).to.be.lessThan(1e-5);
+      expect(maxAbsDiff(r.variance.dataSync(), m.variance.dataSync())).to.be.lessThan(1e-4);
+      tf.dispose([x, r.y, r.mean, r.variance, m.mean, m.variance]);
+    });
+  }
+
+  it('training mode on wasm runs batchNormTrain (no FusedBatchNorm kernel), inference runs tfjs-layers code', async () => {
+    await tf.setBackend('wasm');
+    const layer = tf.layers.batchNormalization({});
+    layer.build([4, 3]);
+    const x = tf.randomNormal([4, 3]);
+    const train = await tf.profile(() => tf.tidy(() => layer.apply(x, { training: true }) as tf.Tensor));
+    expect(train.kernelNames).to.include('AvgPool');
+    expect(train.kernelNames).to.not.include('FusedBatchNorm');
+    const infer = await tf.profile(() => tf.tidy(() => layer.apply(x, { training: false }) as tf.Tensor));
+    expect(infer.kernelNames).to.include('FusedBatchNorm');
   });
 
   it('inference mode and the cpu backend keep tfjs-layers code (moving statistics untouched in inference)', async () => {

@@ -33,6 +33,49 @@ describe('weight-search estimators', () => {
     }
   });
 
+  function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+    let m = 0;
+    for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+    return m;
+  }
+
+  it('rdhsWeight and sgtWeight equal their definitions from tfjs ops (values exactly, gradients to 1e-5)', () => {
+    let seed = 200;
+    for (const q of [[-1, 1], [0.1, 0.3, 0.7], [-1, -0.5, 0.5, 1, 2]]) {
+      const m = q.length;
+      const qt = tf.tensor1d(q);
+      for (const [tau, mu] of [[1, 0], [0.3, 0], [0.7, 0.5]]) {
+        const shape = [7, 6, m];
+        const alpha = tf.randomNormal(shape, 0, 1, 'float32', seed++);
+        const c = tf.randomNormal(shape.slice(0, -1), 0, 1, 'float32', seed++);
+        const noiseSeed = seed++;
+        const rdhsRef = (a: tf.Tensor) => hardSelectST(rdhsSoft(a, tau, mu, noiseSeed), qt);
+        // eq. 6 written directly with tf.gather and broadcasts
+        const sgtRef = (a: tf.Tensor) =>
+          tf.customGrad(((x: tf.Tensor, save: tf.GradSaveFunc) => {
+            const v = tf.gather(qt, tf.argMax(x, -1));
+            save([v]);
+            return {
+              value: v,
+              gradFunc: (dw: tf.Tensor, [sv]: tf.Tensor[]) => tf.mul(tf.expandDims(dw, -1), tf.sign(tf.sub(qt, tf.expandDims(sv, -1)))),
+            };
+          }) as unknown as Parameters<typeof tf.customGrad>[0])(a) as tf.Tensor;
+        for (const [name, mine, ref] of [
+          ['rdhs', (a: tf.Tensor) => rdhsWeight(a, qt, tau, mu, noiseSeed), rdhsRef],
+          ['sgt', (a: tf.Tensor) => sgtWeight(a, qt), sgtRef],
+        ] as const) {
+          const loss = (f: (a: tf.Tensor) => tf.Tensor) => (a: tf.Tensor) => tf.sum(tf.mul(f(a), c));
+          expect(mine(alpha).shape, name).to.deep.equal(shape.slice(0, -1));
+          expect(Array.from(mine(alpha).dataSync()), `${name} q=${q} tau=${tau} mu=${mu}`).to.deep.equal(Array.from(ref(alpha).dataSync()));
+          const gMine = tf.grad(loss(mine))(alpha).dataSync();
+          const gRef = tf.grad(loss(ref))(alpha).dataSync();
+          expect(maxAbsDiff(gMine, gRef), `${name} gradient q=${q} tau=${tau} mu=${mu}`).to.be.lessThan(1e-5);
+          expect(maxAbsDiff(gRef, new Float32Array(gRef.length)), 'non-trivial gradient').to.be.greaterThan(1e-3);
+        }
+      }
+    }
+  });
+
   it('RDHS forward is exactly the candidate of argmax alpha (mu = 0), at any tau', () => {
     const alpha = tf.tensor2d([[0.1, 0.5, 0.2, 0.3], [2, -1, 0, 1.9], [0, 0, 0, 0.01]]);
     for (const tau of [1, 0.3, 1e-4]) {
