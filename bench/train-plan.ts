@@ -81,6 +81,10 @@ export function plan(o: PlanOptions): Run[] {
   for (const space of ['binary', 'pow2-3']) {
     for (const method of ['sgt', 'rdhs'] as const) runs.push(train(`cnn-full-${method}-${space}-act4`, 'cnn-full', full(method, space), { method, space, act: 4 }));
   }
+  // binary with float first and last layers (the paper's setting)
+  for (const method of ['sgt', 'rdhs'] as const) {
+    runs.push(train(`cnn-full-${method}-binary-act4-float-edges`, 'cnn-full', [...full(method, 'binary'), '--first-last', 'float'], { method, space: 'binary', act: 4, firstLast: 'float' }));
+  }
   // the search started from the trained FP32 network (--init-from: each weight's nearest candidate gets the largest logit)
   const fpFull = path.join(WORK, 'cnn-full-fp-act4');
   for (const method of ['sgt', 'rdhs'] as const) {
