@@ -81,12 +81,18 @@ function save(): void {
 /** Debian's python3-torch installs into the system Python, which a python3 earlier on PATH (pyenv, venv) would not see. */
 const PYTHON = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
+/** What a run executes (program and arguments) and the same command as a user types it. */
+function invocation(r: Run): { exe: string; args: string[]; shown: string } {
+  const argv = r.argv.join(' ');
+  if (r.tool === 'pytorch') return { exe: PYTHON, args: [path.join(root, 'bench', 'pytorch-speed.py'), ...r.argv], shown: `${PYTHON} bench/pytorch-speed.py ${argv}` };
+  if (r.tool === 'probe') return { exe: process.execPath, args: ['--import', 'tsx', path.join(root, 'bench', 'train-probe.ts'), ...r.argv], shown: `npx tsx bench/train-probe.ts ${argv}` };
+  const [cmd, ...rest] = r.argv;
+  return { exe: process.execPath, args: ['--import', 'tsx', path.join(root, 'src', 'cli', 'main.ts'), ...r.argv], shown: `npm run ${cmd} -- ${rest.join(' ')}` };
+}
+
 /** The command as a user types it. */
 export function commandOf(r: Run): string {
-  if (r.tool === 'probe') return `npx tsx bench/train-probe.ts ${r.argv.join(' ')}`;
-  if (r.tool === 'pytorch') return `${PYTHON} bench/pytorch-speed.py ${r.argv.join(' ')}`;
-  const [cmd, ...rest] = r.argv;
-  return `npm run ${cmd} -- ${rest.join(' ')}`;
+  return invocation(r).shown;
 }
 
 /** Writes the first n train / m test Fashion-MNIST images as an MNIST-layout directory. */
@@ -165,10 +171,7 @@ function prepareOutput(r: Run): void {
 
 function execute(r: Run): Promise<RunRecord> {
   prepareOutput(r);
-  const [exe, args] =
-    r.tool === 'pytorch'
-      ? [PYTHON, [path.join(root, 'bench', 'pytorch-speed.py'), ...r.argv]]
-      : [process.execPath, ['--import', 'tsx', r.tool === 'probe' ? path.join(root, 'bench', 'train-probe.ts') : path.join(root, 'src', 'cli', 'main.ts'), ...r.argv]];
+  const { exe, args } = invocation(r);
   const logDir = path.join(root, WORK, 'logs');
   fs.mkdirSync(logDir, { recursive: true });
   const log = fs.createWriteStream(path.join(logDir, `${r.id}.log`));

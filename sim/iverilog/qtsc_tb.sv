@@ -63,14 +63,8 @@ module qtsc_tb #(
   reg [8*4096-1:0] input_file, expected_file;
   integer seed_arg, stall_arg, watchdog_arg, drain_arg;
 
-  // xorshift32: the stall pattern is a function of +seed only.
-  logic [31:0] rng;
-  function automatic logic [31:0] xorshift(input logic [31:0] s);
-    logic [31:0] t;
-    t = s ^ (s << 13);
-    t = t ^ (t >> 17);
-    return t ^ (t << 5);
-  endfunction
+  // rng and xorshift(): the stall pattern is a function of the seed only.
+  `include "qtsc_tb_xorshift.svh"
 
   integer in_idx;        // next input word to offer
   integer out_idx;       // next frame expected

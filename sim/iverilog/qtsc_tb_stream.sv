@@ -51,13 +51,8 @@ module qtsc_tb_stream #(
     .m_data_o(m_data), .m_valid_o(m_valid), .m_ready_i(m_ready)
   );
 
-  logic [31:0] rng;
-  function automatic logic [31:0] xorshift(input logic [31:0] s);
-    logic [31:0] t;
-    t = s ^ (s << 13);
-    t = t ^ (t >> 17);
-    return t ^ (t << 5);
-  endfunction
+  // rng and xorshift(): the stall pattern is a function of the seed only.
+  `include "qtsc_tb_xorshift.svh"
 
   integer sent, got, errors, cycle, idle;
   logic prev_stalled;

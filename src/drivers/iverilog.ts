@@ -112,6 +112,8 @@ export async function runIverilog(opts: IverilogOptions): Promise<IverilogResult
     vvpFile,
     '-s',
     'qtsc_tb',
+    // the testbench's include files sit beside it
+    `-I${path.dirname(iverilogTestbench)}`,
     `-DQTSC_DUT=${emitted.top}`,
     `-Pqtsc_tb.InW=${meta.inputWordBits}`,
     `-Pqtsc_tb.OutW=${meta.outputWordBits}`,

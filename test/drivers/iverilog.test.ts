@@ -181,7 +181,7 @@ describeIf('drivers/iverilog: co-simulation with Icarus Verilog', () => {
           const params = { ElemBits: eb, InElems: ine, OutElems: oute, Words: words, RegType: regType, Stall: Math.round(stall * 65536), Seed: eb + ine };
           const c = await runTool(
             'iverilog',
-            ['-g2012', '-o', vvp, '-s', 'qtsc_tb_stream', ...Object.entries(params).map(([k, v]) => `-Pqtsc_tb_stream.${k}=${v}`), tb, path.join(hwDir, 'qtsc_axis_skid.v'), path.join(hwDir, 'qtsc_axis_width_conv.v')],
+            ['-g2012', '-o', vvp, '-s', 'qtsc_tb_stream', `-I${path.dirname(tb)}`, ...Object.entries(params).map(([k, v]) => `-Pqtsc_tb_stream.${k}=${v}`), tb, path.join(hwDir, 'qtsc_axis_skid.v'), path.join(hwDir, 'qtsc_axis_width_conv.v')],
             { cwd: work, timeoutMs: 60_000 },
           );
           expect(c.code, c.stderr).to.equal(0);

@@ -201,16 +201,27 @@ function laneTerms(e: TreeEngine, s: number): { bits: LaneBit[]; constant: bigin
   }
 }
 
+/**
+ * The constant part of one word's terms, mod 2**accWidth, that the tree leaves
+ * out: the lanes' constants, plus the +1 of -A = ~A + 1 for sign-add with
+ * unsigned inputs. The accumulator starts at (words per vector) * this.
+ */
+export function treeConstant(shape: TreeShape): bigint {
+  const { simd, accWidth: aw, engine } = shape;
+  let constant = treeTakesXsum(engine) ? 1n : 0n;
+  for (let s = 0; s < simd; s++) constant += laneTerms(engine, s).constant;
+  const m = 1n << BigInt(aw);
+  return ((constant % m) + m) % m;
+}
+
 /** Body of the one-channel tree: assigns, and the two final rows. */
 export function buildTree(shape: TreeShape): { net: Netlist; rowA: string[]; rowB: string[]; stages: number; constant: bigint } {
   const { simd, accWidth: aw, engine } = shape;
   const net = new Netlist();
   let cols: string[][] = Array.from({ length: aw }, () => []);
   const simple: string[][] = Array.from({ length: aw }, () => []);
-  let constant = 0n;
   for (let s = 0; s < simd; s++) {
-    const { bits, constant: k } = laneTerms(engine, s);
-    constant += k;
+    const { bits } = laneTerms(engine, s);
     for (const b of bits) {
       if (b.col >= aw) continue;
       if (b.simple) simple[b.col].push(`(${b.expr})`);
@@ -230,10 +241,7 @@ export function buildTree(shape: TreeShape): { net: Netlist; rowA: string[]; row
   });
   // 2. the accumulator row (not in the shared input sum) and -A = ~A + 1 for sign-add
   //    with unsigned inputs. The constant is not built: the caller starts the
-  //    accumulator at (words per vector) * constant instead (see dotAccVerilog).
-  if (treeTakesXsum(engine)) constant += 1n;
-  const m = (1n << BigInt(aw)) - 1n;
-  const k = ((constant % (m + 1n)) + (m + 1n)) & m;
+  //    accumulator at (words per vector) * treeConstant instead (see dotAccVerilog).
   for (let j = 0; j < aw; j++) {
     if (engine.kind !== 'usum') cols[j].push(`acc_i[${j}]`);
     if (treeTakesXsum(engine)) cols[j].push(net.wire(`~xsum_i[${j}]`));
@@ -256,7 +264,7 @@ export function buildTree(shape: TreeShape): { net: Netlist; rowA: string[]; row
     });
     cols = next;
   }
-  return { net, rowA: cols.map((c) => c[0] ?? "1'b0"), rowB: cols.map((c) => c[1] ?? "1'b0"), stages, constant: k };
+  return { net, rowA: cols.map((c) => c[0] ?? "1'b0"), rowB: cols.map((c) => c[1] ?? "1'b0"), stages, constant: treeConstant(shape) };
 }
 
 /** The tree engine of a node, or null when it has none (int-mac with uint inputs multiplies). */
@@ -352,7 +360,7 @@ export function dotAccVerilog(n: NodePlan): string {
   const lw = n.simd * treeWeightBits(engine);
   const tree = dotTreeModule(n);
   const xsum = treeTakesXsum(engine);
-  const { constant } = buildTree({ simd: n.simd, accWidth: aw, engine });
+  const constant = treeConstant({ simd: n.simd, accWidth: aw, engine });
   const init = (BigInt(n.sf) * constant) & ((1n << BigInt(aw)) - 1n);
   const initLit = `${aw}'h${init.toString(16)}`;
   return `${generatedHeader}
@@ -365,7 +373,7 @@ export function dotAccVerilog(n: NodePlan): string {
 // acc <= last_i ? Init : sum, and on last_i the result register (acc_o) takes sum.
 // The trees leave out the constant part of the lane terms (${constant} per word, mod 2**${aw});
 // the accumulators start at Init = ${n.sf} words x that = ${init} instead of 0.
-// w_i: the ${lw} weight bits of channel p at [p*${lw} +: ${lw}]. The accumulators are reset (they start at 0).
+// w_i: the ${lw} weight bits of channel p at [p*${lw} +: ${lw}]. Reset sets the accumulators to Init.
 module ${n.engineModule} (
   input  wire logic                clk_i,
   input  wire logic                rst_i,

@@ -106,13 +106,14 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<
   }
   for (const n of plan.nodes) {
     if (n.engineFiles.length > 0) {
-      const text: Record<string, string> = {
-        [dotXsumModule(n)]: n.engineFiles.includes(dotXsumModule(n)) ? dotXsumVerilog(n) : '',
-        [dotTreeModule(n)]: dotTreeVerilog(n),
-        [n.engineModule]: dotAccVerilog(n),
+      // the generator of each engine file the plan lists (in compile order)
+      const generate: Record<string, (node: NodePlan) => string> = {
+        [dotXsumModule(n)]: dotXsumVerilog,
+        [dotTreeModule(n)]: dotTreeVerilog,
+        [n.engineModule]: dotAccVerilog,
       };
       for (const f of n.engineFiles) {
-        files.set(`${f}.v`, text[f]);
+        files.set(`${f}.v`, generate[f](n));
         sources.push(`${f}.v`);
       }
     }
