@@ -7,21 +7,16 @@
  * methods 'fp' and 'int8') with the same strides and padding.
  */
 import * as tf from '@tensorflow/tfjs';
-import { resolveValueSpace, type ValueSpace } from '../layers/value-space.js';
 import { outputSize, parsePadding, parsePair } from './conv-config.js';
 import { conv2dStrided } from './conv-ops.js';
 import { conv2dFast, type Padding } from './fast-ops.js';
-import { parseSearchConfig, SearchKernel, type SearchConfig, type SearchMethod, type Searchable } from './search-kernel.js';
+import { SearchLayer, type SearchLayerArgs } from './search-layer.js';
 
-type LayerArgs = ConstructorParameters<typeof tf.layers.Layer>[0];
-
-export type SearchConv2DArgs = LayerArgs &
-  SearchConfig & {
+export type SearchConv2DArgs = SearchLayerArgs & {
     filters: number;
     kernelSize: number | [number, number];
     strides?: number | [number, number];
     padding?: Padding;
-    useBias?: boolean;
     /** How 'rdhs' / 'sgt' compute the forward pass (see ConvFormulation); default 'kernel'. */
     formulation?: ConvFormulation;
   };
@@ -38,76 +33,35 @@ export type SearchConv2DArgs = LayerArgs &
 export type ConvFormulation = 'kernel' | 'expand';
 export const CONV_FORMULATIONS: readonly ConvFormulation[] = ['kernel', 'expand'];
 
-export class SearchConv2D extends tf.layers.Layer implements Searchable {
+export class SearchConv2D extends SearchLayer {
   static className = 'SearchConv2D';
   readonly filters: number;
   readonly kernelSize: [number, number];
   readonly strides: [number, number];
   readonly padding: Padding;
-  readonly useBias: boolean;
   readonly formulation: ConvFormulation;
-  readonly valueSpace: ValueSpace;
-  readonly values: number[];
-  readonly method: SearchMethod;
-  readonly mu: number;
-  readonly seed: number;
-  private readonly sk: SearchKernel;
-  private bias: tf.LayerVariable | null = null;
 
   constructor(args: SearchConv2DArgs) {
-    super(args);
-    const c = parseSearchConfig('SearchConv2D', args);
+    super('SearchConv2D', args);
     if (!Number.isInteger(args.filters) || args.filters < 1) throw new Error(`SearchConv2D: filters must be a positive integer, got ${args.filters}`);
     this.filters = args.filters;
     this.kernelSize = parsePair('SearchConv2D', args.name, 'kernelSize', args.kernelSize);
     this.strides = parsePair('SearchConv2D', args.name, 'strides', args.strides ?? 1);
     this.padding = parsePadding('SearchConv2D', args.name, args.padding);
-    this.useBias = args.useBias ?? true;
     const form = args.formulation ?? 'kernel';
     if (!CONV_FORMULATIONS.includes(form)) throw new Error(`SearchConv2D${args.name ? ` '${args.name}'` : ''}: config 'formulation': must be 'kernel' or 'expand', got ${JSON.stringify(args.formulation)}`);
-    if (form === 'expand' && c.method !== 'rdhs' && c.method !== 'sgt') {
-      throw new Error(`SearchConv2D${args.name ? ` '${args.name}'` : ''}: config 'formulation': 'expand' needs method 'rdhs' or 'sgt' (per-candidate masks), got '${c.method}'`);
+    if (form === 'expand' && this.method !== 'rdhs' && this.method !== 'sgt') {
+      throw new Error(`SearchConv2D${args.name ? ` '${args.name}'` : ''}: config 'formulation': 'expand' needs method 'rdhs' or 'sgt' (per-candidate masks), got '${this.method}'`);
     }
     this.formulation = form;
-    this.valueSpace = c.valueSpace;
-    this.values = resolveValueSpace(c.valueSpace);
-    this.method = c.method;
-    this.mu = c.mu;
-    this.seed = c.seed ?? 1;
-    this.sk = new SearchKernel(this.method, this.values, c.tau, c.mu, this.seed);
     this.inputSpec = [{ ndim: 4 }];
-  }
-
-  get tau(): number {
-    return this.sk.tau;
-  }
-  set tau(t: number) {
-    this.sk.tau = t;
   }
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shape = (Array.isArray(inputShape[0]) ? inputShape[0] : inputShape) as tf.Shape;
     const cin = shape[3];
     if (cin == null) throw new Error('SearchConv2D: the channel dimension must be known');
-    this.sk.build((name, shape, init) => this.addWeight(name, shape, 'float32', init, undefined, true), [this.kernelSize[0], this.kernelSize[1], cin, this.filters]);
-    if (this.useBias) this.bias = this.addWeight('bias', [this.filters], 'float32', tf.initializers.zeros(), undefined, true);
-    this.built = true;
-  }
-
-  effectiveKernel(): tf.Tensor {
-    return this.sk.effective();
-  }
-  frozenKernel(): tf.Tensor {
-    return this.sk.frozen();
-  }
-  xnorScale(): tf.Tensor1D {
-    return this.sk.xnorScale();
-  }
-  initFromFloat(kernel: tf.Tensor): void {
-    this.sk.initFromFloat(kernel);
-  }
-  clampLatent(): void {
-    this.sk.clampLatent();
+    this.buildWeights([this.kernelSize[0], this.kernelSize[1], cin, this.filters], this.filters);
   }
 
   override computeOutputShape(inputShape: tf.Shape | tf.Shape[]): tf.Shape {
@@ -121,9 +75,7 @@ export class SearchConv2D extends tf.layers.Layer implements Searchable {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const [sh, sw] = this.strides;
       const conv = (xx: tf.Tensor4D, k: tf.Tensor4D) => (sh === 1 && sw === 1 ? conv2dFast(xx, k, this.padding) : conv2dStrided(xx, k, this.strides, this.padding));
-      let y: tf.Tensor = this.formulation === 'expand' ? this.expandedConv(x, conv) : conv(x, this.effectiveKernel() as tf.Tensor4D);
-      if (this.bias !== null) y = tf.add(y, this.bias.read());
-      return y;
+      return this.withBias(this.formulation === 'expand' ? this.expandedConv(x, conv) : conv(x, this.effectiveKernel() as tf.Tensor4D));
     });
   }
 
@@ -143,20 +95,15 @@ export class SearchConv2D extends tf.layers.Layer implements Searchable {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    const vs = this.valueSpace;
     return {
       ...super.getConfig(),
       filters: this.filters,
       kernelSize: [...this.kernelSize],
       strides: [...this.strides],
       padding: this.padding,
-      useBias: this.useBias,
       formulation: this.formulation,
-      valueSpace: Array.isArray(vs) ? [...vs] : vs,
-      method: this.method,
-      tau: this.tau,
-      mu: this.mu,
-      seed: this.seed,
+      ...this.searchConfig(),
     };
   }
+
 }
