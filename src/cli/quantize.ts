@@ -11,6 +11,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
+// a static import: under tsx a dynamic one can load a second copy of the layer
+// modules, whose registration would replace the classes already registered
+import { evaluatePair } from '../quantize/evaluate.js';
 import { GRANULARITIES } from '../quantize/kernel-quantizer.js';
 import { writeModelFile } from '../quantize/model-file.js';
 import { quantizeModel } from '../quantize/quantize-model.js';
@@ -88,7 +91,6 @@ export async function quantizeCommand(argv: string[]): Promise<number> {
   await withOutputDir(out, async (staging) => {
     writeModelFile(staging, model);
     if (a.eval !== undefined) {
-      const { evaluatePair } = await import('../quantize/evaluate.js');
       stats.evaluation = await evaluatePair(path.resolve(a.model), staging, a.eval, a.backend);
     }
     fs.writeFileSync(path.join(staging, 'ptq-stats.json'), JSON.stringify(stats, roundNumbers) + '\n');

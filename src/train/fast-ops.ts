@@ -98,6 +98,21 @@ export function columnSums(m: tf.Tensor2D): tf.Tensor1D {
 }
 
 let installed = false;
+let wasmKernelsWrapped = false;
+
+/**
+ * The wasm kernel wrappers (data-sharing Identity, leading-axis reductions).
+ * They need the wasm backend's kernels to be registered, which happens when
+ * its package is imported; until then this does nothing and is tried again on
+ * the next call, so a process that trains on another backend first still gets
+ * them once it starts wasm.
+ */
+function wrapWasmKernels(): void {
+  if (wasmKernelsWrapped || !tf.getKernel('Identity', 'wasm')) return;
+  wasmKernelsWrapped = true;
+  shareIdentity();
+  for (const k of ['Sum', 'Mean', 'Max', 'Min']) wrapLeadingReduction(k);
+}
 
 /**
  * Replaces the gradient of FusedBatchNorm (tfjs' batchNorm op) for
@@ -109,13 +124,12 @@ let installed = false;
  * Idempotent.
  */
 export function installFastGradients(): void {
+  wrapWasmKernels();
   if (installed) return;
   installed = true;
   installMaxPoolGradient();
   installConv2DGradient();
-  shareIdentity();
   installFastBatchNorm();
-  for (const k of ['Sum', 'Mean', 'Max', 'Min']) wrapLeadingReduction(k);
   const original = tf.getGradient('FusedBatchNorm');
   if (!original) return;
   tf.registerGradient({
