@@ -87,9 +87,11 @@ export function plan(o: PlanOptions): Run[] {
   }
   // the search started from the trained FP32 network (--init-from: each weight's nearest candidate gets the largest logit)
   const fpFull = path.join(WORK, 'cnn-full-fp-act4');
-  for (const method of ['sgt', 'rdhs'] as const) {
-    const r = train(`cnn-full-${method}-pow2-3-act4-init`, 'cnn-full', [...full(method, 'pow2-3'), '--init-from', fpFull], { method, space: 'pow2-3', act: 4, init: 'FP32' });
-    runs.push({ ...r, after: ['cnn-full-fp-act4'] });
+  for (const space of ['pow2-3', 'binary']) {
+    for (const method of ['sgt', 'rdhs'] as const) {
+      const r = train(`cnn-full-${method}-${space}-act4-init`, 'cnn-full', [...full(method, space), '--init-from', fpFull], { method, space, act: 4, init: 'FP32' });
+      runs.push({ ...r, after: ['cnn-full-fp-act4'] });
+    }
   }
   // (c) mu ablation (mu = 0 is mlp-rdhs-binary-act4)
   for (const mu of ['0.001', '0.01', '0.1']) runs.push(train(`mlp-rdhs-binary-act4-mu${mu}`, 'mu', mlp('rdhs', 'binary', 4, ['--mu', mu]), { method: 'rdhs', space: 'binary', act: 4, mu }));

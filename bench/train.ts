@@ -158,13 +158,15 @@ function harvest(r: Run, stdout: string): Record<string, unknown> {
  * A train run's output directory holds its checkpoint, which the train command
  * refuses to resume under other options: a directory left by a different
  * command (marked in .bench-command, or unmarked) is removed first; one left
- * by an interrupted run of the same command is resumed.
+ * by an interrupted run of the same command is resumed, unless the run is
+ * asked for again (--rerun), which starts it afresh.
  */
 function prepareOutput(r: Run): void {
   if (!r.out || r.argv[0] !== 'train') return;
   const out = path.join(root, r.out);
   const marker = path.join(out, '.bench-command');
-  if (fs.existsSync(out) && (!fs.existsSync(marker) || fs.readFileSync(marker, 'utf8') !== commandOf(r))) fs.rmSync(out, { recursive: true, force: true });
+  const stale = !fs.existsSync(marker) || fs.readFileSync(marker, 'utf8') !== commandOf(r);
+  if (fs.existsSync(out) && (stale || rerun.has(r.id))) fs.rmSync(out, { recursive: true, force: true });
   fs.mkdirSync(out, { recursive: true });
   fs.writeFileSync(marker, commandOf(r));
 }

@@ -21,7 +21,8 @@ import { buildCnn, buildCnnDw, buildMlp, defaultLossScale, DEFAULT_CNN_DW_BLOCKS
 import { freezeModel } from '../train/freeze.js';
 import { Progress } from '../train/progress.js';
 import { registerTrainLayers } from '../train/register.js';
-import { isSearchable, SEARCH_METHODS } from '../train/search-kernel.js';
+import { fitChannelScales, fitScale } from '../train/fit-scale.js';
+import { isFloatMethod, isSearchable, SEARCH_METHODS } from '../train/search-kernel.js';
 import { DEFAULT_TRAIN_OPTIONS, evaluate, fit, imagesToTensor, recomputeBatchNormStats, type EpochResult, type TrainOptions } from '../train/trainer.js';
 import { QtscError } from '../util/errors.js';
 import { initTf } from '../util/tf-backend.js';
@@ -68,7 +69,7 @@ resumes from DIR/checkpoint.
                                       of a quantized last layer, else 1)
   --mu X                              RDHS Gumbel noise weight (default 0)
   --tau X / --tau-decay X / --tau-min X   RDHS temperature schedule (1, 0.97, 1e-4)
-  --init-from DIR                     start from a trained float model's weights
+  --init-from DIR                     start from a trained float model's weights (kernels scaled onto the value space)
   --seed N                            (default 1)
   --backend auto|node|wasm|cpu        (default auto)
   --stop-after N                      stop after N epochs in this run, leaving the
@@ -255,7 +256,14 @@ async function loadOptimizerState(dir: string, state: State, optimizer: tf.Optim
   await optimizer.setWeights(specs.map((s) => ({ name: s.name, tensor: map[s.name] })));
 }
 
-/** Copies kernels (and biases, BatchNorm statistics) of a float model onto the training model, layer by layer in order. */
+/**
+ * Copies kernels (and biases, BatchNorm statistics) of a float model onto the
+ * training model, layer by layer in order. A searched kernel starts at the
+ * candidates nearest to the float kernel divided by its fitted scale
+ * (fit-scale.ts): per output channel when a BatchNormalization follows, whose
+ * statistics then take the same scale, else one scale for the tensor, which
+ * its bias shares.
+ */
 async function initFromFloat(model: tf.LayersModel, dir: string): Promise<void> {
   const src = await tf.loadLayersModel(tf.io.fromMemory(await loadArtifacts(dir)));
   const kinds = (m: tf.LayersModel, bn: boolean) =>
@@ -263,6 +271,8 @@ async function initFromFloat(model: tf.LayersModel, dir: string): Promise<void> 
   const srcW = kinds(src, false);
   const dstW = kinds(model, false);
   if (srcW.length !== dstW.length) throw new QtscError(`${dir}: ${srcW.length} weight layers, the model being trained has ${dstW.length}`);
+  /** BatchNormalization layers whose statistics follow a scaled kernel, with its scales. */
+  const rescaledBn = new Map<tf.layers.Layer, Float32Array>();
   for (let i = 0; i < dstW.length; i++) {
     const s = srcW[i];
     const d = dstW[i];
@@ -270,16 +280,44 @@ async function initFromFloat(model: tf.LayersModel, dir: string): Promise<void> 
     const want = d.getWeights()[0].shape;
     const shape = isSearchable(d) && (d.method === 'rdhs' || d.method === 'sgt') ? want.slice(0, -1) : want;
     if (JSON.stringify(kernel.shape) !== JSON.stringify(shape)) throw new QtscError(`${dir}: layer '${s.name}' has a kernel of shape [${kernel.shape}], '${d.name}' needs [${shape}]`);
-    if (isSearchable(d)) d.initFromFloat(kernel);
+    let scales: Float32Array | undefined;
+    if (isSearchable(d) && !isFloatMethod(d.method)) {
+      const next = model.layers[model.layers.indexOf(d) + 1];
+      const bn = next?.getClassName() === 'BatchNormalization' ? next : undefined;
+      const channels = d.getClassName() === 'SearchDepthwiseConv2D' ? shape[2] * shape[3] : shape[shape.length - 1];
+      const k = kernel.dataSync();
+      scales = bn ? fitChannelScales(k, channels, d.values) : Float32Array.of(fitScale(k, d.values));
+      if (bn) rescaledBn.set(bn, scales);
+    }
+    if (isSearchable(d)) d.initFromFloat(kernel, scales);
     if (bias && d.getWeights().length > 1 && (!isSearchable(d) || d.useBias)) {
       const ws = d.getWeights();
-      ws[ws.length - 1] = bias;
+      ws[ws.length - 1] = scales ? divideCyclic(bias, scales) : bias;
       d.setWeights(ws);
     }
   }
   const srcBn = kinds(src, true);
   const dstBn = kinds(model, true);
-  if (srcBn.length === dstBn.length) for (let i = 0; i < dstBn.length; i++) dstBn[i].setWeights(srcBn[i].getWeights());
+  if (srcBn.length === dstBn.length) {
+    for (let i = 0; i < dstBn.length; i++) {
+      const scales = rescaledBn.get(dstBn[i]);
+      const names = dstBn[i].weights.map((w) => w.originalName.split('/').pop());
+      dstBn[i].setWeights(
+        srcBn[i].getWeights().map((t, j) => {
+          if (!scales) return t;
+          if (names[j] === 'moving_mean') return divideCyclic(t, scales);
+          if (names[j] === 'moving_variance') return divideCyclic(t, scales.map((v) => v * v));
+          return t;
+        }),
+      );
+    }
+  }
+}
+
+/** t[i] / scales[i mod scales.length] */
+function divideCyclic(t: tf.Tensor, scales: Float32Array): tf.Tensor {
+  const v = t.dataSync();
+  return tf.tensor(Float32Array.from(v, (x, i) => x / scales[i % scales.length]), t.shape);
 }
 
 function pct(x: number): string {
