@@ -21,7 +21,7 @@ import { buildCnn, buildCnnDw, buildMlp, defaultLossScale, DEFAULT_CNN_DW_BLOCKS
 import { freezeModel } from '../train/freeze.js';
 import { Progress } from '../train/progress.js';
 import { registerTrainLayers } from '../train/register.js';
-import { fitChannelScales, fitScale } from '../train/fit-scale.js';
+import { divideByChannel, fitChannelScales, fitScale } from '../train/fit-scale.js';
 import { isFloatMethod, isSearchable, SEARCH_METHODS } from '../train/search-kernel.js';
 import { DEFAULT_TRAIN_OPTIONS, evaluate, fit, imagesToTensor, recomputeBatchNormStats, type EpochResult, type TrainOptions } from '../train/trainer.js';
 import { QtscError } from '../util/errors.js';
@@ -282,17 +282,16 @@ async function initFromFloat(model: tf.LayersModel, dir: string): Promise<void> 
     if (JSON.stringify(kernel.shape) !== JSON.stringify(shape)) throw new QtscError(`${dir}: layer '${s.name}' has a kernel of shape [${kernel.shape}], '${d.name}' needs [${shape}]`);
     let scales: Float32Array | undefined;
     if (isSearchable(d) && !isFloatMethod(d.method)) {
+      // the BatchNormalization after the layer, if any, has one statistic per output channel
       const next = model.layers[model.layers.indexOf(d) + 1];
       const bn = next?.getClassName() === 'BatchNormalization' ? next : undefined;
-      const channels = d.getClassName() === 'SearchDepthwiseConv2D' ? shape[2] * shape[3] : shape[shape.length - 1];
-      const k = kernel.dataSync();
-      scales = bn ? fitChannelScales(k, channels, d.values) : Float32Array.of(fitScale(k, d.values));
+      scales = bn ? fitChannelScales(kernel.dataSync(), bn.getWeights()[0].size, d.values) : Float32Array.of(fitScale(kernel.dataSync(), d.values));
       if (bn) rescaledBn.set(bn, scales);
     }
-    if (isSearchable(d)) d.initFromFloat(kernel, scales);
+    if (isSearchable(d)) d.initFromFloat(scales ? divideByChannel(kernel, scales) : kernel);
     if (bias && d.getWeights().length > 1 && (!isSearchable(d) || d.useBias)) {
       const ws = d.getWeights();
-      ws[ws.length - 1] = scales ? divideCyclic(bias, scales) : bias;
+      ws[ws.length - 1] = scales ? divideByChannel(bias, scales) : bias;
       d.setWeights(ws);
     }
   }
@@ -305,19 +304,13 @@ async function initFromFloat(model: tf.LayersModel, dir: string): Promise<void> 
       dstBn[i].setWeights(
         srcBn[i].getWeights().map((t, j) => {
           if (!scales) return t;
-          if (names[j] === 'moving_mean') return divideCyclic(t, scales);
-          if (names[j] === 'moving_variance') return divideCyclic(t, scales.map((v) => v * v));
+          if (names[j] === 'moving_mean') return divideByChannel(t, scales);
+          if (names[j] === 'moving_variance') return divideByChannel(t, scales.map((v) => v * v));
           return t;
         }),
       );
     }
   }
-}
-
-/** t[i] / scales[i mod scales.length] */
-function divideCyclic(t: tf.Tensor, scales: Float32Array): tf.Tensor {
-  const v = t.dataSync();
-  return tf.tensor(Float32Array.from(v, (x, i) => x / scales[i % scales.length]), t.shape);
 }
 
 function pct(x: number): string {

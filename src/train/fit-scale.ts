@@ -12,6 +12,7 @@
  * without one (the logits) takes one s for the whole tensor, which divides
  * every logit alike and keeps the argmax.
  */
+import * as tf from '@tensorflow/tfjs';
 import { nearestIndex } from '../layers/value-space.js';
 
 /** Candidate scales tried between the two bounds, log-spaced. */
@@ -78,4 +79,15 @@ export function fitChannelScales(kernel: ArrayLike<number>, channels: number, va
     out[c] = fitScale(w, values);
   }
   return out;
+}
+
+/**
+ * t / scales[i mod C] elementwise, C = scales.length: a kernel, bias or
+ * BatchNorm statistic divided by the scale of its output channel (the
+ * trailing axes), or by the one scale of the tensor.
+ */
+export function divideByChannel(t: tf.Tensor, scales: Float32Array): tf.Tensor {
+  const v = t.dataSync();
+  if (v.length % scales.length !== 0) throw new Error(`${scales.length} scales do not divide a tensor of shape [${t.shape}]`);
+  return tf.tensor(Float32Array.from(v, (x, i) => x / scales[i % scales.length]), t.shape);
 }

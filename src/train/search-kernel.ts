@@ -62,16 +62,6 @@ export function logitsFromFloat(kernel: tf.Tensor, values: readonly number[], se
   });
 }
 
-/** kernel / scales[i mod C], with C = scales.length output channels on the kernel's trailing axes. */
-function divideByChannel(kernel: tf.Tensor, scales: Float32Array): tf.Tensor {
-  const k = kernel.dataSync();
-  const c = scales.length;
-  if (k.length % c !== 0) throw new Error(`initFromFloat: ${c} scales do not divide a kernel of shape [${kernel.shape}]`);
-  const out = new Float32Array(k.length);
-  for (let i = 0; i < k.length; i++) out[i] = k[i] / scales[i % c];
-  return tf.tensor(out, kernel.shape);
-}
-
 /** The parsed search configuration of a layer; throws naming the layer. */
 export function parseSearchConfig(cls: string, args: SearchConfig & { name?: string }): z.output<typeof SearchConfigSchema> {
   const parsed = SearchConfigSchema.safeParse(args);
@@ -98,12 +88,8 @@ export interface Searchable {
   frozenKernel(): tf.Tensor;
   /** XNOR's per-output-channel scale mean|w| (ones for the other methods). */
   xnorScale(): tf.Tensor1D;
-  /**
-   * Sets the search state so that the weight in force is the candidate
-   * nearest to `kernel` divided by `scales` (one per output channel, the
-   * kernel's trailing axes, or one for all; default 1: fit-scale.ts).
-   */
-  initFromFloat(kernel: tf.Tensor, scales?: Float32Array): void;
+  /** Sets the search state so that the weight in force is the candidate nearest to `kernel`. */
+  initFromFloat(kernel: tf.Tensor): void;
   /** Keeps latent weights inside the value space's range (after each optimizer step). */
   clampLatent(): void;
 }
@@ -221,11 +207,9 @@ export class SearchKernel {
     });
   }
 
-  initFromFloat(kernel: tf.Tensor, scales?: Float32Array): void {
-    const scaled = scales === undefined ? tf.clone(kernel) : divideByChannel(kernel, scales);
-    if (this.alpha !== null) writeAndDispose(this.alpha, logitsFromFloat(scaled, this.values, this.seed));
-    else if (this.kernel !== null) writeAndDispose(this.kernel, tf.tidy(() => tf.clone(scaled)));
-    scaled.dispose();
+  initFromFloat(kernel: tf.Tensor): void {
+    if (this.alpha !== null) writeAndDispose(this.alpha, logitsFromFloat(kernel, this.values, this.seed));
+    else if (this.kernel !== null) writeAndDispose(this.kernel, tf.tidy(() => tf.clone(kernel)));
     this.clampLatent();
   }
 

@@ -65,8 +65,8 @@ export abstract class SearchLayer extends tf.layers.Layer implements Searchable 
   xnorScale(): tf.Tensor1D {
     return this.sk.xnorScale();
   }
-  initFromFloat(kernel: tf.Tensor, scales?: Float32Array): void {
-    this.sk.initFromFloat(kernel, scales);
+  initFromFloat(kernel: tf.Tensor): void {
+    this.sk.initFromFloat(kernel);
   }
   clampLatent(): void {
     this.sk.clampLatent();
