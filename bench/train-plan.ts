@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 
-export type Section = 'mlp' | 'cnn' | 'cnn-full' | 'mu' | 'cost' | 'ptq' | 'e2e' | 'speed';
+export type Section = 'mlp' | 'cnn' | 'cnn-full' | 'cnn-long' | 'mu' | 'cost' | 'ptq' | 'e2e' | 'speed';
 
 export interface Run {
   id: string;
@@ -27,6 +27,8 @@ export interface PlanOptions {
   cnnEpochs: number;
   /** Epochs of the CNN runs on the whole Fashion-MNIST (60,000 / 10,000 images). */
   cnnFullEpochs: number;
+  /** Epochs of the longer whole-Fashion-MNIST CNN runs (section cnn-long). */
+  cnnLongEpochs: number;
   /** Directory (relative) of the Fashion-MNIST subset the CNN trains on. */
   fashionDir: string;
   /** A tiny subset for the CPU-backend CNN speed run. */
@@ -92,6 +94,22 @@ export function plan(o: PlanOptions): Run[] {
       const r = train(`cnn-full-${method}-${space}-act4-init`, 'cnn-full', [...full(method, space), '--init-from', fpFull], { method, space, act: 4, init: 'FP32' });
       runs.push({ ...r, after: ['cnn-full-fp-act4'] });
     }
+  }
+  // (b'') the same targets with a longer schedule: FP32 and the searches that came closest at 4 epochs
+  const long = (method: string, space: string) => [
+    '--dataset', 'fashion-mnist', '--arch', 'cnn', '--method', method, '--value-space', space, '--act-bits', '4',
+    '--epochs', String(o.cnnLongEpochs), '--seed', '1', '--backend', 'wasm',
+  ];
+  runs.push(train('cnn-long-fp-act4', 'cnn-long', long('fp', 'binary'), { method: 'fp', space: 'float32', act: 4 }));
+  const fpLong = path.join(WORK, 'cnn-long-fp-act4');
+  // SGT before RDHS: SGT came closer at 4 epochs, so with two jobs its runs finish first
+  for (const method of ['sgt', 'rdhs'] as const) {
+    runs.push(train(`cnn-long-${method}-binary-act4`, 'cnn-long', long(method, 'binary'), { method, space: 'binary', act: 4 }));
+    const init = train(`cnn-long-${method}-pow2-3-act4-init`, 'cnn-long', [...long(method, 'pow2-3'), '--init-from', fpLong], { method, space: 'pow2-3', act: 4, init: 'FP32' });
+    runs.push({ ...init, after: ['cnn-long-fp-act4'] });
+    // binary searched with the FP32 network as teacher (--teacher: its class probabilities are the targets)
+    const kd = train(`cnn-long-${method}-binary-act4-kd`, 'cnn-long', [...long(method, 'binary'), '--teacher', fpLong], { method, space: 'binary', act: 4, teacher: 'FP32' });
+    runs.push({ ...kd, after: ['cnn-long-fp-act4'] });
   }
   // (c) mu ablation (mu = 0 is mlp-rdhs-binary-act4)
   for (const mu of ['0.001', '0.01', '0.1']) runs.push(train(`mlp-rdhs-binary-act4-mu${mu}`, 'mu', mlp('rdhs', 'binary', 4, ['--mu', mu]), { method: 'rdhs', space: 'binary', act: 4, mu }));

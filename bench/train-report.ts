@@ -27,7 +27,7 @@ export interface BenchResults {
   format: 'qtsc-bench-train';
   version: 1;
   machine: { cpus: number; cpuModel: string; node: string; tfjs: string; platform: string };
-  options?: { mlpEpochs: number; cnnEpochs: number; cnnFullEpochs?: number; fashionDir: string; fashionTinyDir: string; fashionSpeedDir?: string; fashionTrain: number; fashionTest: number };
+  options?: { mlpEpochs: number; cnnEpochs: number; cnnFullEpochs?: number; cnnLongEpochs?: number; fashionDir: string; fashionTinyDir: string; fashionSpeedDir?: string; fashionTrain: number; fashionTest: number };
   runs: Record<string, RunRecord>;
 }
 
@@ -73,7 +73,7 @@ function trainTable(res: BenchResults, runs: Run[], section: string, fpOf: (act:
   for (const r of runs.filter((x) => x.section === section)) {
     const rec = ok(res, r.id);
     const fp = ok(res, fpOf(r.meta.act));
-    const edges = (r.meta.firstLast ? ` (first/last ${r.meta.firstLast})` : '') + (r.meta.init ? ` (from the ${r.meta.init} model)` : '');
+    const edges = (r.meta.firstLast ? ` (first/last ${r.meta.firstLast})` : '') + (r.meta.init ? ` (from the ${r.meta.init} model)` : '') + (r.meta.teacher ? ` (${r.meta.teacher} teacher)` : '');
     const name = `${r.meta.space}${edges} | ${METHOD[r.meta.method as string] ?? r.meta.method} | ${ACT(r.meta.act)}`;
     if (!rec) {
       const cmd = res.runs[r.id]?.command;
@@ -114,6 +114,10 @@ function summary(res: BenchResults): string[] {
       if (space === 'binary') L.push(`- Fashion-MNIST CNN on the whole data set, binary with float first/last layers (the paper's setting), ${m.toUpperCase()}, within 2.0 points: ${verdict(gap(`cnn-full-${m}-binary-act4-float-edges`, 'cnn-full-fp-act4'), bound)}`);
       L.push(`- Fashion-MNIST CNN on the whole data set, ${space} searched from the FP32 model, ${m.toUpperCase()}, within ${(bound * 100).toFixed(1)} points: ${verdict(gap(`cnn-full-${m}-${space}-act4-init`, 'cnn-full-fp-act4'), bound)}`);
     }
+    const longEpochs = res.options?.cnnLongEpochs ?? '?';
+    L.push(`- Fashion-MNIST CNN on the whole data set, ${longEpochs} epochs, binary, ${m.toUpperCase()}, within 2.0 points: ${verdict(gap(`cnn-long-${m}-binary-act4`, 'cnn-long-fp-act4'), cnn.binary)}`);
+    L.push(`- Fashion-MNIST CNN on the whole data set, ${longEpochs} epochs, binary with the FP32 network as teacher, ${m.toUpperCase()}, within 2.0 points: ${verdict(gap(`cnn-long-${m}-binary-act4-kd`, 'cnn-long-fp-act4'), cnn.binary)}`);
+    L.push(`- Fashion-MNIST CNN on the whole data set, ${longEpochs} epochs, pow2-3 searched from the FP32 model, ${m.toUpperCase()}, within 0.5 points: ${verdict(gap(`cnn-long-${m}-pow2-3-act4-init`, 'cnn-long-fp-act4'), cnn['pow2-3'])}`);
   }
   for (const arch of ['mlp', 'cnn'] as const) {
     const r = ok(res, `speed-${arch}-fp-wasm`);
@@ -170,6 +174,15 @@ export function renderSection(res: BenchResults, runs: Run[]): string {
   );
   L.push(
     ...trainTable(res, runs, 'cnn-full', () => 'cnn-full-fp-act4', searchTarget('cnn')),
+  );
+  L.push('');
+
+  L.push(
+    `### Fashion-MNIST CNN on the whole data set, longer (${o?.cnnLongEpochs ?? '?'} epochs; same targets)`,
+    '',
+  );
+  L.push(
+    ...trainTable(res, runs, 'cnn-long', () => 'cnn-long-fp-act4', searchTarget('cnn')),
   );
   L.push('');
 

@@ -8,14 +8,15 @@
  * Runs whose record already holds a success with the same command are not
  * repeated, so an interrupted benchmark resumes (train runs also resume from
  * their own checkpoints). Options:
- *   --only a,b          sections: mlp, cnn, mu, cost, ptq, e2e, speed
+ *   --only a,b          sections: mlp, cnn, cnn-full, cnn-long, mu, cost, ptq, e2e, speed
  *   --rerun id,id       run these again even if recorded
  *   --jobs N            accuracy runs in parallel (default 2; the probes and
  *                       backend-speed runs always run alone)
  *   --mlp-epochs N      (default 5)   --cnn-epochs N (default 2)
  *   --cnn-full-epochs N epochs of the whole-Fashion-MNIST CNN runs (default 4)
- *   --fashion-train N   Fashion-MNIST training images for the CNN (default 3000)
- *   --fashion-test N    its test images (default 1000)
+ *   --cnn-long-epochs N epochs of its longer runs (section cnn-long, default 10)
+ *   --fashion-train N   Fashion-MNIST training images for the CNN (default 10000)
+ *   --fashion-test N    its test images (default 2000)
  *   --report-only       only rewrite the tables from the recorded results
  */
 import { spawn } from 'node:child_process';
@@ -42,8 +43,9 @@ const { values: opt } = parseArgs({
     'mlp-epochs': { type: 'string', default: '5' },
     'cnn-epochs': { type: 'string', default: '2' },
     'cnn-full-epochs': { type: 'string', default: '4' },
-    'fashion-train': { type: 'string', default: '3000' },
-    'fashion-test': { type: 'string', default: '1000' },
+    'cnn-long-epochs': { type: 'string', default: '10' },
+    'fashion-train': { type: 'string', default: '10000' },
+    'fashion-test': { type: 'string', default: '2000' },
     'report-only': { type: 'boolean', default: false },
   },
 });
@@ -54,6 +56,7 @@ const options = {
   mlpEpochs: Number(opt['mlp-epochs']),
   cnnEpochs: Number(opt['cnn-epochs']),
   cnnFullEpochs: Number(opt['cnn-full-epochs']),
+  cnnLongEpochs: Number(opt['cnn-long-epochs']),
   fashionDir: path.join(WORK, 'data', `fashion-${fashionTrain}-${fashionTest}`),
   fashionTinyDir: path.join(WORK, 'data', 'fashion-300-100'),
   fashionSpeedDir: path.join(WORK, 'data', 'fashion-2000-500'),
@@ -73,7 +76,17 @@ function machine(): BenchResults['machine'] {
 }
 
 const results = load();
+/** Ids of the runs this process recorded: only these overwrite the file's records. */
+const recordedHere = new Set<string>();
+/**
+ * Writes the results, merged into what the file holds now, so that two
+ * benchmark processes (different sections, say) do not drop each other's runs.
+ */
 function save(): void {
+  if (fs.existsSync(resultsFile)) {
+    const onDisk = load();
+    for (const [id, rec] of Object.entries(onDisk.runs)) if (!recordedHere.has(id)) results.runs[id] = rec;
+  }
   fs.writeFileSync(resultsFile, JSON.stringify(results, null, 1) + '\n');
   updateBenchmarksMd(path.join(root, 'BENCHMARKS.md'), renderSection(results, runs));
 }
@@ -270,6 +283,7 @@ async function main(): Promise<void> {
     console.log(`start ${r.id}: ${commandOf(r)}`);
     const p = execute(r).then((rec) => {
       results.runs[r.id] = rec;
+      recordedHere.add(r.id);
       (rec.status === 'ok' ? finished : failed).add(r.id);
       save();
       const acc = rec.result?.testAccuracy ?? (rec.result?.evaluation as { quantizedAccuracy?: number } | undefined)?.quantizedAccuracy ?? rec.result?.accuracy;

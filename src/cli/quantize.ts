@@ -1,6 +1,6 @@
 /**
  * `qtsc quantize`: data-free post-training quantization (paper 002) of a
- * float model's Dense and Conv2D kernels. Writes, all or nothing:
+ * float model's Dense, Conv2D and DepthwiseConv2D kernels. Writes, all or nothing:
  *
  * OUT/model.json + weights.bin   the quantized, deployable model
  * OUT/ptq-stats.json             bit-efficiency statistics per layer and channel
@@ -24,12 +24,13 @@ import { intArg, parseOptions, type OptionSpec } from './args.js';
 
 export const QUANTIZE_USAGE = `usage: npm run quantize -- --model DIR --scheme asym|sym|pow2 --bits N --out DIR [options]
 
-Data-free post-training quantization of every Dense / Conv2D kernel (biases,
-BatchNormalization and activations are kept). Kernels whose values form a
-multiplier-free value space ({-c,+c} or ±c·2^-k, e.g. pow2 at any width, or
-sym at 2 bits per tensor) are written as QtscDense / QtscConv2D with that
-value space, which gen-hw compiles with no extra flags; the others as plain
-Dense / Conv2D holding the dequantized values.
+Data-free post-training quantization of every Dense / Conv2D / DepthwiseConv2D
+kernel (biases, BatchNormalization and activations are kept). Kernels whose
+values form a multiplier-free value space ({-c,+c} or ±c·2^-k, e.g. pow2 at
+any width, or sym at 2 bits per tensor) are written as QtscDense / QtscConv2D /
+QtscDepthwiseConv2D with that value space, which gen-hw compiles with no extra
+flags; the others as plain Dense / Conv2D / DepthwiseConv2D holding the
+dequantized values.
 
   --model DIR                tfjs Layers model directory (a frozen float model)
   --scheme asym|sym|pow2     uniform asymmetric (min/max, zero point), uniform

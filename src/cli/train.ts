@@ -23,7 +23,7 @@ import { Progress } from '../train/progress.js';
 import { registerTrainLayers } from '../train/register.js';
 import { divideByChannel, fitChannelScales, fitScale } from '../train/fit-scale.js';
 import { isFloatMethod, isSearchable, SEARCH_METHODS } from '../train/search-kernel.js';
-import { DEFAULT_TRAIN_OPTIONS, evaluate, fit, imagesToTensor, recomputeBatchNormStats, type EpochResult, type TrainOptions } from '../train/trainer.js';
+import { DEFAULT_TRAIN_OPTIONS, evaluate, fit, imagesToTensor, recomputeBatchNormStats, type EpochResult, type Teacher, type TrainOptions } from '../train/trainer.js';
 import { QtscError } from '../util/errors.js';
 import { initTf } from '../util/tf-backend.js';
 import { intArg, numberArg, parseOptions, type OptionSpec } from './args.js';
@@ -70,6 +70,11 @@ resumes from DIR/checkpoint.
   --mu X                              RDHS Gumbel noise weight (default 0)
   --tau X / --tau-decay X / --tau-min X   RDHS temperature schedule (1, 0.97, 1e-4)
   --init-from DIR                     start from a trained float model's weights (kernels scaled onto the value space)
+  --teacher DIR                       distil from a trained model (e.g. the FP32 one): the
+                                      targets are its class probabilities, at its own loss
+                                      scale (from DIR/training.json, else 1)
+  --teacher-weight X                  weight of the teacher's probabilities in the targets,
+                                      the rest the one-hot labels (0..1, default 1)
   --seed N                            (default 1)
   --backend auto|node|wasm|cpu        (default auto)
   --stop-after N                      stop after N epochs in this run, leaving the
@@ -97,6 +102,8 @@ const SPEC: OptionSpec = {
   'tau-decay': { type: 'string' },
   'tau-min': { type: 'string' },
   'init-from': { type: 'string' },
+  teacher: { type: 'string' },
+  'teacher-weight': { type: 'string' },
   seed: { type: 'string' },
   backend: { type: 'string' },
   quiet: { type: 'boolean' },
@@ -157,6 +164,8 @@ const TrainArgsSchema = z.object({
   'tau-decay': numberArg().pipe(z.number().positive().max(1)).default(DEFAULT_TRAIN_OPTIONS.tauDecay),
   'tau-min': positive().default(DEFAULT_TRAIN_OPTIONS.tauMin),
   'init-from': z.string().optional(),
+  teacher: z.string().min(1).optional(),
+  'teacher-weight': numberArg().pipe(z.number().min(0).max(1)).default(1),
   seed: intArg(0, 2 ** 31 - 1).default(1),
   backend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
   quiet: z.boolean().default(false),
@@ -173,7 +182,8 @@ function describeActivations(bits: number | number[]): string {
 }
 
 /** Checks between options; throws naming the option. */
-function checkCombination(a: TrainArgs): void {
+function checkCombination(a: TrainArgs, argv: string[]): void {
+  if (argv.includes('--teacher-weight') && !a.teacher) throw new QtscError("train: option '--teacher-weight' needs --teacher DIR");
   if (a['conv-form'] === 'expand') {
     if (a.arch === 'mlp') throw new QtscError("train: option '--conv-form': 'expand' applies to the convolutions of --arch cnn or cnn-dw, not mlp");
     if (a.method !== 'rdhs' && a.method !== 'sgt') throw new QtscError(`train: option '--conv-form': 'expand' needs --method rdhs or sgt (per-candidate masks), got '${a.method}'`);
@@ -201,6 +211,8 @@ function runIdentity(a: TrainArgs, inputShape: number[]): Record<string, unknown
     tauDecay: a['tau-decay'],
     tauMin: a['tau-min'],
     initFrom: a['init-from'] ?? null,
+    // absent without a teacher, so that checkpoints written before the option existed still resume
+    ...(a.teacher ? { teacher: a.teacher, teacherWeight: a['teacher-weight'] } : {}),
     seed: a.seed,
     inputShape,
   };
@@ -313,6 +325,36 @@ async function initFromFloat(model: tf.LayersModel, dir: string): Promise<void> 
   }
 }
 
+const TeacherTrainingSchema = z.object({ lossScale: z.number().positive().optional() });
+
+/**
+ * The teacher model of --teacher: its layers model, checked against the
+ * inputs and classes of the run, and the logit scale it was trained with.
+ */
+async function loadTeacher(dir: string, inputShape: number[], classes: number, weight: number): Promise<Teacher> {
+  if (!fs.existsSync(path.join(dir, 'model.json'))) throw new QtscError(`--teacher ${dir}: no model.json there (give the directory qtsc train wrote the model to)`);
+  const model = await tf.loadLayersModel(tf.io.fromMemory(await loadArtifacts(dir)));
+  const file = path.join(dir, 'model.json');
+  const inShape = (model.inputs[0].shape as (number | null)[]).slice(1);
+  if (JSON.stringify(inShape) !== JSON.stringify(inputShape)) throw new QtscError(`${file}: the teacher's input shape is [${inShape.join(', ')}], this run's inputs are [${inputShape.join(', ')}]`);
+  const outShape = (model.outputs[0].shape as (number | null)[]).slice(1);
+  if (outShape.length !== 1 || outShape[0] !== classes) throw new QtscError(`${file}: the teacher's output shape is [${outShape.join(', ')}], this run has ${classes} classes`);
+  let logitScale = 1;
+  const summary = path.join(dir, 'training.json');
+  if (fs.existsSync(summary)) {
+    let raw: unknown;
+    try {
+      raw = JSON.parse(fs.readFileSync(summary, 'utf8'));
+    } catch (e) {
+      throw new QtscError(`${summary}: not valid JSON (${(e as Error).message})`);
+    }
+    const parsed = TeacherTrainingSchema.safeParse(raw);
+    if (!parsed.success) throw new QtscError(`${summary}: field '${parsed.error.issues[0].path.join('.')}': ${parsed.error.issues[0].message}`);
+    logitScale = parsed.data.lossScale ?? 1;
+  }
+  return { model, logitScale, weight };
+}
+
 function pct(x: number): string {
   return `${(x * 100).toFixed(2)}%`;
 }
@@ -323,7 +365,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const a = parseOptions('train', argv, SPEC, TrainArgsSchema);
-  checkCombination(a);
+  checkCombination(a, argv);
   const out = path.resolve(a.out);
   const isTTY = Boolean(process.stderr.isTTY);
   const progress = new Progress({ isTTY, write: (s) => process.stderr.write(s) }, a.quiet);
@@ -386,6 +428,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     tauDecay: a['tau-decay'],
     tauMin: a['tau-min'],
   };
+  const teacher = a.teacher ? await loadTeacher(path.resolve(a.teacher), inputShape, classes, a['teacher-weight']) : undefined;
   const optimizer = tf.train.adam(options.learningRate);
   const results: EpochResult[] = (state?.results ?? []) as unknown as EpochResult[];
   const startEpoch = state?.epochsDone ?? 0;
@@ -397,6 +440,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   progress.info(
     `qtsc train: ${a.arch}${a['conv-form'] === 'expand' ? ' (expanded convolutions)' : ''} ${a.method} value space ${JSON.stringify(a['value-space'])}, ${describeActivations(a['act-bits'])} activations, first/last ${a['first-last']}; ` +
       `${a.dataset}: ${train.n} train / ${test.n} test; backend ${backend}` +
+      (teacher ? `; distilling from ${a.teacher} (weight ${a['teacher-weight']})` : '') +
       (startEpoch > 0 ? `; resuming after epoch ${startEpoch}` : ''),
   );
   const t0 = performance.now();
@@ -406,6 +450,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
       train: { x: xTrain, labels: train.labels },
       test: { x: xTest, labels: test.labels },
       numClasses: classes,
+      teacher,
       options,
       optimizer,
       progress,

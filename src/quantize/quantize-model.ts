@@ -1,12 +1,12 @@
 /**
- * Data-free post-training quantization of a model directory: every Dense and
- * Conv2D kernel (QtscDense / QtscConv2D too) is quantized with one scheme
+ * Data-free post-training quantization of a model directory: every Dense,
+ * Conv2D and DepthwiseConv2D kernel (their Qtsc forms too) is quantized with one scheme
  * (schemes.ts), per output channel or per tensor; biases, BatchNormalization
  * and activations are kept. A kernel whose possible values form a space the
  * compiler builds without multipliers ({-c, +c} or ±c·2^-k, zero allowed)
- * becomes a QtscDense / QtscConv2D declaring that value space, so gen-hw
- * compiles it with no extra flags; any other kernel is written as a plain
- * Dense / Conv2D holding the dequantized values.
+ * becomes a QtscDense / QtscConv2D / QtscDepthwiseConv2D declaring that value
+ * space, so gen-hw compiles it with no extra flags; any other kernel is written
+ * as a plain Dense / Conv2D / DepthwiseConv2D holding the dequantized values.
  */
 import { classifySpace } from '../ir/value-space-class.js';
 import { VALUE_SPACES, type ValueSpace } from '../layers/value-space.js';
@@ -24,12 +24,34 @@ export interface QuantizeOptions {
   bins: number;
 }
 
+interface KernelClass {
+  /** The float class and the deployable class with a value space. */
+  plain: string;
+  qtsc: string;
+  /** The kernel's weight name in the layer. */
+  weight: string;
+  /**
+   * The kernel's shape with the output channels on the last axis. A depthwise
+   * kernel [kh, kw, in, multiplier] feeds output channel in·multiplier + m from
+   * element (.., in, m), so merging its last two axes is exactly that.
+   */
+  channelShape: (shape: readonly number[]) => number[];
+}
+
+const asIs = (shape: readonly number[]) => [...shape];
+const mergeLastTwo = (shape: readonly number[]) => [...shape.slice(0, -2), shape[shape.length - 2] * shape[shape.length - 1]];
+const DENSE: KernelClass = { plain: 'Dense', qtsc: 'QtscDense', weight: 'kernel', channelShape: asIs };
+const CONV: KernelClass = { plain: 'Conv2D', qtsc: 'QtscConv2D', weight: 'kernel', channelShape: asIs };
+const DEPTHWISE: KernelClass = { plain: 'DepthwiseConv2D', qtsc: 'QtscDepthwiseConv2D', weight: 'depthwise_kernel', channelShape: mergeLastTwo };
+
 /** Float class -> deployable class with a value space, and back. */
-const KERNEL_CLASSES: Record<string, { plain: string; qtsc: string }> = {
-  Dense: { plain: 'Dense', qtsc: 'QtscDense' },
-  QtscDense: { plain: 'Dense', qtsc: 'QtscDense' },
-  Conv2D: { plain: 'Conv2D', qtsc: 'QtscConv2D' },
-  QtscConv2D: { plain: 'Conv2D', qtsc: 'QtscConv2D' },
+const KERNEL_CLASSES: Record<string, KernelClass> = {
+  Dense: DENSE,
+  QtscDense: DENSE,
+  Conv2D: CONV,
+  QtscConv2D: CONV,
+  DepthwiseConv2D: DEPTHWISE,
+  QtscDepthwiseConv2D: DEPTHWISE,
 };
 
 const TRAINING_CLASSES = new Set(['SearchDense', 'SearchConv2D', 'SearchDepthwiseConv2D']);
@@ -84,14 +106,15 @@ export function quantizeModel(modelDir: string, o: QuantizeOptions): { model: Mo
     }
     const kind = KERNEL_CLASSES[entry.class_name];
     if (!kind) continue;
-    const w = findWeight(m, name, 'kernel');
-    if (w.dtype !== 'float32') throw new QtscError(`${m.file}: layer '${name}': weight 'kernel' has dtype ${w.dtype}, float32 expected`);
-    if (w.shape.length < 2) throw new QtscError(`${m.file}: layer '${name}': weight 'kernel' has shape [${w.shape.join(', ')}], at least 2 axes expected`);
+    const w = findWeight(m, name, kind.weight);
+    const field = `${m.file}: layer '${name}': weight '${kind.weight}'`;
+    if (w.dtype !== 'float32') throw new QtscError(`${field} has dtype ${w.dtype}, float32 expected`);
+    if (w.shape.length < 2) throw new QtscError(`${field} has shape [${w.shape.join(', ')}], at least 2 axes expected`);
     let q;
     try {
-      q = quantizeKernel(w.values, w.shape, o);
+      q = quantizeKernel(w.values, kind.channelShape(w.shape), o);
     } catch (e) {
-      throw new QtscError(`${m.file}: layer '${name}': weight 'kernel': ${(e as Error).message}`);
+      throw new QtscError(`${field}: ${(e as Error).message}`);
     }
     const stats = layerStats(w.values, q, o.bits, o.bins);
     const cls = classifySpace(q.grid);
@@ -105,7 +128,7 @@ export function quantizeModel(modelDir: string, o: QuantizeOptions): { model: Mo
     entry.class_name = outputClassName;
     w.values = q.values;
   }
-  if (layers.length === 0) throw new QtscError(`${m.file}: no Dense or Conv2D layer to quantize`);
+  if (layers.length === 0) throw new QtscError(`${m.file}: no Dense, Conv2D or DepthwiseConv2D layer to quantize`);
   const totals = {
     weights: layers.reduce((a, l) => a + l.weights, 0),
     float32Bytes: layers.reduce((a, l) => a + l.sizes.float32Bytes, 0),

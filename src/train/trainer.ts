@@ -1,6 +1,7 @@
 /**
  * The training loop shared by every method: shuffled mini-batches, Adam with a
- * cosine learning-rate decay, softmax cross-entropy on scaled logits, RDHS
+ * cosine learning-rate decay, softmax cross-entropy on scaled logits (against
+ * the labels, or a teacher model's probabilities when distilling), RDHS
  * temperature annealing per epoch, latent-weight clamping, evaluation.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -89,8 +90,33 @@ export interface TrainState {
   optimizer: tf.Optimizer;
 }
 
+/**
+ * Knowledge distillation: the targets mix the one-hot labels with a trained
+ * teacher's class probabilities, softmax(teacherScale · teacher logits).
+ */
+export interface Teacher {
+  model: tf.LayersModel;
+  /** The logit scale the teacher was trained with (its loss scale). */
+  logitScale: number;
+  /** Weight of the teacher's probabilities in the targets (1: only them). */
+  weight: number;
+}
+
+/** The training targets of one batch: one-hot labels, or their mix with the teacher's probabilities. */
+export function batchTargets(labels: tf.Tensor, numClasses: number, x: tf.Tensor, teacher?: Teacher): tf.Tensor {
+  return tf.tidy(() => {
+    const hard = tf.oneHot(labels as tf.Tensor1D, numClasses).toFloat();
+    if (!teacher || teacher.weight === 0) return hard;
+    const logits = teacher.model.predict(x) as tf.Tensor;
+    const soft = tf.softmax(tf.mul(logits, teacher.logitScale));
+    return teacher.weight === 1 ? soft : tf.add(tf.mul(soft, teacher.weight), tf.mul(hard, 1 - teacher.weight));
+  });
+}
+
 export interface FitArgs {
   model: tf.LayersModel;
+  /** Distill from this model's outputs (same inputs, same classes). */
+  teacher?: Teacher;
   train: { x: tf.Tensor; labels: Uint8Array };
   test?: { x: tf.Tensor; labels: Uint8Array };
   numClasses: number;
@@ -146,12 +172,14 @@ export async function fit(a: FitArgs): Promise<EpochResult[]> {
         const [lossV, corr] = tf.tidy(() => {
           const xb = gatherRows(a.train.x, idx);
           const yb = gatherRows(labelsT, idx);
+          // outside minimize: the teacher's forward pass needs no gradient
+          const targets = batchTargets(yb, a.numClasses, xb, a.teacher);
           let logitsKept: tf.Tensor | null = null;
           const loss = optimizer.minimize(
             () => {
               const logits = a.model.apply(xb, { training: true }) as tf.Tensor;
               logitsKept = tf.keep(logits);
-              return tf.losses.softmaxCrossEntropy(tf.oneHot(yb, a.numClasses), tf.mul(logits, o.lossScale)) as tf.Scalar;
+              return tf.losses.softmaxCrossEntropy(targets, tf.mul(logits, o.lossScale)) as tf.Scalar;
             },
             true,
             trainable,

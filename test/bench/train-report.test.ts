@@ -20,7 +20,7 @@ describe('bench:train report', () => {
   });
 
   it('renders a run with its command and accuracy, FP32 deltas and target verdicts; runs not made are said to be so', () => {
-    const runs = plan({ mlpEpochs: 3, cnnEpochs: 1, cnnFullEpochs: 2, fashionDir: 'd', fashionTinyDir: 't', fashionSpeedDir: 's' });
+    const runs = plan({ mlpEpochs: 3, cnnEpochs: 1, cnnFullEpochs: 2, cnnLongEpochs: 3, fashionDir: 'd', fashionTinyDir: 't', fashionSpeedDir: 's' });
     const rec = (id: string, acc: number) => ({
       id, section: 'mlp', command: `npm run train -- ${id}`, meta: {}, status: 'ok' as const, exitCode: 0, seconds: 1, peakRssBytes: 2 ** 20,
       loadBefore: [5, 5, 5], loadAfter: [6, 6, 6], finishedAt: '', result: { testAccuracy: acc, imagesPerSecond: 500, secondsPerEpoch: 16 },

@@ -47,7 +47,9 @@ describe('qtsc train (CLI)', () => {
   });
   after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  const base = (out: string) => ['--dataset', data, '--hidden', '32', '--method', 'sgt', '--value-space', 'pow2-2', '--act-bits', '2', '--epochs', '3', '--batch-size', '50', '--out', out];
+  // wasm, the backend training is meant for: under 'auto' these tests would
+  // inherit whichever backend an earlier test file chose (the slow pure-JS one)
+  const base = (out: string) => ['--backend', 'wasm', '--dataset', data, '--hidden', '32', '--method', 'sgt', '--value-space', 'pow2-2', '--act-bits', '2', '--epochs', '3', '--batch-size', '50', '--out', out];
 
   it('trains, writes a frozen model and training.json, ends with the accuracy line; quiet output is only that line', async () => {
     const out = path.join(dir, 'a');
@@ -185,6 +187,34 @@ describe('qtsc train (CLI)', () => {
       expect(q.length, name).to.equal(f.length);
       for (let i = 0; i < f.length; i++) if (q[i] !== (f[i] >= 0 ? 1 : -1)) expect.fail(`${name}[${i}]: ${f[i]} -> ${q[i]}`);
     }
+  });
+
+  it('--teacher distils from a trained model (recorded with the run); a missing or mismatched teacher is refused naming it', async () => {
+    const teacher = path.join(dir, 'teacher');
+    await capture(() => trainCommand([...base(teacher), '--method', 'fp', '--act-bits', '0', '--quiet', '--epochs', '2']));
+    const student = path.join(dir, 'student');
+    const r = await capture(() => trainCommand([...base(student), '--teacher', teacher, '--teacher-weight', '0.5']));
+    expect(r.code).to.equal(0);
+    expect(r.err).to.contain(`distilling from ${teacher} (weight 0.5)`);
+    expect(r.out.trim().split('\n').pop()).to.match(/^test accuracy: \d+\.\d\d%$/);
+    const summary = JSON.parse(fs.readFileSync(path.join(student, 'training.json'), 'utf8'));
+    expect(summary.run).to.include({ teacher, teacherWeight: 0.5 });
+    // the teacher is part of the run's identity: resuming with another weight is refused
+    let msg = '';
+    await trainCommand([...base(student), '--teacher', teacher, '--teacher-weight', '1', '--epochs', '4', '--quiet']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/different options \(teacherWeight/);
+    msg = '';
+    await trainCommand([...base(path.join(dir, 's2')), '--teacher', path.join(dir, 'nowhere'), '--quiet']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--teacher .*nowhere: no model\.json there/);
+    msg = '';
+    await trainCommand([...base(path.join(dir, 's3')), '--arch', 'cnn', '--teacher', teacher, '--quiet']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/teacher.*model\.json: the teacher's input shape is \[784\], this run's inputs are \[28, 28, 1\]/);
+    msg = '';
+    await trainCommand([...base(path.join(dir, 's4')), '--teacher-weight', '0.5', '--quiet']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--teacher-weight' needs --teacher/);
+    msg = '';
+    await trainCommand([...base(path.join(dir, 's5')), '--teacher', teacher, '--teacher-weight', '2', '--quiet']).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/--teacher-weight/);
   });
 
   it('refuses to resume a checkpoint made with other options, and bad options', async () => {

@@ -39,6 +39,26 @@ async function floatMlp(seed: number): Promise<string> {
   return dir;
 }
 
+/** Conv2D(1->3) -> DepthwiseConv2D(multiplier 2: 3->6) -> Flatten -> Dense; output channel k of the depthwise kernel spans about (k+1)/6. */
+async function floatDepthwise(seed: number): Promise<string> {
+  const rng = new Rng(seed);
+  const m = tf.sequential({
+    layers: [
+      tf.layers.conv2d({ filters: 3, kernelSize: 3, padding: 'same', useBias: false, inputShape: [5, 5, 1], name: 'c1' }),
+      tf.layers.depthwiseConv2d({ kernelSize: 3, depthMultiplier: 2, padding: 'same', useBias: false, name: 'dw' }),
+      tf.layers.flatten({ name: 'flat' }),
+      tf.layers.dense({ units: 2, name: 'logits' }),
+    ],
+  });
+  m.getLayer('c1').setWeights([tf.tensor(uniform(rng, 27, 0.7), [3, 3, 1, 3])]);
+  // element f of the [3, 3, 3, 2] kernel feeds output channel f % 6 (input channel (f % 6) >> 1, multiplier f % 2)
+  m.getLayer('dw').setWeights([tf.tensor(Float32Array.from({ length: 54 }, (_, f) => (rng.next() * 2 - 1) * ((f % 6) + 1) / 6), [3, 3, 3, 2])]);
+  m.getLayer('logits').setWeights([tf.tensor(uniform(rng, 150 * 2, 0.2), [150, 2]), tf.tensor(uniform(rng, 2, 0.1))]);
+  const dir = tmpDir('qtsc-ptq-dw-');
+  await m.save(fileSaveHandler(dir));
+  return dir;
+}
+
 async function floatCnn(seed: number): Promise<string> {
   const rng = new Rng(seed);
   const m = tf.sequential({
@@ -89,7 +109,7 @@ async function expectSamePredictions(floatDir: string, quantDir: string, input: 
   // and the quantized model's non-kernel weights are the float model's own
   const orig = readWeights(floatDir);
   const quant = readWeights(quantDir);
-  for (const [name, w] of orig) if (!name.endsWith('/kernel')) expect(Array.from(quant.get(name)!.values), name).to.deep.equal(Array.from(w.values));
+  for (const [name, w] of orig) if (!/\/(depthwise_)?kernel$/.test(name)) expect(Array.from(quant.get(name)!.values), name).to.deep.equal(Array.from(w.values));
 }
 
 describe('quantizeModel: data-free PTQ of a model directory', () => {
@@ -182,6 +202,30 @@ describe('quantizeModel: data-free PTQ of a model directory', () => {
     await expectSamePredictions(dir, a.out, x);
   });
 
+  it('depthwise convolutions: one quantizer per output channel (input channel × multiplier), QtscDepthwiseConv2D when multiplier-free', async () => {
+    const dir = await floatDepthwise(8);
+    const k = readWeights(dir).get('dw/depthwise_kernel')!.values;
+    const s = quantizeTo(dir, { scheme: 'sym', bits: 4, granularity: 'channel' });
+    expect(classes(s.out)).to.deep.equal(['Conv2D', 'DepthwiseConv2D', 'Flatten', 'Dense']);
+    expect(s.stats.layers[1]).to.include({ layer: 'dw', className: 'DepthwiseConv2D', outputClassName: 'DepthwiseConv2D' });
+    expect(s.stats.layers[1].shape).to.deep.equal([3, 3, 3, 2]);
+    expect(s.stats.layers[1].perChannel).to.have.length(6);
+    const qk = readWeights(s.out).get('dw/depthwise_kernel')!.values;
+    for (let c = 0; c < 6; c++) {
+      let m = 0;
+      for (let i = 0; i < 9; i++) m = Math.max(m, Math.abs(k[i * 6 + c]));
+      for (let i = 0; i < 9; i++) expect(qk[i * 6 + c], `channel ${c}`).to.equal(Math.fround(roundHalfAway(k[i * 6 + c] / (m / 7)) * (m / 7)));
+    }
+    const x = tf.randomUniform([2, 5, 5, 1], 0, 1, 'float32', 9);
+    await expectSamePredictions(dir, s.out, x);
+    const p = quantizeTo(dir, { scheme: 'pow2', bits: 3, granularity: 'channel' });
+    expect(classes(p.out)).to.deep.equal(['QtscConv2D', 'QtscDepthwiseConv2D', 'Flatten', 'QtscDense']);
+    const vs = resolveValueSpace(layerConfig(p.out, 'dw').value_space as number[]);
+    expect(classifySpace(vs).kind).to.equal('pow2');
+    for (const v of readWeights(p.out).get('dw/depthwise_kernel')!.values) if (!vs.includes(v)) expect.fail(`dw: ${v} outside the declared space`);
+    await expectSamePredictions(dir, p.out, x);
+  });
+
   it('refuses a training checkpoint, a model without kernels and a missing kernel, naming file and layer', async () => {
     const train = buildMlp({ method: 'sgt', valueSpace: 'binary', actBits: 1, firstLast: 'space', hidden: [4], inputShape: [6], numClasses: 2, seed: 1 });
     const ck = tmpDir('qtsc-ptq-ck-');
@@ -189,7 +233,7 @@ describe('quantizeModel: data-free PTQ of a model directory', () => {
     expect(() => quantizeModel(ck, { scheme: 'sym', bits: 4, granularity: 'channel', bins: 4 })).to.throw(/model\.json: layer 'dense1' \(SearchDense\): a training checkpoint layer/);
     const noKernel = tmpDir('qtsc-ptq-nk-');
     await tf.sequential({ layers: [tf.layers.flatten({ inputShape: [2, 2], name: 'f' })] }).save(fileSaveHandler(noKernel));
-    expect(() => quantizeModel(noKernel, { scheme: 'sym', bits: 4, granularity: 'channel', bins: 4 })).to.throw(/no Dense or Conv2D layer to quantize/);
+    expect(() => quantizeModel(noKernel, { scheme: 'sym', bits: 4, granularity: 'channel', bins: 4 })).to.throw(/no Dense, Conv2D or DepthwiseConv2D layer to quantize/);
     const dir = await floatMlp(7);
     const j = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
     j.weightsManifest[0].weights[0].name = 'other/kernel';

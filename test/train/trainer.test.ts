@@ -12,7 +12,7 @@ import { buildCnn, buildMlp, defaultLossScale } from '../../src/train/arch.js';
 import { freezeModel } from '../../src/train/freeze.js';
 import { registerTrainLayers } from '../../src/train/register.js';
 import { SearchDense, type SearchMethod } from '../../src/train/search-dense.js';
-import { DEFAULT_TRAIN_OPTIONS, fit, imagesToTensor, learningRateAt, recomputeBatchNormStats, tauAt } from '../../src/train/trainer.js';
+import { batchTargets, DEFAULT_TRAIN_OPTIONS, fit, imagesToTensor, learningRateAt, recomputeBatchNormStats, tauAt } from '../../src/train/trainer.js';
 
 describe('training loop, freeze and checkpoints', () => {
   let x: tf.Tensor;
@@ -171,6 +171,41 @@ describe('training loop, freeze and checkpoints', () => {
     const v1 = ((7 - 10 / 3) ** 2 + (2 - 10 / 3) ** 2 + (1 - 10 / 3) ** 2) / 3;
     expect(variance[0]).to.be.closeTo(v0, 1e-4);
     expect(variance[1]).to.be.closeTo(v1, 1e-4);
+  });
+
+  it("distillation targets: one-hot labels, the teacher's softmax at its logit scale, or their mix by weight", () => {
+    // a linear teacher whose logits are the inputs themselves
+    const teacher = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [3], useBias: false, kernelInitializer: 'identity' })] });
+    const xs = tf.tensor2d([[1, 2, 0], [0, -1, 3]]);
+    const ys = tf.tensor1d([2, 0], 'int32');
+    const softmax = (r: number[], s: number) => {
+      const e = r.map((v) => Math.exp(v * s));
+      return e.map((v) => v / e.reduce((a, b) => a + b, 0));
+    };
+    const rows = [[1, 2, 0], [0, -1, 3]];
+    const close = (got: number[][], want: number[][]) => got.forEach((r, i) => r.forEach((v, j) => expect(v, `[${i}][${j}]`).to.be.closeTo(want[i][j], 1e-6)));
+    expect(batchTargets(ys, 3, xs).arraySync()).to.deep.equal([[0, 0, 1], [1, 0, 0]]);
+    close(batchTargets(ys, 3, xs, { model: teacher, logitScale: 0.5, weight: 1 }).arraySync() as number[][], rows.map((r) => softmax(r, 0.5)));
+    const mixed = rows.map((r, i) => softmax(r, 2).map((p, j) => 0.25 * p + 0.75 * (j === [2, 0][i] ? 1 : 0)));
+    close(batchTargets(ys, 3, xs, { model: teacher, logitScale: 2, weight: 0.25 }).arraySync() as number[][], mixed);
+    expect(batchTargets(ys, 3, xs, { model: teacher, logitScale: 2, weight: 0 }).arraySync()).to.deep.equal([[0, 0, 1], [1, 0, 0]]);
+  });
+
+  it("distilling: the student's loss is the cross-entropy against the teacher's probabilities, and it falls", async () => {
+    const teacherModel = buildMlp({ method: 'fp', valueSpace: 'binary', actBits: 0, firstLast: 'space', hidden: [32], inputShape: [784], numClasses: 10, seed: 5 });
+    await fit({ model: teacherModel, train: { x, labels }, numClasses: 10, options: { ...DEFAULT_TRAIN_OPTIONS, epochs: 2, batchSize: 100, learningRate: 0.01 } });
+    const teacher = { model: teacherModel, logitScale: 1, weight: 1 };
+    const student = buildMlp({ method: 'sgt', valueSpace: 'binary', actBits: 4, firstLast: 'space', hidden: [32], inputShape: [784], numClasses: 10, seed: 6 });
+    const options = { ...DEFAULT_TRAIN_OPTIONS, epochs: 1, batchSize: 600, learningRate: 0.01, lossScale: 0.2 };
+    // with one batch of all 600 rows, the first step's loss is computable before the step
+    const want = tf.tidy(() => {
+      const p = batchTargets(tf.tensor1d(Int32Array.from(labels), 'int32'), 10, x, teacher);
+      return tf.losses.softmaxCrossEntropy(p, tf.mul(student.apply(x, { training: true }) as tf.Tensor, 0.2)).dataSync()[0];
+    });
+    const losses: number[] = [];
+    await fit({ model: student, train: { x, labels }, numClasses: 10, teacher, options: { ...options, epochs: 8 }, onStep: (l) => losses.push(l) });
+    expect(losses[0]).to.be.closeTo(want, 1e-4);
+    expect(losses[losses.length - 1]).to.be.lessThan(losses[0] * 0.8);
   });
 
   it('schedules: tau anneals by 0.97 per epoch down to 1e-4; cosine learning rate', () => {
