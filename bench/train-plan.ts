@@ -102,15 +102,16 @@ export function plan(o: PlanOptions): Run[] {
   ];
   runs.push(train('cnn-long-fp-act4', 'cnn-long', long('fp', 'binary'), { method: 'fp', space: 'float32', act: 4 }));
   const fpLong = path.join(WORK, 'cnn-long-fp-act4');
-  // SGT before RDHS: SGT came closer at 4 epochs, so with two jobs its runs finish first
-  for (const method of ['sgt', 'rdhs'] as const) {
-    runs.push(train(`cnn-long-${method}-binary-act4`, 'cnn-long', long(method, 'binary'), { method, space: 'binary', act: 4 }));
-    const init = train(`cnn-long-${method}-pow2-3-act4-init`, 'cnn-long', [...long(method, 'pow2-3'), '--init-from', fpLong], { method, space: 'pow2-3', act: 4, init: 'FP32' });
-    runs.push({ ...init, after: ['cnn-long-fp-act4'] });
-    // binary searched with the FP32 network as teacher (--teacher: its class probabilities are the targets)
-    const kd = train(`cnn-long-${method}-binary-act4-kd`, 'cnn-long', [...long(method, 'binary'), '--teacher', fpLong], { method, space: 'binary', act: 4, teacher: 'FP32' });
-    runs.push({ ...kd, after: ['cnn-long-fp-act4'] });
-  }
+  const afterFp = (r: Run): Run => ({ ...r, after: ['cnn-long-fp-act4'] });
+  const binary = (method: string) => train(`cnn-long-${method}-binary-act4`, 'cnn-long', long(method, 'binary'), { method, space: 'binary', act: 4 });
+  // pow2-3 searched from the FP32 network (--init-from)
+  const pow2Init = (method: string) => afterFp(train(`cnn-long-${method}-pow2-3-act4-init`, 'cnn-long', [...long(method, 'pow2-3'), '--init-from', fpLong], { method, space: 'pow2-3', act: 4, init: 'FP32' }));
+  // the FP32 network as teacher (--teacher: its class probabilities are the targets)
+  const binaryKd = (method: string) => afterFp(train(`cnn-long-${method}-binary-act4-kd`, 'cnn-long', [...long(method, 'binary'), '--teacher', fpLong], { method, space: 'binary', act: 4, teacher: 'FP32' }));
+  const pow2InitKd = (method: string) =>
+    afterFp(train(`cnn-long-${method}-pow2-3-act4-init-kd`, 'cnn-long', [...long(method, 'pow2-3'), '--init-from', fpLong, '--teacher', fpLong], { method, space: 'pow2-3', act: 4, init: 'FP32', teacher: 'FP32' }));
+  // in the order they start with two jobs: SGT first (it came closer at 4 epochs)
+  runs.push(binary('sgt'), pow2Init('sgt'), binaryKd('sgt'), binary('rdhs'), pow2InitKd('sgt'), pow2Init('rdhs'), binaryKd('rdhs'));
   // (c) mu ablation (mu = 0 is mlp-rdhs-binary-act4)
   for (const mu of ['0.001', '0.01', '0.1']) runs.push(train(`mlp-rdhs-binary-act4-mu${mu}`, 'mu', mlp('rdhs', 'binary', 4, ['--mu', mu]), { method: 'rdhs', space: 'binary', act: 4, mu }));
   // (d) memory of one training step, per method (time per epoch comes from the runs above)
