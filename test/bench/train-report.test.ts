@@ -35,5 +35,9 @@ describe('bench:train report', () => {
     expect(md).to.contain('| binary | SGT | 4-bit | 94.00 | -2.00 | ≤ 1.0: **missed** |');
     expect(md).to.contain('`npm run train -- mlp-rdhs-binary-act4`');
     expect(md).to.match(/\| pow2-3 \| RDHS \| 4-bit \| not run \|/);
+    // the longer whole-data-set runs: their own table, distilled and initialised rows named so
+    expect(md).to.contain('### Fashion-MNIST CNN on the whole data set, longer');
+    expect(md).to.match(/\| binary \(FP32 teacher\) \| SGT \| 4-bit \| not run \|/);
+    expect(md).to.match(/\| pow2-3 \(from the FP32 model\) \(FP32 teacher\) \| SGT \| 4-bit \| not run \|/);
   });
 });
