@@ -62,13 +62,34 @@ function valueAndGrads(op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D, x: A
   });
 }
 
+type CGF = Parameters<typeof tf.customGrad>[0];
+
+/**
+ * tf.conv2d whose gradients run the backend's own Conv2DBackpropInput /
+ * Conv2DBackpropFilter kernels directly, whatever Conv2D gradient is
+ * registered (installFastGradients replaces it on cpu too).
+ */
+function stockConv2d(x: tf.Tensor4D, w: tf.Tensor4D, strides: [number, number], padding: 'same' | 'valid'): tf.Tensor4D {
+  const op = tf.customGrad(((xi: tf.Tensor4D, wi: tf.Tensor4D, save: tf.GradSaveFunc) => {
+    save([xi, wi]);
+    return {
+      value: tf.conv2d(xi, wi, strides, padding),
+      gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => [
+        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: sw }, { strides, pad: padding, dataFormat: 'NHWC', inputShape: sx.shape }) as tf.Tensor,
+        tf.engine().runKernel('Conv2DBackpropFilter', { x: sx, dy }, { strides, pad: padding, dataFormat: 'NHWC', filterShape: sw.shape }) as tf.Tensor,
+      ],
+    };
+  }) as unknown as CGF);
+  return op(x, w) as tf.Tensor4D;
+}
+
 function check(kind: 'conv2d' | 'depthwise', c: Case, backend: string): void {
   const x = rand([c.n, c.h, c.w, c.cin], c.seed);
   const w = rand([c.kh, c.kw, c.cin, c.cout], c.seed + 1);
   const b = rand([kind === 'conv2d' ? c.cout : c.cin * c.cout], c.seed + 2);
   const s: [number, number] = [c.sh, c.sw];
   const mine = kind === 'conv2d' ? (xx: tf.Tensor4D, ww: tf.Tensor4D) => conv2dStrided(xx, ww, s, c.padding) : (xx: tf.Tensor4D, ww: tf.Tensor4D) => depthwiseConv2dFast(xx, ww, s, c.padding);
-  const ref = kind === 'conv2d' ? (xx: tf.Tensor4D, ww: tf.Tensor4D) => tf.conv2d(xx, ww, s, c.padding) : (xx: tf.Tensor4D, ww: tf.Tensor4D) => tf.depthwiseConv2d(xx, ww, s, c.padding);
+  const ref = kind === 'conv2d' ? (xx: tf.Tensor4D, ww: tf.Tensor4D) => stockConv2d(xx, ww, s, c.padding) : (xx: tf.Tensor4D, ww: tf.Tensor4D) => tf.depthwiseConv2d(xx, ww, s, c.padding);
   tf.setBackend(backend);
   const got = valueAndGrads(mine, x, w, b, c.seed + 3);
   tf.setBackend('cpu');
