@@ -25,6 +25,7 @@ import { divideByChannel, fitChannelScales, fitScale } from '../train/fit-scale.
 import { isFloatMethod, isSearchable, SEARCH_METHODS } from '../train/search-kernel.js';
 import { DEFAULT_TRAIN_OPTIONS, evaluate, fit, imagesToTensor, recomputeBatchNormStats, type EpochResult, type Teacher, type TrainOptions } from '../train/trainer.js';
 import { QtscError } from '../util/errors.js';
+import { readJsonFile } from '../util/json-file.js';
 import { initTf } from '../util/tf-backend.js';
 import { intArg, numberArg, parseOptions, type OptionSpec } from './args.js';
 
@@ -165,7 +166,8 @@ const TrainArgsSchema = z.object({
   'tau-min': positive().default(DEFAULT_TRAIN_OPTIONS.tauMin),
   'init-from': z.string().optional(),
   teacher: z.string().min(1).optional(),
-  'teacher-weight': numberArg().pipe(z.number().min(0).max(1)).default(1),
+  // no default here: given without --teacher it is an error (checkCombination)
+  'teacher-weight': numberArg().pipe(z.number().min(0).max(1)).optional(),
   seed: intArg(0, 2 ** 31 - 1).default(1),
   backend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
   quiet: z.boolean().default(false),
@@ -181,9 +183,14 @@ function describeActivations(bits: number | number[]): string {
   return typeof bits === 'number' ? one(bits) : `[${bits.map(one).join(', ')}]`;
 }
 
+/** --teacher-weight, default 1: only the teacher's probabilities. */
+function teacherWeight(a: TrainArgs): number {
+  return a['teacher-weight'] ?? 1;
+}
+
 /** Checks between options; throws naming the option. */
-function checkCombination(a: TrainArgs, argv: string[]): void {
-  if (argv.includes('--teacher-weight') && !a.teacher) throw new QtscError("train: option '--teacher-weight' needs --teacher DIR");
+function checkCombination(a: TrainArgs): void {
+  if (a['teacher-weight'] !== undefined && !a.teacher) throw new QtscError("train: option '--teacher-weight' needs --teacher DIR");
   if (a['conv-form'] === 'expand') {
     if (a.arch === 'mlp') throw new QtscError("train: option '--conv-form': 'expand' applies to the convolutions of --arch cnn or cnn-dw, not mlp");
     if (a.method !== 'rdhs' && a.method !== 'sgt') throw new QtscError(`train: option '--conv-form': 'expand' needs --method rdhs or sgt (per-candidate masks), got '${a.method}'`);
@@ -212,7 +219,7 @@ function runIdentity(a: TrainArgs, inputShape: number[]): Record<string, unknown
     tauMin: a['tau-min'],
     initFrom: a['init-from'] ?? null,
     // absent without a teacher, so that checkpoints written before the option existed still resume
-    ...(a.teacher ? { teacher: a.teacher, teacherWeight: a['teacher-weight'] } : {}),
+    ...(a.teacher ? { teacher: a.teacher, teacherWeight: teacherWeight(a) } : {}),
     seed: a.seed,
     inputShape,
   };
@@ -250,15 +257,7 @@ async function saveCheckpoint(dir: string, model: tf.LayersModel, optimizer: tf.
 function readState(dir: string): State | null {
   const file = path.join(dir, 'state.json');
   if (!fs.existsSync(file)) return null;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new QtscError(`${file}: not valid JSON (${(e as Error).message}); delete ${dir} to start over`);
-  }
-  const parsed = StateSchema.safeParse(raw);
-  if (!parsed.success) throw new QtscError(`${file}: field '${parsed.error.issues[0].path.join('.')}': ${parsed.error.issues[0].message}; delete ${dir} to start over`);
-  return parsed.data;
+  return readJsonFile(file, StateSchema, `delete ${dir} to start over`);
 }
 
 async function loadOptimizerState(dir: string, state: State, optimizer: tf.Optimizer): Promise<void> {
@@ -339,19 +338,8 @@ async function loadTeacher(dir: string, inputShape: number[], classes: number, w
   if (JSON.stringify(inShape) !== JSON.stringify(inputShape)) throw new QtscError(`${file}: the teacher's input shape is [${inShape.join(', ')}], this run's inputs are [${inputShape.join(', ')}]`);
   const outShape = (model.outputs[0].shape as (number | null)[]).slice(1);
   if (outShape.length !== 1 || outShape[0] !== classes) throw new QtscError(`${file}: the teacher's output shape is [${outShape.join(', ')}], this run has ${classes} classes`);
-  let logitScale = 1;
   const summary = path.join(dir, 'training.json');
-  if (fs.existsSync(summary)) {
-    let raw: unknown;
-    try {
-      raw = JSON.parse(fs.readFileSync(summary, 'utf8'));
-    } catch (e) {
-      throw new QtscError(`${summary}: not valid JSON (${(e as Error).message})`);
-    }
-    const parsed = TeacherTrainingSchema.safeParse(raw);
-    if (!parsed.success) throw new QtscError(`${summary}: field '${parsed.error.issues[0].path.join('.')}': ${parsed.error.issues[0].message}`);
-    logitScale = parsed.data.lossScale ?? 1;
-  }
+  const logitScale = fs.existsSync(summary) ? (readJsonFile(summary, TeacherTrainingSchema).lossScale ?? 1) : 1;
   return { model, logitScale, weight };
 }
 
@@ -365,7 +353,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     return 0;
   }
   const a = parseOptions('train', argv, SPEC, TrainArgsSchema);
-  checkCombination(a, argv);
+  checkCombination(a);
   const out = path.resolve(a.out);
   const isTTY = Boolean(process.stderr.isTTY);
   const progress = new Progress({ isTTY, write: (s) => process.stderr.write(s) }, a.quiet);
@@ -428,7 +416,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     tauDecay: a['tau-decay'],
     tauMin: a['tau-min'],
   };
-  const teacher = a.teacher ? await loadTeacher(path.resolve(a.teacher), inputShape, classes, a['teacher-weight']) : undefined;
+  const teacher = a.teacher ? await loadTeacher(path.resolve(a.teacher), inputShape, classes, teacherWeight(a)) : undefined;
   const optimizer = tf.train.adam(options.learningRate);
   const results: EpochResult[] = (state?.results ?? []) as unknown as EpochResult[];
   const startEpoch = state?.epochsDone ?? 0;
@@ -440,7 +428,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
   progress.info(
     `qtsc train: ${a.arch}${a['conv-form'] === 'expand' ? ' (expanded convolutions)' : ''} ${a.method} value space ${JSON.stringify(a['value-space'])}, ${describeActivations(a['act-bits'])} activations, first/last ${a['first-last']}; ` +
       `${a.dataset}: ${train.n} train / ${test.n} test; backend ${backend}` +
-      (teacher ? `; distilling from ${a.teacher} (weight ${a['teacher-weight']})` : '') +
+      (teacher ? `; distilling from ${a.teacher} (weight ${teacher.weight})` : '') +
       (startEpoch > 0 ? `; resuming after epoch ${startEpoch}` : ''),
   );
   const t0 = performance.now();

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type * as tfTypes from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { QtscError } from '../util/errors.js';
+import { readJsonFile } from '../util/json-file.js';
 import { resolveInside } from '../util/paths.js';
 
 const WeightSpecSchema = z.object({
@@ -46,18 +47,7 @@ export function modelJsonPath(dirOrFile: string): string {
 export function readModelJson(dirOrFile: string): ModelJson {
   const file = modelJsonPath(dirOrFile);
   if (!fs.existsSync(file)) throw new QtscError(`${file}: no such model file (expected a tfjs Layers model directory with model.json)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new QtscError(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
-  const parsed = ModelJsonSchema.safeParse(raw);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new QtscError(`${file}: field '${issue.path.join('.')}': ${issue.message}`);
-  }
-  return parsed.data;
+  return readJsonFile(file, ModelJsonSchema);
 }
 
 /** Reads every weight named in the manifest: name -> Float32Array (int32/bool converted). */

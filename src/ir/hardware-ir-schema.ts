@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { weightCodeError, type HardwareIR } from './hardware-ir.js';
 import { QtscError } from '../util/errors.js';
+import { readJsonFile } from '../util/json-file.js';
 import * as fs from 'node:fs';
 
 const int = z.number().int();
@@ -64,18 +65,7 @@ export const HardwareIRSchema = z.object({
 
 export function readHardwareIR(file: string): HardwareIR {
   if (!fs.existsSync(file)) throw new QtscError(`${file}: no hardware IR here (run gen-hw first)`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new QtscError(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
-  const p = HardwareIRSchema.safeParse(raw);
-  if (!p.success) {
-    const issue = p.error.issues[0];
-    throw new QtscError(`${file}: field '${issue.path.join('.')}': ${issue.message}`);
-  }
-  const ir = p.data as HardwareIR;
+  const ir = readJsonFile(file, HardwareIRSchema) as HardwareIR;
   ir.nodes.forEach((n, i) => {
     const expected = i === 0 ? ir.inputLength : ir.nodes[i - 1].mh;
     if (n.mw !== expected) throw new QtscError(`${file}: field 'nodes.${i}.mw': ${n.mw}, but its input has ${expected} elements`);

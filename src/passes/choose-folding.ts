@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import { z } from 'zod';
 import type { HardwareIR, MvuNode } from '../ir/hardware-ir.js';
 import { QtscError } from '../util/errors.js';
+import { readJsonFile } from '../util/json-file.js';
 import { divisors } from '../util/random.js';
 
 export const FoldEntrySchema = z.object({
@@ -58,18 +59,7 @@ export function autoFold(ir: HardwareIR, opts: AutoFoldOptions = {}): HardwareIR
 
 export function readFoldFile(file: string): FoldFile {
   if (!fs.existsSync(file)) throw new QtscError(`${file}: fold file does not exist`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new QtscError(`${file}: not valid JSON: ${(e as Error).message}`);
-  }
-  const p = FoldFileSchema.safeParse(raw);
-  if (!p.success) {
-    const issue = p.error.issues[0];
-    throw new QtscError(`${file}: field '${issue.path.join('.')}': ${issue.message}`);
-  }
-  return p.data;
+  return readJsonFile(file, FoldFileSchema);
 }
 
 /** Applies a fold file; layers it does not name are folded automatically to the pace of the named ones. */

@@ -84,8 +84,8 @@ export function conv2dInputGrad(dy: tf.Tensor4D, w: tf.Tensor4D, padding: Paddin
 
 /**
  * Stride-1 convolution (NHWC, kernel [kh, kw, in, out]); tf.conv2d with the
- * gradient installed by installFastGradients (wasm: forward convolutions and
- * matMuls only).
+ * gradient installed by installFastGradients (wasm and cpu: forward
+ * convolutions and matMuls only).
  */
 export function conv2dFast(x: tf.Tensor4D, w: tf.Tensor4D, padding: Padding): tf.Tensor4D {
   installFastGradients();

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import * as tf from '@tensorflow/tfjs';
+import { stockConv2d } from '../helpers/stock-conv.js';
 import { initTf } from '../../src/util/tf-backend.js';
 import { axisPadding, conv2dStrided, depthwiseConv2dFast, dilateSpatial } from '../../src/train/conv-ops.js';
 
@@ -60,27 +61,6 @@ function valueAndGrads(op: (x: tf.Tensor4D, w: tf.Tensor4D) => tf.Tensor4D, x: A
     const g = tf.grads(f)([t(x), t(w), t(b)], dy);
     return [y.dataSync() as Float32Array, ...g.map((v) => v.dataSync() as Float32Array)];
   });
-}
-
-type CGF = Parameters<typeof tf.customGrad>[0];
-
-/**
- * tf.conv2d whose gradients run the backend's own Conv2DBackpropInput /
- * Conv2DBackpropFilter kernels directly, whatever Conv2D gradient is
- * registered (installFastGradients replaces it on cpu too).
- */
-function stockConv2d(x: tf.Tensor4D, w: tf.Tensor4D, strides: [number, number], padding: 'same' | 'valid'): tf.Tensor4D {
-  const op = tf.customGrad(((xi: tf.Tensor4D, wi: tf.Tensor4D, save: tf.GradSaveFunc) => {
-    save([xi, wi]);
-    return {
-      value: tf.conv2d(xi, wi, strides, padding),
-      gradFunc: (dy: tf.Tensor, [sx, sw]: tf.Tensor[]) => [
-        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: sw }, { strides, pad: padding, dataFormat: 'NHWC', inputShape: sx.shape }) as tf.Tensor,
-        tf.engine().runKernel('Conv2DBackpropFilter', { x: sx, dy }, { strides, pad: padding, dataFormat: 'NHWC', filterShape: sw.shape }) as tf.Tensor,
-      ],
-    };
-  }) as unknown as CGF);
-  return op(x, w) as tf.Tensor4D;
 }
 
 function check(kind: 'conv2d' | 'depthwise', c: Case, backend: string): void {

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { initTf } from '../../src/util/tf-backend.js';
 import { columnSums, conv2dFast, installFastGradients, matMulFast } from '../../src/train/fast-ops.js';
+import { stockConv2d } from '../helpers/stock-conv.js';
 
 /** Runs f on the cpu backend, returning plain arrays. */
 async function onCpu<T>(f: () => T): Promise<T> {
@@ -56,21 +57,18 @@ describe('fast training ops', () => {
       const outH = padding === 'same' ? h : h - k + 1;
       const outW = padding === 'same' ? w : w - k + 1;
       const dy = rand([2, outH, outW, cout], 13);
-      const f = (useFast: boolean) => (xx: tf.Tensor, ww: tf.Tensor) =>
-        useFast ? conv2dFast(xx as tf.Tensor4D, ww as tf.Tensor4D, padding) : tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, padding);
+      const f = (kind: 'fast' | 'tf' | 'stock') => (xx: tf.Tensor, ww: tf.Tensor) =>
+        kind === 'fast' ? conv2dFast(xx as tf.Tensor4D, ww as tf.Tensor4D, padding) : kind === 'tf' ? tf.conv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, padding) : stockConv2d(xx as tf.Tensor4D, ww as tf.Tensor4D, 1, padding);
       const value = conv2dFast(tf.tensor4d(x.data, x.shape as [number, number, number, number]), tf.tensor4d(kern.data, kern.shape as [number, number, number, number]), padding).dataSync();
-      const mine = tf.grads(f(true))([tf.tensor(x.data, x.shape), tf.tensor(kern.data, kern.shape)], tf.tensor(dy.data, dy.shape)).map((t) => t.dataSync());
+      const mine = tf.grads(f('fast'))([tf.tensor(x.data, x.shape), tf.tensor(kern.data, kern.shape)], tf.tensor(dy.data, dy.shape)).map((t) => t.dataSync());
       // the reference runs the cpu backend's own backprop kernels directly:
       // the registered Conv2D gradient (installed for cpu too) is not involved
       const ref = await onCpu(() => ({
         value: tf.conv2d(tf.tensor4d(x.data, x.shape as [number, number, number, number]), tf.tensor4d(kern.data, kern.shape as [number, number, number, number]), 1, padding).dataSync(),
-        grads: [
-          (tf.engine().runKernel('Conv2DBackpropInput', { dy: tf.tensor(dy.data, dy.shape), filter: tf.tensor(kern.data, kern.shape) }, { strides: 1, pad: padding, dataFormat: 'NHWC', inputShape: x.shape }) as tf.Tensor).dataSync(),
-          (tf.engine().runKernel('Conv2DBackpropFilter', { x: tf.tensor(x.data, x.shape), dy: tf.tensor(dy.data, dy.shape) }, { strides: 1, pad: padding, dataFormat: 'NHWC', filterShape: kern.shape }) as tf.Tensor).dataSync(),
-        ],
+        grads: tf.grads(f('stock'))([tf.tensor(x.data, x.shape), tf.tensor(kern.data, kern.shape)], tf.tensor(dy.data, dy.shape)).map((t) => t.dataSync()),
       }));
       // and the conv2d gradient on the cpu backend is the registered one, equal to its kernels too
-      const onCpuGrads = await onCpu(() => tf.grads(f(false))([tf.tensor(x.data, x.shape), tf.tensor(kern.data, kern.shape)], tf.tensor(dy.data, dy.shape)).map((t) => t.dataSync()));
+      const onCpuGrads = await onCpu(() => tf.grads(f('tf'))([tf.tensor(x.data, x.shape), tf.tensor(kern.data, kern.shape)], tf.tensor(dy.data, dy.shape)).map((t) => t.dataSync()));
       expect(maxAbsDiff(onCpuGrads[0], ref.grads[0]), 'dx on cpu').to.be.lessThan(1e-4);
       expect(maxAbsDiff(onCpuGrads[1], ref.grads[1]), 'dw on cpu').to.be.lessThan(1e-3);
       expect(maxAbsDiff(value, ref.value)).to.be.lessThan(1e-4);
