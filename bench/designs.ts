@@ -10,6 +10,8 @@ import {
   type EngineKind,
   type HardwareIR,
   type MvuNode,
+  inputElem,
+  inputLength,
   type WeightCoding,
   actRange,
   signedWidth,
@@ -17,6 +19,7 @@ import {
 } from '../src/ir/hardware-ir.js';
 import { accumulatorRange, thresholdDomain } from '../src/passes/accumulator-range.js';
 import { Rng } from '../src/util/random.js';
+import { type ChainMvu, mvuChain } from '../src/ir/mvu-chain.js';
 
 export const ENGINES: EngineKind[] = ['xnor-popcount', 'sign-add', 'shift-add', 'int-mac'];
 
@@ -46,7 +49,7 @@ export interface LayerShape {
   last: boolean;
 }
 
-export function makeNode(rng: Rng, s: EngineSetup, name: string, shape: LayerShape, input: ActType): MvuNode {
+export function makeNode(rng: Rng, s: EngineSetup, name: string, shape: LayerShape, input: ActType): ChainMvu {
   const { mw, mh, pe, simd, last } = shape;
   const weightCodes = Array.from({ length: mh }, () => Array.from({ length: mw }, () => rng.int(0, 2 ** weightBits(s.weights) - 1)));
   const { accRange, accWidth } = accumulatorRange({ engine: s.engine, mw, input, weights: s.weights, weightCodes });
@@ -71,7 +74,7 @@ export function makeNode(rng: Rng, s: EngineSetup, name: string, shape: LayerSha
     output = { kind: 'thresholds', count, thresholds, negate, thresholdWidth: dom.width, out };
   }
   return {
-    op: 'mvu', name, source: name, engine: s.engine, mw, mh, pe, simd, input, weights: s.weights, weightCodes,
+    op: 'mvu', name, engine: s.engine, mw, mh, pe, simd, input, weights: s.weights, weightCodes,
     accWidth, accRange, output, multipliers: s.engine === 'int-mac' ? pe * simd : 0,
   };
 }
@@ -79,14 +82,14 @@ export function makeNode(rng: Rng, s: EngineSetup, name: string, shape: LayerSha
 export function makeIr(engine: EngineKind, layers: LayerShape[], seed = 1, setup: EngineSetup = SETUPS[engine]): HardwareIR {
   const rng = new Rng(seed);
   const input = act(setup);
-  const nodes: MvuNode[] = [];
+  const nodes: ChainMvu[] = [];
   let x = input;
   layers.forEach((shape, i) => {
     const n = makeNode(rng, setup, `layer${i}`, shape, x);
     nodes.push(n);
     if (n.output.kind === 'thresholds') x = n.output.out;
   });
-  return { format: 'qtsc-hardware-ir', version: 1, top: `bench_${engine.replace('-', '_')}`, input, inputScale: 1, inputLength: layers[0].mw, nodes };
+  return mvuChain(`bench_${engine.replace('-', '_')}`, input, layers[0].mw, nodes);
 }
 
 export const SHAPES: Record<'mvu' | 'mlp2', LayerShape[]> = {
@@ -100,6 +103,7 @@ export const SHAPES: Record<'mvu' | 'mlp2', LayerShape[]> = {
 /** Random frames of input codes. */
 export function randomInputs(ir: HardwareIR, count: number, seed: number): number[][] {
   const rng = new Rng(seed);
-  const max = ir.input.kind === 'bipolar' ? 1 : 2 ** ir.input.bits - 1;
-  return Array.from({ length: count }, () => Array.from({ length: ir.inputLength }, () => rng.int(0, max)));
+  const elem = inputElem(ir);
+  const max = elem.kind === 'bipolar' ? 1 : 2 ** elem.bits - 1;
+  return Array.from({ length: count }, () => Array.from({ length: inputLength(ir) }, () => rng.int(0, max)));
 }

@@ -4,6 +4,7 @@ import { makeModel, type HiddenAct } from './helpers/make-model.js';
 import { compileModel } from '../src/compile.js';
 import { runGolden } from '../src/golden/execute.js';
 import { Rng } from '../src/util/random.js';
+import { mvuNodes } from '../src/ir/hardware-ir.js';
 
 function tfArgmax(model: tf.LayersModel, codes: number[], scale: number): number {
   return tf.tidy(() => {
@@ -31,7 +32,7 @@ describe('compile (import -> value spaces -> lower -> fold)', () => {
     it(`golden model agrees with tfjs predict: ${space} weights, ${JSON.stringify(act)} activations`, async () => {
       const { dir, model } = await makeModel({ sizes: [23, 19, 13, 7], valueSpace: space, act, seed: space.length * 31 + JSON.stringify(act).length });
       const c = await compileModel({ model: dir });
-      expect(c.ir.nodes.map((n) => n.engine).join(',')).to.equal(engines);
+      expect(mvuNodes(c.ir).map((n) => n.engine).join(',')).to.equal(engines);
       const rng = new Rng(11);
       let agree = 0;
       const n = 200;
@@ -55,14 +56,14 @@ describe('compile (import -> value spaces -> lower -> fold)', () => {
       expect((e as Error).message).to.match(/layer 'dense0'.*kernel.*index \[\d+, \d+\].*not in the value space \{-1, 1\}.*--allow-mult/);
     }
     const m = await compileModel({ model: dir, valueSpace: [-1, 1], allowMult: true });
-    expect(m.ir.nodes[0].engine).to.equal('int-mac');
-    expect(m.ir.nodes[0].multipliers).to.be.greaterThan(0);
+    expect(mvuNodes(m.ir)[0].engine).to.equal('int-mac');
+    expect(mvuNodes(m.ir)[0].multipliers).to.be.greaterThan(0);
   });
 
   it('auto folding balances layers to a common pace, and a fold file sets PE/SIMD', async () => {
     const { dir } = await makeModel({ sizes: [64, 32, 10], valueSpace: 'binary', act: { kind: 'sign' }, seed: 9 });
     const c = await compileModel({ model: dir, targetCycles: 64 });
-    for (const n of c.ir.nodes) {
+    for (const n of mvuNodes(c.ir)) {
       expect(n.mh % n.pe).to.equal(0);
       expect(n.mw % n.simd).to.equal(0);
       expect((n.mh / n.pe) * (n.mw / n.simd)).to.be.at.most(64);

@@ -8,10 +8,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
 import { readHardwareIR } from '../ir/hardware-ir-schema.js';
-import { actBits } from '../ir/hardware-ir.js';
+import { actBits, inputElem, inputLength } from '../ir/hardware-ir.js';
 import { writeVectors } from '../golden/vectors.js';
 import { framesFromSource } from '../golden/input-frames.js';
-import { nodeCycles } from '../passes/choose-folding.js';
+import { nodeCycles } from '../ir/node-cycles.js';
 import { buildVerilatorSim, runVerilatorSim } from '../drivers/verilator.js';
 import { runIverilog } from '../drivers/iverilog.js';
 import { QtscError } from '../util/errors.js';
@@ -74,9 +74,9 @@ export async function simulate(o: z.infer<typeof schema>): Promise<SimSummary> {
   const filelist = path.join(rtlDir, 'filelist.f');
   if (!fs.existsSync(filelist)) throw new QtscError(`${filelist}: missing (run gen-hw first)`);
   const sources = fs.readFileSync(filelist, 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
-  const inputBits = actBits(ir.input);
-  const data = await framesFromSource(o.data, { count: o.vectors, inputLength: ir.inputLength, input: { bits: inputBits, scale: ir.inputScale }, seed: o.seed });
-  const expectedCyclesPerFrame = Math.max(...ir.nodes.map(nodeCycles));
+  const inputBits = actBits(inputElem(ir));
+  const data = await framesFromSource(o.data, { count: o.vectors, inputLength: inputLength(ir), input: { bits: inputBits, scale: ir.input.scale }, seed: o.seed });
+  const expectedCyclesPerFrame = Math.max(...ir.nodes.map((n) => nodeCycles(ir, n)));
   return withOutputDir(path.join(out, 'sim'), async (staging) => {
     const vectorsDir = path.join(staging, 'vectors');
     const { meta, results } = writeVectors(ir, data.frames, vectorsDir);

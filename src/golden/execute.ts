@@ -5,10 +5,14 @@
  */
 import {
   type HardwareIR,
+  type HwNode,
   type MvuNode,
+  type Window,
   actValue,
+  inputLength,
   weightValue,
 } from '../ir/hardware-ir.js';
+import { poolWindows, slidingWindow, type WindowGeometry } from './sliding-window.js';
 
 /**
  * Engine values of a node's weights, [mh*mw] row-major, computed once per node:
@@ -67,25 +71,58 @@ export function argmax(values: number[]): number {
 }
 
 export interface GoldenResult {
-  /** Output codes (or logits) of every node, in order. */
+  /** Output codes (or logits) of every node, in node order, each in its tensor's stream order. */
   layers: number[][];
-  /** Logits of the last node (its output when it ends in thresholds). */
+  /** Logits of the design output. */
   logits: number[];
   argmax: number;
 }
 
-/** Runs one input vector (codes of ir.input) through the whole pipeline. */
+function geometry(w: Window, shape: [number, number, number]): WindowGeometry {
+  return {
+    ih: shape[0], iw: shape[1], c: shape[2],
+    kh: w.kernel[0], kw: w.kernel[1], sh: w.stride[0], sw: w.stride[1],
+    padTop: w.pad[0], padLeft: w.pad[1], padBottom: w.pad[2], padRight: w.pad[3],
+  };
+}
+
+/** One node on its input tensor's codes (stream order): its output tensor's codes. */
+export function runNode(ir: HardwareIR, node: HwNode, x: ArrayLike<number>): number[] {
+  const shape = ir.tensors[node.inputs[0]].shape;
+  switch (node.op) {
+    case 'mvu': {
+      // numVectors vectors of mw elements, one after the other in the stream.
+      const out: number[] = [];
+      for (let v = 0; v < node.numVectors; v++) {
+        const vec = Array.prototype.slice.call(x, v * node.mw, (v + 1) * node.mw) as number[];
+        out.push(...mvuOutputs(node, mvuAccumulators(node, vec)));
+      }
+      return out;
+    }
+    case 'swu':
+      return Array.from(slidingWindow(x, geometry(node.window, shape), node.padCode));
+    case 'maxpool': {
+      // Padded taps get code 0, the smallest code: never larger than a real tap.
+      const g = geometry(node.window, shape);
+      return Array.from(poolWindows(slidingWindow(x, g, 0), g.kh * g.kw, g.c, 'max'));
+    }
+  }
+}
+
+/** Runs one input frame (codes of the design input, stream order) through the whole graph. */
 export function runGolden(ir: HardwareIR, input: ArrayLike<number>): GoldenResult {
-  if (input.length !== ir.inputLength) {
-    throw new Error(`golden model: input has ${input.length} elements, the design takes ${ir.inputLength}`);
+  if (input.length !== inputLength(ir)) {
+    throw new Error(`golden model: input has ${input.length} elements, the design takes ${inputLength(ir)}`);
   }
+  const values = new Map<string, ArrayLike<number>>([[ir.input.tensor, input]]);
   const layers: number[][] = [];
-  let x: ArrayLike<number> = input;
   for (const node of ir.nodes) {
-    const y = mvuOutputs(node, mvuAccumulators(node, x));
+    const x = values.get(node.inputs[0]);
+    if (!x) throw new Error(`golden model: node '${node.name}' reads '${node.inputs[0]}', which no earlier node wrote`);
+    const y = runNode(ir, node, x);
+    values.set(node.outputs[0], y);
     layers.push(y);
-    x = y;
   }
-  const logits = layers[layers.length - 1];
+  const logits = Array.from(values.get(ir.output) ?? []);
   return { layers, logits, argmax: argmax(logits) };
 }

@@ -4,7 +4,7 @@
  * golden model (a tie between logits, or a pre-activation that lands on a
  * quantizer threshold).
  */
-import { type Activation, type Graph, applyActivation, quantStep } from '../ir/graph-ir.js';
+import { type Activation, type Conv2DLayer, type Graph, type MaxPoolLayer, applyActivation, quantStep, windowOutShape } from '../ir/graph-ir.js';
 
 export interface FloatResult {
   logits: number[];
@@ -34,7 +34,9 @@ export function thresholdDistance(act: Activation, x: number): number {
 }
 
 export function runFloat(graph: Graph, input: ArrayLike<number>, keepPreActivations = false): FloatResult {
-  let x = Float64Array.from(input);
+  let x: Float64Array = Float64Array.from(input);
+  /** Channels of the current map (BatchNorm is per channel, the last axis). */
+  let channels = graph.inputShape[2];
   let margin = Infinity;
   const pre = keepPreActivations ? new Map<string, Float64Array>() : undefined;
   for (const layer of graph.layers) {
@@ -49,9 +51,20 @@ export function runFloat(graph: Graph, input: ArrayLike<number>, keepPreActivati
       }
       if (layer.bias) for (let j = 0; j < units; j++) y[j] += layer.bias[j];
       x = y;
+      channels = units;
+    } else if (layer.kind === 'conv2d') {
+      x = conv2d(layer, x);
+      channels = layer.filters;
+    } else if (layer.kind === 'maxpool') {
+      x = maxPool(layer, x);
+    } else if (layer.kind === 'zeropad') {
+      x = zeroPad(layer.inShape, layer.pad, x);
+    } else if (layer.kind === 'flatten') {
+      // NHWC flattened is the stream order: nothing moves.
     } else if (layer.kind === 'batchnorm') {
       for (let j = 0; j < x.length; j++) {
-        x[j] = (layer.gamma[j] * (x[j] - layer.mean[j])) / Math.sqrt(layer.variance[j] + layer.epsilon) + layer.beta[j];
+        const c = j % channels;
+        x[j] = (layer.gamma[c] * (x[j] - layer.mean[c])) / Math.sqrt(layer.variance[c] + layer.epsilon) + layer.beta[c];
       }
     } else {
       if (pre) pre.set(layer.name, Float64Array.from(x));
@@ -62,6 +75,74 @@ export function runFloat(graph: Graph, input: ArrayLike<number>, keepPreActivati
     }
   }
   return { logits: Array.from(x), thresholdMargin: margin, preActivations: pre };
+}
+
+/** Direct convolution, NHWC, zero padding, kernel [kh][kw][cin][cout]. */
+function conv2d(l: Conv2DLayer, x: Float64Array): Float64Array {
+  const [h, w, cin] = l.inShape;
+  const [oh, ow, cout] = windowOutShape(l);
+  const [kh, kw] = l.kernelSize;
+  const y = new Float64Array(oh * ow * cout);
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox++) {
+      const o = (oy * ow + ox) * cout;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * l.strides[0] + ky - l.pad[0];
+        if (iy < 0 || iy >= h) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * l.strides[1] + kx - l.pad[1];
+          if (ix < 0 || ix >= w) continue;
+          const xb = (iy * w + ix) * cin;
+          const kb = (ky * kw + kx) * cin * cout;
+          for (let ci = 0; ci < cin; ci++) {
+            const xv = x[xb + ci];
+            if (xv === 0) continue;
+            const kr = kb + ci * cout;
+            for (let co = 0; co < cout; co++) y[o + co] += xv * l.kernel[kr + co];
+          }
+        }
+      }
+      if (l.bias) for (let co = 0; co < cout; co++) y[o + co] += l.bias[co];
+    }
+  }
+  return y;
+}
+
+/** Max pooling over the taps inside the image (tfjs' 'same' ignores padded taps). */
+function maxPool(l: MaxPoolLayer, x: Float64Array): Float64Array {
+  const [h, w, c] = l.inShape;
+  const [oh, ow] = windowOutShape(l);
+  const y = new Float64Array(oh * ow * c).fill(-Infinity);
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox++) {
+      for (let ky = 0; ky < l.poolSize[0]; ky++) {
+        const iy = oy * l.strides[0] + ky - l.pad[0];
+        if (iy < 0 || iy >= h) continue;
+        for (let kx = 0; kx < l.poolSize[1]; kx++) {
+          const ix = ox * l.strides[1] + kx - l.pad[1];
+          if (ix < 0 || ix >= w) continue;
+          for (let ch = 0; ch < c; ch++) {
+            const o = (oy * ow + ox) * c + ch;
+            y[o] = Math.max(y[o], x[(iy * w + ix) * c + ch]);
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+function zeroPad(shape: [number, number, number], pad: [number, number, number, number], x: Float64Array): Float64Array {
+  const [h, w, c] = shape;
+  const W = w + pad[1] + pad[3];
+  const y = new Float64Array((h + pad[0] + pad[2]) * W * c);
+  for (let iy = 0; iy < h; iy++) {
+    for (let ix = 0; ix < w; ix++) {
+      const src = (iy * w + ix) * c;
+      y.set(x.subarray(src, src + c), ((iy + pad[0]) * W + ix + pad[1]) * c);
+    }
+  }
+  return y;
 }
 
 /** Real-valued model input for a frame of input codes. */

@@ -8,7 +8,7 @@
  *   (IW = max(1, clog2(classes))), then logit c in two's complement at
  *   [IW + c*LW +: LW].
  */
-import { type HardwareIR, type MvuNode, actBits, clog2 } from '../ir/hardware-ir.js';
+import { type HardwareIR, type MvuNode, actBits, clog2, inputElem, inputLength, outputNode } from '../ir/hardware-ir.js';
 
 export interface StreamFormat {
   inputWordBits: number;
@@ -21,19 +21,20 @@ export interface StreamFormat {
   logitBits: number;
 }
 
+/** The MVU whose logits the accelerator emits. */
 export function lastNode(ir: HardwareIR): MvuNode {
-  return ir.nodes[ir.nodes.length - 1];
+  return outputNode(ir);
 }
 
 export function streamFormat(ir: HardwareIR): StreamFormat {
   const first = ir.nodes[0];
   const last = lastNode(ir);
   if (last.output.kind !== 'logits') throw new Error(`last node '${last.name}' must end in a logit stage`);
-  const inputElementBits = actBits(ir.input);
+  const inputElementBits = actBits(inputElem(ir));
   const indexBits = Math.max(1, clog2(last.mh));
   return {
     inputWordBits: first.simd * inputElementBits,
-    inputWordsPerFrame: ir.inputLength / first.simd,
+    inputWordsPerFrame: inputLength(ir) / first.simd,
     inputElementBits,
     inputSimd: first.simd,
     outputWordBits: indexBits + last.mh * last.output.logitWidth,

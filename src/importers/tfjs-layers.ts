@@ -112,11 +112,64 @@ function activationFromName(name: unknown, where: string): Activation | null {
   throw new QtscError(`${where}: field 'activation': '${String(name)}' is not supported (relu, linear, or qtsc's QtscSign / QtscQuantAct layers)`);
 }
 
-function shapeLength(shape: unknown): number | null {
+type Shape3 = [number, number, number];
+
+/** The declared input shape as [h, w, c] (a vector is [1, 1, n]; [n, c] is [1, n, c]), or null. */
+function declaredShape(shape: unknown, where: string): Shape3 | null {
   if (!Array.isArray(shape)) return null;
   const dims = shape.slice(1);
-  if (dims.some((d) => typeof d !== 'number')) return null;
-  return (dims as number[]).reduce((a, b) => a * b, 1);
+  if (dims.some((d) => typeof d !== 'number' || !Number.isInteger(d) || d < 1)) {
+    throw new QtscError(`${where}: field 'batch_input_shape': ${JSON.stringify(shape)} must give every dimension after the batch as a positive integer`);
+  }
+  const d = dims as number[];
+  if (d.length === 1) return [1, 1, d[0]];
+  if (d.length === 2) return [1, d[0], d[1]];
+  if (d.length === 3) return [d[0], d[1], d[2]];
+  throw new QtscError(`${where}: field 'batch_input_shape': ${JSON.stringify(shape)} has ${d.length} dimensions after the batch; at most 3 (height, width, channels) are supported`);
+}
+
+/** A pair option (kernel_size, strides, pool_size): a number or a list of two positive integers. */
+function pairOf(v: unknown, where: string, field: string, dflt?: [number, number]): [number, number] {
+  if ((v === undefined || v === null) && dflt) return dflt;
+  const a = typeof v === 'number' ? [v, v] : v;
+  if (!Array.isArray(a) || a.length !== 2 || a.some((x) => typeof x !== 'number' || !Number.isInteger(x) || x < 1)) {
+    throw new QtscError(`${where}: field '${field}': ${JSON.stringify(v)} must be a positive integer or two of them`);
+  }
+  return [a[0], a[1]];
+}
+
+/** tfjs' padding of one axis: [before, after] ('same': out = ceil(in/stride), the odd pixel after). */
+function axisPadding(mode: string, size: number, k: number, stride: number): [number, number] {
+  if (mode === 'valid') return [0, 0];
+  const out = Math.ceil(size / stride);
+  const total = Math.max((out - 1) * stride + k - size, 0);
+  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+}
+
+/** Window layers' spatial options, checked: kernel, strides, resolved padding, output shape. */
+function windowOf(
+  c: Record<string, unknown>,
+  where: string,
+  shape: Shape3,
+  kernelField: string,
+  defaultStrides: 'kernel' | 'one',
+): { kernel: [number, number]; strides: [number, number]; pad: [number, number, number, number]; out: [number, number] } {
+  const kernel = pairOf(cfg(c, kernelField), where, kernelField.replace(/[A-Z]/g, (m) => '_' + m.toLowerCase()));
+  const strides = pairOf(cfg(c, 'strides'), where, 'strides', defaultStrides === 'kernel' ? kernel : [1, 1]);
+  const padding = String(cfg(c, 'padding') ?? 'valid');
+  if (padding !== 'valid' && padding !== 'same') throw new QtscError(`${where}: field 'padding': '${padding}' is not supported (valid or same)`);
+  const format = cfg(c, 'dataFormat');
+  if (format !== undefined && format !== null && format !== 'channelsLast' && format !== 'channels_last') {
+    throw new QtscError(`${where}: field 'data_format': '${String(format)}' is not supported (channels_last, the stream order)`);
+  }
+  const dil = cfg(c, 'dilationRate');
+  if (dil !== undefined && dil !== null && pairOf(dil, where, 'dilation_rate').some((d) => d !== 1)) throw new QtscError(`${where}: field 'dilation_rate': dilated convolutions are not supported`);
+  const [pt, pb] = axisPadding(padding, shape[0], kernel[0], strides[0]);
+  const [pl, pr] = axisPadding(padding, shape[1], kernel[1], strides[1]);
+  const oh = Math.floor((shape[0] + pt + pb - kernel[0]) / strides[0]) + 1;
+  const ow = Math.floor((shape[1] + pl + pr - kernel[1]) / strides[1]) + 1;
+  if (oh < 1 || ow < 1) throw new QtscError(`${where}: field '${kernelField}': a ${kernel.join('x')} window does not fit the ${shape[0]}x${shape[1]} input`);
+  return { kernel, strides, pad: [pt, pl, pb, pr], out: [oh, ow] };
 }
 
 export function importTfjsLayers(modelDir: string, options: ImportOptions = {}): Graph {
@@ -147,23 +200,49 @@ export function importTfjsLayers(modelDir: string, options: ImportOptions = {}):
     return w.values;
   };
 
+  const valueSpaceOf = (l: RawLayer, where: string): { valueSpace: number[] | null; source: 'layer config' | 'model metadata' | 'none' } => {
+    let valueSpace: number[] | null = null;
+    let source: 'layer config' | 'model metadata' | 'none' = 'none';
+    const spaceInConfig = cfg(l.config, 'valueSpace');
+    const spaceInMeta = meta.valueSpaces?.[l.name] ?? meta.valueSpace;
+    try {
+      if (spaceInConfig !== undefined && spaceInConfig !== null) {
+        valueSpace = resolveValueSpace(spaceInConfig as string);
+        source = 'layer config';
+      } else if (spaceInMeta !== undefined) {
+        valueSpace = resolveValueSpace(spaceInMeta);
+        source = 'model metadata';
+      }
+    } catch (e) {
+      throw new QtscError(`${where}: field '${source === 'none' && spaceInConfig !== undefined ? 'value_space' : 'userDefinedMetadata.qtsc.valueSpace'}': ${(e as Error).message}`);
+    }
+    return { valueSpace, source };
+  };
+
   const raw = orderedLayers(json.modelTopology, file);
   const layers: GraphLayer[] = [];
-  let inputLength: number | null = null;
-  let width: number | null = null;
+  let inputShape: Shape3 | null = null;
+  /** Shape of the current feature map; [1, 1, n] once it is a vector. */
+  let shape: Shape3 | null = null;
+  /** Whether the map has been flattened (or passed a Dense): spatial layers no longer apply. */
+  let flat = false;
   for (const l of raw) {
     const where = `${file}: layer '${l.name}' (${l.className})`;
     const c = l.config;
-    const declared = shapeLength(cfg(c, 'batchInputShape'));
-    if (declared !== null) {
-      if (inputLength === null) {
-        inputLength = declared;
-        width = declared;
-      }
+    const declared = declaredShape(cfg(c, 'batchInputShape'), where);
+    if (declared !== null && inputShape === null) {
+      inputShape = declared;
+      shape = declared;
     }
+    // A Dense layer reads a vector: a map of pixels must be flattened first.
+    const width = shape === null ? null : shape[0] * shape[1] > 1 && !flat ? null : shape[2];
     switch (l.className) {
-      case 'InputLayer':
       case 'Flatten':
+        if (shape !== null && !flat && (shape[0] > 1 || shape[1] > 1)) layers.push({ kind: 'flatten', name: l.name, inShape: shape });
+        if (shape !== null) shape = [1, 1, shape[0] * shape[1] * shape[2]];
+        flat = true;
+        break;
+      case 'InputLayer':
       case 'Dropout':
       case 'SpatialDropout1D':
       case 'GaussianDropout':
@@ -171,35 +250,60 @@ export function importTfjsLayers(modelDir: string, options: ImportOptions = {}):
         break;
       case 'Dense':
       case 'QtscDense': {
-        if (width === null) throw new QtscError(`${where}: field 'batch_input_shape': the input size is unknown`);
+        if (shape === null) throw new QtscError(`${where}: field 'batch_input_shape': the input size is unknown`);
+        if (width === null) throw new QtscError(`${where}: a Dense layer on a ${shape.join('x')} feature map applies per pixel, which is not supported; put a Flatten (or GlobalAveragePooling2D) before it`);
+        flat = true;
         const units = Number(cfg(c, 'units'));
         if (!Number.isInteger(units) || units < 1) throw new QtscError(`${where}: field 'units': must be a positive integer`);
         const kernel = weight(l.name, 'kernel', width * units)!;
         const useBias = cfg(c, 'useBias') !== false;
         const bias = useBias ? weight(l.name, 'bias', units) : null;
-        let valueSpace: number[] | null = null;
-        let source: 'layer config' | 'model metadata' | 'none' = 'none';
-        const spaceInConfig = cfg(c, 'valueSpace');
-        const spaceInMeta = meta.valueSpaces?.[l.name] ?? meta.valueSpace;
-        try {
-          if (spaceInConfig !== undefined && spaceInConfig !== null) {
-            valueSpace = resolveValueSpace(spaceInConfig as string);
-            source = 'layer config';
-          } else if (spaceInMeta !== undefined) {
-            valueSpace = resolveValueSpace(spaceInMeta);
-            source = 'model metadata';
-          }
-        } catch (e) {
-          throw new QtscError(`${where}: field '${source === 'none' && spaceInConfig !== undefined ? 'value_space' : 'userDefinedMetadata.qtsc.valueSpace'}': ${(e as Error).message}`);
-        }
+        const { valueSpace, source } = valueSpaceOf(l, where);
         layers.push({ kind: 'dense', name: l.name, inFeatures: width, units, kernel, bias, valueSpace, valueSpaceSource: source });
         const act = activationFromName(cfg(c, 'activation'), where);
         if (act) layers.push({ kind: 'activation', name: `${l.name}/activation`, act });
-        width = units;
+        shape = [1, 1, units];
+        break;
+      }
+      case 'Conv2D':
+      case 'QtscConv2D': {
+        if (shape === null) throw new QtscError(`${where}: field 'batch_input_shape': the input shape is unknown`);
+        if (flat) throw new QtscError(`${where}: a convolution after Flatten or Dense is not supported`);
+        const filters = Number(cfg(c, 'filters'));
+        if (!Number.isInteger(filters) || filters < 1) throw new QtscError(`${where}: field 'filters': must be a positive integer`);
+        const g = windowOf(c, where, shape, 'kernelSize', 'one');
+        const cin = shape[2];
+        const kernel = weight(l.name, 'kernel', g.kernel[0] * g.kernel[1] * cin * filters)!;
+        const bias = cfg(c, 'useBias') !== false ? weight(l.name, 'bias', filters) : null;
+        const { valueSpace, source } = valueSpaceOf(l, where);
+        layers.push({ kind: 'conv2d', name: l.name, inShape: shape, filters, kernelSize: g.kernel, strides: g.strides, pad: g.pad, kernel, bias, valueSpace, valueSpaceSource: source });
+        const act = activationFromName(cfg(c, 'activation'), where);
+        if (act) layers.push({ kind: 'activation', name: `${l.name}/activation`, act });
+        shape = [g.out[0], g.out[1], filters];
+        break;
+      }
+      case 'MaxPooling2D': {
+        if (shape === null || flat) throw new QtscError(`${where}: max pooling needs a feature map (after a convolution)`);
+        const g = windowOf(c, where, shape, 'poolSize', 'kernel');
+        layers.push({ kind: 'maxpool', name: l.name, inShape: shape, poolSize: g.kernel, strides: g.strides, pad: g.pad });
+        shape = [g.out[0], g.out[1], shape[2]];
+        break;
+      }
+      case 'ZeroPadding2D': {
+        if (shape === null || flat) throw new QtscError(`${where}: zero padding needs a feature map`);
+        const p = cfg(c, 'padding');
+        let pad: [number, number, number, number];
+        const isPair = (v: unknown): v is [number, number] => Array.isArray(v) && v.length === 2 && v.every((x) => Number.isInteger(x) && x >= 0);
+        if (Number.isInteger(p) && (p as number) >= 0) pad = [p as number, p as number, p as number, p as number];
+        else if (isPair(p)) pad = [p[0], p[1], p[0], p[1]];
+        else if (Array.isArray(p) && p.length === 2 && isPair(p[0]) && isPair(p[1])) pad = [p[0][0], p[1][0], p[0][1], p[1][1]];
+        else throw new QtscError(`${where}: field 'padding': ${JSON.stringify(p)} must be n, [rows, cols] or [[top, bottom], [left, right]]`);
+        layers.push({ kind: 'zeropad', name: l.name, inShape: shape, pad });
+        shape = [shape[0] + pad[0] + pad[2], shape[1] + pad[1] + pad[3], shape[2]];
         break;
       }
       case 'BatchNormalization': {
-        if (width === null) throw new QtscError(`${where}: the input size is unknown`);
+        if (shape === null) throw new QtscError(`${where}: the input size is unknown`);
         const axis = cfg(c, 'axis');
         const ax = Array.isArray(axis) ? axis : [axis ?? -1];
         if (ax.length !== 1 || (ax[0] !== -1 && ax[0] !== 1)) {
@@ -207,7 +311,8 @@ export function importTfjsLayers(modelDir: string, options: ImportOptions = {}):
         }
         const center = cfg(c, 'center') !== false;
         const scale = cfg(c, 'scale') !== false;
-        const n = width;
+        // Per channel: the last axis of the map.
+        const n = shape[2];
         layers.push({
           kind: 'batchnorm',
           name: l.name,
@@ -246,8 +351,9 @@ export function importTfjsLayers(modelDir: string, options: ImportOptions = {}):
         throw new QtscError(`${where}: field 'class_name': layer type '${l.className}' is not supported (see docs/model-format.md)`);
     }
   }
-  if (inputLength === null) throw new QtscError(`${file}: field 'batch_input_shape': no layer declares the input shape`);
+  if (inputShape === null) throw new QtscError(`${file}: field 'batch_input_shape': no layer declares the input shape`);
   if (!layers.some((l) => l.kind === 'dense')) throw new QtscError(`${file}: the model has no Dense layer`);
+  const inputLength = inputShape[0] * inputShape[1] * inputShape[2];
 
   let inputQuant: InputQuant = { bits: 8, scale: 1 / 255 };
   let inputQuantSource: Graph['inputQuantSource'] = 'default';
@@ -258,5 +364,5 @@ export function importTfjsLayers(modelDir: string, options: ImportOptions = {}):
     inputQuant = meta.input;
     inputQuantSource = 'model metadata';
   }
-  return { file, inputLength, inputQuant, inputQuantSource, layers };
+  return { file, inputLength, inputShape, inputQuant, inputQuantSource, layers };
 }

@@ -1,7 +1,8 @@
 /**
- * Graph IR: the imported network with float semantics, as a chain of layers.
- * Weights stay real numbers here; value spaces are attached per dense layer.
- * Passes in src/passes/ rewrite it and finally lower it to the hardware IR.
+ * Graph IR: the imported network with float semantics, as a chain of layers
+ * over NHWC feature maps. Weights stay real numbers here; value spaces are
+ * attached per weighted layer (dense, conv2d). Passes in src/passes/ rewrite
+ * it and finally lower it to the hardware IR (a graph of streaming units).
  */
 
 /** Where a layer's value space came from (for messages and the report). */
@@ -18,6 +19,54 @@ export interface DenseLayer {
   /** Sorted candidate values, or null for an unconstrained (float) kernel. */
   valueSpace: number[] | null;
   valueSpaceSource: ValueSpaceSource;
+}
+
+/**
+ * 2-D convolution over an [h, w, c] feature map. Its kernel is kept in tfjs'
+ * layout [kh][kw][cin][cout], which read row-major is a Dense kernel
+ * [kh*kw*cin][cout] over the window vector in (ky, kx, c) order: the order
+ * in which the sliding-window unit emits taps.
+ */
+export interface Conv2DLayer {
+  kind: 'conv2d';
+  name: string;
+  /** Input feature map [h, w, cin]. */
+  inShape: [number, number, number];
+  filters: number;
+  kernelSize: [number, number];
+  strides: [number, number];
+  /** Zero padding [top, left, bottom, right] ('same' resolved as tfjs does). */
+  pad: [number, number, number, number];
+  /** [kh][kw][cin][cout] */
+  kernel: Float32Array;
+  bias: Float32Array | null;
+  valueSpace: number[] | null;
+  valueSpaceSource: ValueSpaceSource;
+}
+
+/** Max pooling; a padded tap never wins (tfjs' 'same'). */
+export interface MaxPoolLayer {
+  kind: 'maxpool';
+  name: string;
+  inShape: [number, number, number];
+  poolSize: [number, number];
+  strides: [number, number];
+  pad: [number, number, number, number];
+}
+
+/** Zero padding of a feature map (ZeroPadding2D), [top, left, bottom, right]. */
+export interface ZeroPadLayer {
+  kind: 'zeropad';
+  name: string;
+  inShape: [number, number, number];
+  pad: [number, number, number, number];
+}
+
+/** Flatten of an NHWC map: the stream order, so no data moves. */
+export interface FlattenLayer {
+  kind: 'flatten';
+  name: string;
+  inShape: [number, number, number];
 }
 
 export interface BatchNormLayer {
@@ -46,7 +95,10 @@ export interface ActivationLayer {
   act: Activation;
 }
 
-export type GraphLayer = DenseLayer | BatchNormLayer | ActivationLayer;
+export type GraphLayer = DenseLayer | Conv2DLayer | MaxPoolLayer | ZeroPadLayer | FlattenLayer | BatchNormLayer | ActivationLayer;
+
+/** Weighted layers: the ones that become MVUs. */
+export type WeightedLayer = DenseLayer | Conv2DLayer;
 
 export interface InputQuant {
   /** Unsigned code width of one input element. */
@@ -58,7 +110,10 @@ export interface InputQuant {
 export interface Graph {
   /** The model file the graph came from (for messages). */
   file: string;
+  /** Elements of one input frame (= product of inputShape). */
   inputLength: number;
+  /** Input feature map [h, w, c]; [1, 1, n] for a vector. */
+  inputShape: [number, number, number];
   inputQuant: InputQuant;
   inputQuantSource: 'model metadata' | 'command line' | 'default';
   layers: GraphLayer[];
@@ -88,4 +143,25 @@ export function applyActivation(act: Activation, x: number): number {
       return k * s;
     }
   }
+}
+
+/**
+ * A weighted layer's kernel as a matrix [rows][cols], row-major as stored:
+ * rows = inputs per output (kh*kw*cin for a convolution), cols = outputs.
+ */
+export function kernelMatrix(l: WeightedLayer): { rows: number; cols: number } {
+  return l.kind === 'dense' ? { rows: l.inFeatures, cols: l.units } : { rows: l.kernelSize[0] * l.kernelSize[1] * l.inShape[2], cols: l.filters };
+}
+
+export function isWeighted(l: GraphLayer): l is WeightedLayer {
+  return l.kind === 'dense' || l.kind === 'conv2d';
+}
+
+/** Output shape of a window layer (conv2d, maxpool) over its input map. */
+export function windowOutShape(l: Conv2DLayer | MaxPoolLayer): [number, number, number] {
+  const [h, w, c] = l.inShape;
+  const [kh, kw] = l.kind === 'conv2d' ? l.kernelSize : l.poolSize;
+  const oh = Math.floor((h + l.pad[0] + l.pad[2] - kh) / l.strides[0]) + 1;
+  const ow = Math.floor((w + l.pad[1] + l.pad[3] - kw) / l.strides[1]) + 1;
+  return [oh, ow, l.kind === 'conv2d' ? l.filters : c];
 }

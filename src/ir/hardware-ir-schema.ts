@@ -1,28 +1,45 @@
 /**
  * zod schema of ir.json: `qtsc sim` reads a hardware IR from disk, and what
  * comes from disk is checked before the simulator or the golden model trusts it.
+ * The schema checks each node on its own; checkGraph (check-graph.ts) checks
+ * how they connect.
  */
 import { z } from 'zod';
 import { weightCodeError, type HardwareIR } from './hardware-ir.js';
+import { checkGraph } from './check-graph.js';
 import { QtscError } from '../util/errors.js';
 import { readJsonFile } from '../util/json-file.js';
 import * as fs from 'node:fs';
 
 const int = z.number().int();
+const ident = z.string().regex(/^[a-z_][a-z0-9_]*$/);
 const ActTypeSchema = z.union([z.object({ kind: z.literal('bipolar') }), z.object({ kind: z.literal('uint'), bits: int.min(1).max(32) })]);
+const ElemTypeSchema = z.union([ActTypeSchema, z.object({ kind: z.literal('sint'), bits: int.min(1).max(62) })]);
+const ShapeSchema = z.tuple([int.positive(), int.positive(), int.positive()]);
 const WeightCodingSchema = z.union([
   z.object({ kind: z.literal('binary') }),
   z.object({ kind: z.literal('pow2'), levels: int.min(1).max(16), hasZero: z.boolean() }),
   z.object({ kind: z.literal('int'), bits: int.min(1).max(32) }),
 ]);
+const base = {
+  name: ident,
+  layers: z.array(z.string()),
+  inputs: z.array(z.string()).min(1),
+  outputs: z.array(z.string()).min(1),
+};
+const WindowSchema = z.object({
+  kernel: z.tuple([int.min(1).max(64), int.min(1).max(64)]),
+  stride: z.tuple([int.min(1).max(64), int.min(1).max(64)]),
+  pad: z.tuple([int.min(0).max(64), int.min(0).max(64), int.min(0).max(64), int.min(0).max(64)]),
+});
 const MvuSchema = z
   .object({
     op: z.literal('mvu'),
-    name: z.string().regex(/^[a-z_][a-z0-9_]*$/),
-    source: z.string(),
+    ...base,
     engine: z.enum(['xnor-popcount', 'sign-add', 'shift-add', 'int-mac']),
     mw: int.positive(),
     mh: int.positive(),
+    numVectors: int.positive(),
     pe: int.positive(),
     simd: int.positive(),
     input: ActTypeSchema,
@@ -52,23 +69,25 @@ const MvuSchema = z
       }
     }
   });
+const SwuSchema = z.object({ op: z.literal('swu'), ...base, window: WindowSchema, simd: int.positive(), elem: ActTypeSchema, padCode: int.nonnegative() });
+const MaxPoolSchema = z.object({ op: z.literal('maxpool'), ...base, window: WindowSchema, simd: int.positive(), elem: ActTypeSchema });
 
 export const HardwareIRSchema = z.object({
   format: z.literal('qtsc-hardware-ir'),
-  version: z.literal(1),
+  version: z.literal(2),
   top: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
-  input: ActTypeSchema,
-  inputScale: z.number().positive(),
-  inputLength: int.positive(),
-  nodes: z.array(MvuSchema).min(1),
+  input: z.object({ tensor: z.string(), scale: z.number().positive() }),
+  tensors: z.record(z.string(), z.object({ elem: ElemTypeSchema, shape: ShapeSchema })),
+  nodes: z.array(z.discriminatedUnion('op', [MvuSchema, SwuSchema, MaxPoolSchema])).min(1),
+  output: z.string(),
 });
 
 export function readHardwareIR(file: string): HardwareIR {
   if (!fs.existsSync(file)) throw new QtscError(`${file}: no hardware IR here (run gen-hw first)`);
+  const raw = readJsonFile(file, z.object({ version: z.unknown() }).loose());
+  if (raw.version === 1) throw new QtscError(`${file}: field 'version': 1 is the hardware IR before graphs (a chain of MVUs); this qtsc reads version 2: run gen-hw again`);
   const ir = readJsonFile(file, HardwareIRSchema) as HardwareIR;
-  ir.nodes.forEach((n, i) => {
-    const expected = i === 0 ? ir.inputLength : ir.nodes[i - 1].mh;
-    if (n.mw !== expected) throw new QtscError(`${file}: field 'nodes.${i}.mw': ${n.mw}, but its input has ${expected} elements`);
-  });
+  const errs = checkGraph(ir);
+  if (errs.length > 0) throw new QtscError(`${file}: ${errs[0]}`);
   return ir;
 }

@@ -1,9 +1,17 @@
 /**
- * Hardware IR: integer semantics, one entry per streaming engine.
+ * Hardware IR: integer semantics, a dataflow graph of streaming units joined
+ * by named tensors (streams).
  *
  * This file is the contract between the golden model (src/golden/) and the RTL
  * (hw/, templates/). Every number here is an integer; nothing is rounded after
  * this point. docs/arithmetic.md restates the contract in prose.
+ *
+ * A tensor is a feature map of shape [H, W, C] that travels pixel by pixel,
+ * row-major, the C channels of a pixel consecutive (tfjs' NHWC order); a
+ * vector is the 1x1 case. Nodes are listed in topological order; node k reads
+ * its `inputs` tensors and writes its `outputs` tensors, each written by
+ * exactly one node (or the design input) and read by at most one node (a fork
+ * node duplicates a stream).
  */
 
 /** How one activation element is encoded on a stream. */
@@ -61,15 +69,42 @@ export interface LogitStage {
   logitWidth: number;
 }
 
-/** A matrix-vector unit: MH output channels over an MW-element input vector. */
-export interface MvuNode {
-  op: 'mvu';
+/** Element type of a tensor: an activation code, or a signed integer (logits). */
+export type ElemType = ActType | { kind: 'sint'; bits: number };
+
+/** [H, W, C]: rows, columns, channels. */
+export type Shape = [number, number, number];
+
+export interface TensorInfo {
+  elem: ElemType;
+  shape: Shape;
+}
+
+/** What every node has: a name (a Verilog-safe identifier), provenance and its edges. */
+export interface NodeBase {
   name: string;
-  /** Name of the graph layer(s) this came from, for diagnostics. */
-  source: string;
+  /** Names of the model layers this node implements, in model order (for diagnostics and fold files). */
+  layers: string[];
+  /** Tensors read. */
+  inputs: string[];
+  /** Tensors written. */
+  outputs: string[];
+}
+
+/**
+ * A matrix-vector unit: MH output channels over an MW-element input vector,
+ * applied to numVectors vectors per frame. Its input tensor [h, w, c] is
+ * either numVectors = h*w vectors of mw = c elements (a dense layer per pixel,
+ * or a convolution behind a sliding-window unit) or, flattened, one vector of
+ * mw = h*w*c elements in stream order (tfjs' Flatten of NHWC).
+ */
+export interface MvuNode extends NodeBase {
+  op: 'mvu';
   engine: EngineKind;
   mw: number;
   mh: number;
+  /** Input vectors per frame (output pixels of a convolution; 1 for a dense layer). */
+  numVectors: number;
   /** Output channels computed in parallel; divides mh. */
   pe: number;
   /** Input elements consumed per cycle; divides mw. */
@@ -94,20 +129,110 @@ export interface MvuNode {
   multipliers: number;
 }
 
-export type HwNode = MvuNode;
+/**
+ * Window geometry of a sliding-window or pooling unit over its input tensor
+ * [ih, iw, c]: output pixel (oy, ox) covers input pixels (oy*sh + ky - padTop,
+ * ox*sw + kx - padLeft) for ky < kh, kx < kw; oh = floor((ih + padTop +
+ * padBottom - kh)/sh) + 1, ow likewise.
+ */
+export interface Window {
+  kernel: [number, number];
+  stride: [number, number];
+  /** [top, left, bottom, right] */
+  pad: [number, number, number, number];
+}
+
+/**
+ * Sliding-window unit: turns a feature map [ih, iw, c] into one window vector
+ * per output pixel, [oh, ow, kh*kw*c], taps in (ky, kx, channel) order with
+ * the channel fastest (the MVU's weight column order). A tap outside the image
+ * is the code padCode, which must stand for 0 (so the engine adds nothing).
+ */
+export interface SwuNode extends NodeBase {
+  op: 'swu';
+  window: Window;
+  /** Channels per stream word, in and out; divides c. */
+  simd: number;
+  elem: ActType;
+  padCode: number;
+}
+
+/**
+ * Max pooling on activation codes: [ih, iw, c] -> [oh, ow, c], each output the
+ * largest code of its window. Exact on codes because every code is a
+ * non-decreasing function of the value it stands for; a padded tap is the
+ * smallest code (0), which never wins over a real one, so 'same' padding means
+ * what tfjs' max pool means (padded taps ignored).
+ */
+export interface MaxPoolNode extends NodeBase {
+  op: 'maxpool';
+  window: Window;
+  /** Channels per stream word; divides c. */
+  simd: number;
+  elem: ActType;
+}
+
+export type HwNode = MvuNode | SwuNode | MaxPoolNode;
 
 export interface HardwareIR {
   format: 'qtsc-hardware-ir';
-  version: 1;
+  version: 2;
   /** Top-level module name. */
   top: string;
-  /** Element type of the accelerator's input vector. */
-  input: ActType;
-  /** Real value of one input code: x = code * inputScale. */
-  inputScale: number;
-  /** Number of elements in one input vector. */
-  inputLength: number;
+  /** The accelerator's input stream, and the real value of one of its codes: x = code * scale. */
+  input: { tensor: string; scale: number };
+  /** Every stream of the design, the input included. */
+  tensors: Record<string, TensorInfo>;
   nodes: HwNode[];
+  /** The tensor the accelerator emits (the logits of the last MVU). */
+  output: string;
+}
+
+/** Elements of a tensor of this shape. */
+export function shapeSize(s: Shape): number {
+  return s[0] * s[1] * s[2];
+}
+
+/** Element type of the design's input stream. */
+export function inputElem(ir: HardwareIR): ActType {
+  const t = ir.tensors[ir.input.tensor];
+  if (!t || t.elem.kind === 'sint') throw new Error(`design input '${ir.input.tensor}' is not an activation tensor`);
+  return t.elem;
+}
+
+/** Elements of one input frame. */
+export function inputLength(ir: HardwareIR): number {
+  return shapeSize(ir.tensors[ir.input.tensor].shape);
+}
+
+/** The MVU nodes of a design, in order. */
+export function mvuNodes(ir: HardwareIR): MvuNode[] {
+  return ir.nodes.filter((n): n is MvuNode => n.op === 'mvu');
+}
+
+/** The node that writes the design's output (an MVU ending in logits). */
+export function outputNode(ir: HardwareIR): MvuNode {
+  const n = ir.nodes.find((m) => m.outputs.includes(ir.output));
+  if (!n || n.op !== 'mvu' || n.output.kind !== 'logits') throw new Error(`design output '${ir.output}' must be written by an MVU with a logit stage`);
+  return n;
+}
+
+/** The node that reads a tensor, if any. */
+export function consumerOf(ir: HardwareIR, tensor: string): HwNode | undefined {
+  return ir.nodes.find((n) => n.inputs.includes(tensor));
+}
+
+/** Output size of a window over [ih, iw]. */
+export function windowOutput(w: Window, ih: number, iw: number): { oh: number; ow: number } {
+  return {
+    oh: Math.floor((ih + w.pad[0] + w.pad[2] - w.kernel[0]) / w.stride[0]) + 1,
+    ow: Math.floor((iw + w.pad[1] + w.pad[3] - w.kernel[1]) / w.stride[1]) + 1,
+  };
+}
+
+/** Bits of one element of a tensor. */
+export function elemBits(t: ElemType): number {
+  return t.kind === 'bipolar' ? 1 : t.bits;
 }
 
 /** Bits of one element of an activation type. */

@@ -8,7 +8,7 @@
  * where only the command line's space is at odds with a layer (say a float
  * first layer) and multipliers are allowed, the layer becomes a general one.
  */
-import type { DenseLayer, Graph } from '../ir/graph-ir.js';
+import { type Graph, type WeightedLayer, isWeighted, kernelMatrix } from '../ir/graph-ir.js';
 import { candidateIndex, classifySpace, describeSpace } from '../ir/value-space-class.js';
 import { QtscError } from '../util/errors.js';
 
@@ -21,10 +21,10 @@ export interface ValueSpaceOptions {
 /** Spaces with at most this many values are inferred from a kernel's distinct values. */
 const MAX_INFERRED_SPACE = 16;
 
-function firstOutside(layer: DenseLayer, space: number[]): { index: [number, number]; value: number } | null {
+function firstOutside(layer: WeightedLayer, space: number[]): { index: [number, number]; value: number } | null {
   const k = layer.kernel;
   for (let f = 0; f < k.length; f++) {
-    if (candidateIndex(space, k[f]) < 0) return { index: [Math.floor(f / layer.units), f % layer.units], value: k[f] };
+    if (candidateIndex(space, k[f]) < 0) return { index: [Math.floor(f / kernelMatrix(layer).cols), f % kernelMatrix(layer).cols], value: k[f] };
   }
   return null;
 }
@@ -40,7 +40,7 @@ function distinctValues(kernel: Float32Array, limit: number): number[] | null {
 
 export function assignValueSpaces(graph: Graph, opts: ValueSpaceOptions): Graph {
   const layers = graph.layers.map((layer) => {
-    if (layer.kind !== 'dense') return layer;
+    if (!isWeighted(layer)) return layer;
     const where = `${graph.file}: layer '${layer.name}'`;
     if (layer.valueSpace) {
       const bad = firstOutside(layer, layer.valueSpace);

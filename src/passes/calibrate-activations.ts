@@ -6,7 +6,7 @@
  * of the positive pre-activations, layer by layer, each layer seeing the
  * already-quantized layers before it.
  */
-import type { Activation, Graph, GraphLayer } from '../ir/graph-ir.js';
+import { type Activation, type Graph, type GraphLayer, isWeighted } from '../ir/graph-ir.js';
 import { runFloat } from '../golden/float-model.js';
 import { QtscError } from '../util/errors.js';
 
@@ -23,7 +23,7 @@ function hiddenActivations(graph: Graph): Set<string> {
   const out = new Set<string>();
   let pending: string | null = null;
   for (const l of graph.layers) {
-    if (l.kind === 'dense') {
+    if (isWeighted(l)) {
       if (pending) out.add(pending);
       pending = null;
     } else if (l.kind === 'activation') pending = l.name;
@@ -46,7 +46,7 @@ export function calibrateActivations(graph: Graph, samples: Float64Array[], actB
   let seenDense = false;
   let sawAct = true;
   for (const l of graph.layers) {
-    if (l.kind === 'dense') {
+    if (isWeighted(l)) {
       if (seenDense && !sawAct) throw new QtscError(`${graph.file}: layer '${l.name}': the layer before it has no activation; signed hidden activations cannot be calibrated (add a ReLU)`);
       seenDense = true;
       sawAct = false;

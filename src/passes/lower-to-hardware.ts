@@ -5,13 +5,18 @@
  * thresholds (hidden blocks) or into a shifted logit offset (the last block).
  * Folding (PE/SIMD) is left at 1 here; choose-folding.ts sets it.
  */
-import type { Graph } from '../ir/graph-ir.js';
+import { type Graph, type MaxPoolLayer, kernelMatrix, windowOutShape } from '../ir/graph-ir.js';
 import {
   type ActType,
   type EngineKind,
   type HardwareIR,
+  type HwNode,
   type LogitStage,
+  type MaxPoolNode,
   type MvuNode,
+  type Shape,
+  type SwuNode,
+  type TensorInfo,
   type WeightCoding,
   signedWidth,
 } from '../ir/hardware-ir.js';
@@ -19,7 +24,7 @@ import { classifySpace, codingOf, encodeWeight, describeSpace } from '../ir/valu
 import { QtscError } from '../util/errors.js';
 import { accumulatorRange } from './accumulator-range.js';
 import { type ChannelAffine, foldThresholds, quantizerLevels } from './fold-thresholds.js';
-import { type Block, groupBlocks } from './group-blocks.js';
+import { type Block, groupStages } from './group-blocks.js';
 import { integerWeights } from './integer-weights.js';
 
 export interface LowerOptions {
@@ -51,18 +56,19 @@ interface Weights {
 }
 
 function lowerWeights(block: Block, file: string, opts: LowerOptions, notes: LoweringNote[]): Weights {
-  const d = block.dense;
+  const d = block.layer;
+  const { rows, cols } = kernelMatrix(d);
   const cls = d.valueSpace ? classifySpace(d.valueSpace) : ({ kind: 'general' } as const);
   if (cls.kind !== 'general') {
     const { coding, scale } = codingOf(cls);
-    const codes = Array.from({ length: d.units }, (_, c) => Array.from({ length: d.inFeatures }, (_, i) => encodeWeight(cls, d.kernel[i * d.units + c])));
+    const codes = Array.from({ length: cols }, (_, c) => Array.from({ length: rows }, (_, i) => encodeWeight(cls, d.kernel[i * cols + c])));
     return { coding, scale, codes, general: false };
   }
   const what = d.valueSpace ? `its value space ${describeSpace(d.valueSpace)} is neither ±c nor ±c·2^-k` : 'its kernel has no value space (float weights)';
   if (!opts.allowMult) {
     throw new QtscError(`${file}: layer '${d.name}': field 'kernel': ${what}, so it needs multipliers; pass --allow-mult to build it with an integer MAC`);
   }
-  const iw = integerWeights(d.kernel, d.inFeatures, d.units);
+  const iw = integerWeights(d.kernel, rows, cols);
   notes.push({ layer: d.name, note: `${what}: integer MAC with ${iw.bits}-bit weights${iw.exact ? ' (exact)' : ' (quantized to int8, symmetric per tensor)'}` });
   return { coding: { kind: 'int', bits: iw.bits }, scale: iw.scale, codes: iw.codes, general: true };
 }
@@ -75,10 +81,11 @@ function engineFor(w: Weights, input: ActType): EngineKind {
 
 /** z = A*acc + B per channel, in the domain the engine accumulates in. */
 function channelAffine(block: Block, engine: EngineKind, inputStep: number, weightScale: number): ChannelAffine {
-  const d = block.dense;
-  const a = new Float64Array(d.units);
-  const b = new Float64Array(d.units);
-  for (let c = 0; c < d.units; c++) {
+  const d = block.layer;
+  const { rows, cols } = kernelMatrix(d);
+  const a = new Float64Array(cols);
+  const b = new Float64Array(cols);
+  for (let c = 0; c < cols; c++) {
     let A = inputStep * weightScale;
     let B = d.bias ? d.bias[c] : 0;
     for (const bn of block.batchnorms) {
@@ -88,7 +95,7 @@ function channelAffine(block: Block, engine: EngineKind, inputStep: number, weig
     }
     if (engine === 'xnor-popcount') {
       // acc counts agreements: dot = 2*acc - mw.
-      B = B - A * d.inFeatures;
+      B = B - A * rows;
       A = 2 * A;
     }
     a[c] = A;
@@ -124,70 +131,118 @@ function logitStage(affine: ChannelAffine, accRange: [number, number], where: st
 }
 
 export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
-  const blocks = groupBlocks(graph);
+  const stages = groupStages(graph);
+  const lastBlock = stages.reduce((k, st, i) => (st.kind === 'block' ? i : k), -1);
   const notes: LoweringNote[] = [];
-  const nodes: MvuNode[] = [];
+  const nodes: HwNode[] = [];
   const inputType: ActType = { kind: 'uint', bits: graph.inputQuant.bits };
+  const tensors: HardwareIR['tensors'] = { input: { elem: inputType, shape: graph.inputShape } };
+  let cur = 'input';
   let input: ActType = inputType;
   let inputStep = graph.inputQuant.scale;
-  blocks.forEach((block, i) => {
-    const d = block.dense;
+  const emit = (node: HwNode, out: TensorInfo) => {
+    tensors[node.outputs[0]] = out;
+    nodes.push(node);
+    cur = node.outputs[0];
+  };
+  stages.forEach((stage, i) => {
+    if (stage.kind === 'maxpool') {
+      if (i > lastBlock) throw new QtscError(`${graph.file}: layer '${stage.layer.name}': pooling after the last weighted layer is not supported (the logits leave the accelerator there)`);
+      emit(...maxPoolNode(graph.file, stage.layer, sanitizeName(stage.layer.name, i), cur, tensors[cur], input));
+      return;
+    }
+    const d = stage.layer;
     const where = `${graph.file}: layer '${d.name}'`;
-    const last = i === blocks.length - 1;
-    const w = lowerWeights(block, graph.file, opts, notes);
-    const engine = engineFor(w, input);
-    const shape = { engine, mw: d.inFeatures, input, weights: w.coding, weightCodes: w.codes };
-    const { accRange, accWidth } = accumulatorRange(shape);
-    const affine = channelAffine(block, engine, inputStep, w.scale);
-    let output: MvuNode['output'];
-    const source = [d.name, ...block.batchnorms.map((b) => b.name), ...(block.actName ? [block.actName] : [])].join(' + ');
-    if (last) {
-      if (block.act.fn !== 'linear' && block.act.fn !== 'softmax') {
-        throw new QtscError(`${graph.file}: layer '${block.actName}': the last layer must end in logits (no activation, or softmax), not '${block.act.fn}'`);
+    const last = i === lastBlock;
+    const name = sanitizeName(d.name, i);
+    if (d.kind === 'conv2d') {
+      // A convolution is an MVU behind a sliding window: one window vector per output pixel.
+      const swuName = `${name}_swu`;
+      const pad = d.pad;
+      if (pad.some((p) => p > 0) && input.kind === 'bipolar') {
+        throw new QtscError(
+          `${where}: field 'padding': the input is ±1 (sign activations), where a padded 0 has no code; use 'valid' padding or multi-bit activations (--act-bits 2 or more) before this layer`,
+        );
       }
-      if (block.act.fn === 'softmax') notes.push({ layer: block.actName!, note: 'softmax left out: the logits before it have the same argmax' });
+      const swu: SwuNode = {
+        op: 'swu', name: swuName, layers: [d.name], inputs: [cur], outputs: [swuName],
+        window: { kernel: d.kernelSize, stride: d.strides, pad }, simd: 1, elem: input, padCode: 0,
+      };
+      const [oh, ow] = windowOutShape(d);
+      emit(swu, { elem: input, shape: [oh, ow, d.kernelSize[0] * d.kernelSize[1] * d.inShape[2]] });
+    }
+    const inShape = tensors[cur].shape;
+    const { rows, cols } = kernelMatrix(d);
+    const numVectors = d.kind === 'conv2d' ? inShape[0] * inShape[1] : 1;
+    if (d.kind === 'dense' && rows !== inShape[0] * inShape[1] * inShape[2]) {
+      throw new QtscError(`${where}: field 'kernel': takes ${rows} inputs, but the stream before it carries ${inShape.join('x')} = ${inShape[0] * inShape[1] * inShape[2]} elements`);
+    }
+    const w = lowerWeights(stage, graph.file, opts, notes);
+    const engine = engineFor(w, input);
+    const shape = { engine, mw: rows, input, weights: w.coding, weightCodes: w.codes };
+    const { accRange, accWidth } = accumulatorRange(shape);
+    const affine = channelAffine(stage, engine, inputStep, w.scale);
+    let output: MvuNode['output'];
+    const layers = [d.name, ...stage.poolsBeforeAct.map((p) => p.name), ...stage.batchnorms.map((b) => b.name), ...(stage.actName ? [stage.actName] : [])];
+    if (last) {
+      if (stage.act.fn !== 'linear' && stage.act.fn !== 'softmax') {
+        throw new QtscError(`${graph.file}: layer '${stage.actName}': the last layer must end in logits (no activation, or softmax), not '${stage.act.fn}'`);
+      }
+      if (d.kind !== 'dense' || stage.poolsBeforeAct.length > 0) throw new QtscError(`${where}: the last weighted layer must be a Dense layer giving the logits`);
+      if (stage.act.fn === 'softmax') notes.push({ layer: stage.actName!, note: 'softmax left out: the logits before it have the same argmax' });
       output = logitStage(affine, accRange, where, notes, d.name);
     } else {
-      const q = quantizerLevels(block.act);
+      const q = quantizerLevels(stage.act);
       if (!q) {
         throw new QtscError(
-          `${graph.file}: layer '${block.actName ?? d.name}': activation '${block.act.fn}' is float; the hardware needs quantized activations: use QtscSign/QtscQuantAct in the model, or pass --act-bits N --calib SOURCE`,
+          `${graph.file}: layer '${stage.actName ?? d.name}': activation '${stage.act.fn}' is float; the hardware needs quantized activations: use QtscSign/QtscQuantAct in the model, or pass --act-bits N --calib SOURCE`,
         );
       }
       output = foldThresholds(affine, q.points, q.out, accRange);
       input = q.out;
       inputStep = q.step;
     }
-    nodes.push({
-      op: 'mvu',
-      name: sanitizeName(d.name, i),
-      source,
-      engine,
-      mw: d.inFeatures,
-      mh: d.units,
-      pe: 1,
-      simd: 1,
-      input: shape.input,
-      weights: w.coding,
-      weightCodes: w.codes,
-      accWidth,
-      accRange,
-      output,
-      multipliers: 0,
-    });
+    const outShape: Shape = numVectors === 1 ? [1, 1, cols] : [inShape[0], inShape[1], cols];
+    emit(
+      {
+        op: 'mvu', name, layers, inputs: [cur], outputs: [name], engine, mw: rows, mh: cols, numVectors,
+        pe: 1, simd: 1, input: shape.input, weights: w.coding, weightCodes: w.codes, accWidth, accRange, output, multipliers: 0,
+      },
+      { elem: output.kind === 'logits' ? { kind: 'sint', bits: output.logitWidth } : output.out, shape: outShape },
+    );
+    for (const pool of stage.poolsBeforeAct) {
+      // max(q(f(x))) = q(f(max x)) needs f, the BatchNorm's affine map, increasing in every channel.
+      const neg = Array.from(affine.a).findIndex((a) => !(a > 0));
+      if (neg >= 0) {
+        throw new QtscError(`${graph.file}: layer '${pool.name}': max pooling before the activation needs a positive BatchNorm scale in every channel to move past it; channel ${neg} has ${affine.a[neg]}. Put the pool after the activation`);
+      }
+      notes.push({ layer: pool.name, note: 'max pool moved after the activation (exact: every channel\'s scale is positive)' });
+      emit(...maxPoolNode(graph.file, { ...pool, inShape: outShape }, sanitizeName(pool.name, i), cur, tensors[cur], input));
+    }
   });
   return {
     ir: {
       format: 'qtsc-hardware-ir',
-      version: 1,
+      version: 2,
       top: opts.top,
-      input: inputType,
-      inputScale: graph.inputQuant.scale,
-      inputLength: graph.inputLength,
+      input: { tensor: 'input', scale: graph.inputQuant.scale },
+      tensors,
       nodes,
+      output: cur,
     },
     notes,
   };
+}
+
+/** A max-pool node on activation codes (a padded tap is code 0, never above a real one). */
+function maxPoolNode(file: string, l: MaxPoolLayer, name: string, inTensor: string, t: TensorInfo, elem: ActType): [MaxPoolNode, TensorInfo] {
+  const [oh, ow] = windowOutShape(l);
+  const [h, w, c] = t.shape;
+  if (h !== l.inShape[0] || w !== l.inShape[1] || c !== l.inShape[2]) throw new QtscError(`${file}: layer '${l.name}': its input ${l.inShape.join('x')} differs from the stream's ${t.shape.join('x')}`);
+  return [
+    { op: 'maxpool', name, layers: [l.name], inputs: [inTensor], outputs: [name], window: { kernel: l.poolSize, stride: l.strides, pad: l.pad }, simd: 1, elem },
+    { elem, shape: [oh, ow, c] },
+  ];
 }
 
 /** A Verilog-safe, unique-by-position instance name for a layer. */

@@ -62,9 +62,13 @@ describe('cli sim on the shipped example', () => {
     let r = qtsc(['sim', '--out', dir]);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.match(/ir\.json: no hardware IR here \(run gen-hw first\)/);
-    fs.writeFileSync(path.join(dir, 'ir.json'), JSON.stringify({ format: 'qtsc-hardware-ir', version: 1, top: 'x', input: { kind: 'uint', bits: 8 }, inputScale: 1, inputLength: 4, nodes: [] }));
+    fs.writeFileSync(path.join(dir, 'ir.json'), JSON.stringify({ format: 'qtsc-hardware-ir', version: 2, top: 'x', input: { tensor: 'input', scale: 1 }, tensors: { input: { elem: { kind: 'uint', bits: 8 }, shape: [1, 1, 4] } }, nodes: [], output: 'input' }));
     r = qtsc(['sim', '--out', dir]);
     expect(r.code).to.equal(1);
     expect(r.stderr).to.match(/ir\.json: field 'nodes'/);
+    fs.writeFileSync(path.join(dir, 'ir.json'), JSON.stringify({ format: 'qtsc-hardware-ir', version: 1, top: 'x', input: { kind: 'uint', bits: 8 }, inputScale: 1, inputLength: 4, nodes: [] }));
+    r = qtsc(['sim', '--out', dir]);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/ir\.json: field 'version': 1 is the hardware IR before graphs/);
   });
 });

@@ -15,6 +15,7 @@ import { loadArtifacts } from '../../src/importers/tfjs-artifacts.js';
 import { registerQtscLayers } from '../../src/layers/index.js';
 import { initTf } from '../../src/util/tf-backend.js';
 import { DEFAULT_MODEL } from '../../src/cli/gen-hw.js';
+import { inputLength, mvuNodes } from '../../src/ir/hardware-ir.js';
 
 describe('golden model vs tfjs on the shipped example (10,000 MNIST digits)', () => {
   it('agrees on the argmax for >= 99.9%, and each disagreement is a tie or a threshold touch', async () => {
@@ -22,11 +23,11 @@ describe('golden model vs tfjs on the shipped example (10,000 MNIST digits)', ()
     registerQtscLayers();
     const model = await tf.loadLayersModel(tf.io.fromMemory(await loadArtifacts(DEFAULT_MODEL)));
     const compiled = await compileModel({ model: DEFAULT_MODEL });
-    const data = await framesFromSource('mnist', { count: 10_000, inputLength: compiled.ir.inputLength, input: compiled.graph.inputQuant, split: 'all' });
+    const data = await framesFromSource('mnist', { count: 10_000, inputLength: inputLength(compiled.ir), input: compiled.graph.inputQuant, split: 'all' });
     expect(data.frames.length).to.equal(10_000);
-    const flat = new Float32Array(data.frames.length * compiled.ir.inputLength);
-    data.frames.forEach((f, i) => flat.set(dequantizeInput(compiled.graph, f), i * compiled.ir.inputLength));
-    const x = tf.tensor2d(flat, [data.frames.length, compiled.ir.inputLength]);
+    const flat = new Float32Array(data.frames.length * inputLength(compiled.ir));
+    data.frames.forEach((f, i) => flat.set(dequantizeInput(compiled.graph, f), i * inputLength(compiled.ir)));
+    const x = tf.tensor2d(flat, [data.frames.length, inputLength(compiled.ir)]);
     const tfPred = Array.from((tf.argMax(model.predict(x, { batchSize: 2000 }) as tf.Tensor, 1) as tf.Tensor).dataSync());
     x.dispose();
     let disagree = 0;

@@ -3,6 +3,7 @@ import { clog2, weightCodeError, type EngineKind, type WeightCoding } from '../.
 import { HardwareIRSchema } from '../../src/ir/hardware-ir-schema.js';
 import { Rng } from '../../src/util/random.js';
 import { randomCode, randomHardwareIR } from './random-hw.js';
+import { mvuNodes } from '../../src/ir/hardware-ir.js';
 
 describe('random hardware IRs (test generator)', () => {
   it('every weight code is valid for its coding, over many seeds, engines and pow2 level counts', () => {
@@ -16,7 +17,7 @@ describe('random hardware IRs (test generator)', () => {
           const ir = randomHardwareIR(seed, { engine, pow2Levels, maxDim: 12 });
           const parsed = HardwareIRSchema.safeParse(ir);
           if (!parsed.success) expect.fail(`seed ${seed} ${engine} levels ${pow2Levels}: ${JSON.stringify(parsed.error.issues[0])}`);
-          for (const n of ir.nodes) {
+          for (const n of mvuNodes(ir)) {
             for (const row of n.weightCodes) {
               for (const code of row) {
                 const why = weightCodeError(n.weights, code);

@@ -8,6 +8,8 @@ import {
   type EngineKind,
   type HardwareIR,
   type MvuNode,
+  inputElem,
+  inputLength,
   type WeightCoding,
   actRange,
   clog2,
@@ -16,6 +18,7 @@ import {
 } from '../../src/ir/hardware-ir.js';
 import { accumulatorRange, thresholdDomain } from '../../src/passes/accumulator-range.js';
 import { Rng, divisors } from '../../src/util/random.js';
+import { type ChainMvu, mvuChain } from '../../src/ir/mvu-chain.js';
 
 export interface RandomIrOptions {
   engine: EngineKind;
@@ -61,7 +64,7 @@ export function randomCode(rng: Rng, w: WeightCoding): number {
   return exp | (rest << clog2(w.levels));
 }
 
-export function randomMvuNode(rng: Rng, o: RandomIrOptions, name: string, mw: number, input: ActType, last: boolean): MvuNode {
+export function randomMvuNode(rng: Rng, o: RandomIrOptions, name: string, mw: number, input: ActType, last: boolean): ChainMvu {
   const maxDim = o.maxDim ?? 40;
   const mh = last ? rng.int(2, Math.min(12, maxDim)) : rng.int(1, maxDim);
   const peChoices = divisors(mh).filter((d) => last || d <= (o.maxPe ?? mh));
@@ -100,7 +103,7 @@ export function randomMvuNode(rng: Rng, o: RandomIrOptions, name: string, mw: nu
     output = { kind: 'thresholds', count, thresholds, negate, thresholdWidth: dom.width, out };
   }
   return {
-    op: 'mvu', name, source: name, engine: o.engine, mw, mh, pe, simd, input, weights, weightCodes,
+    op: 'mvu', name, engine: o.engine, mw, mh, pe, simd, input, weights, weightCodes,
     accWidth, accRange, output, multipliers: o.engine === 'int-mac' ? pe * simd : 0,
   };
 }
@@ -110,7 +113,7 @@ export function randomHardwareIR(seed: number, o: RandomIrOptions): HardwareIR {
   const layers = o.layers ?? rng.int(1, 3);
   const input: ActType = o.engine === 'xnor-popcount' ? { kind: 'bipolar' } : { kind: 'uint', bits: o.actBits ?? 2 };
   const inputLength = rng.int(1, o.maxDim ?? 40);
-  const nodes: MvuNode[] = [];
+  const nodes: ChainMvu[] = [];
   let mw = inputLength;
   let act = input;
   for (let i = 0; i < layers; i++) {
@@ -119,12 +122,13 @@ export function randomHardwareIR(seed: number, o: RandomIrOptions): HardwareIR {
     mw = node.mh;
     if (node.output.kind === 'thresholds') act = node.output.out;
   }
-  return { format: 'qtsc-hardware-ir', version: 1, top: o.top ?? 'qtsc_top', input, inputScale: 1, inputLength, nodes };
+  return mvuChain(o.top ?? 'qtsc_top', input, inputLength, nodes);
 }
 
 /** Random input frames for an IR. */
 export function randomFrames(seed: number, ir: HardwareIR, count: number): number[][] {
   const rng = new Rng(seed);
-  const max = ir.input.kind === 'bipolar' ? 1 : 2 ** ir.input.bits - 1;
-  return Array.from({ length: count }, () => Array.from({ length: ir.inputLength }, () => rng.int(0, max)));
+  const elem = inputElem(ir);
+  const max = elem.kind === 'bipolar' ? 1 : 2 ** elem.bits - 1;
+  return Array.from({ length: count }, () => Array.from({ length: inputLength(ir) }, () => rng.int(0, max)));
 }

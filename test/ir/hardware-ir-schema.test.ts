@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { weightCodeError, type HardwareIR, type WeightCoding } from '../../src/ir/hardware-ir.js';
+import { weightCodeError, type HardwareIR, type MvuNode, type WeightCoding } from '../../src/ir/hardware-ir.js';
 import { readHardwareIR } from '../../src/ir/hardware-ir-schema.js';
 import { randomHardwareIR } from '../helpers/random-hw.js';
 
@@ -35,7 +35,7 @@ describe('hardware IR weight codes', () => {
       fs.writeFileSync(file, JSON.stringify(ir));
       expect(readHardwareIR(file).nodes).to.have.length(2);
       const e = Math.ceil(Math.log2(3));
-      ir.nodes[1].weightCodes[1][0] = 3 | (1 << e);
+      (ir.nodes[1] as MvuNode).weightCodes[1][0] = 3 | (1 << e);
       fs.writeFileSync(file, JSON.stringify(ir));
       expect(() => readHardwareIR(file)).to.throw(`${file}: field 'nodes.1.weightCodes.1.0': code 7 has exponent 3, but the pow2 coding has 3 levels (exponents 0..2)`);
     } finally {

@@ -7,6 +7,7 @@ import { argmax } from '../../src/golden/execute.js';
 import { dequantizeInput, runFloat } from '../../src/golden/float-model.js';
 import { framesFromSource } from '../../src/golden/input-frames.js';
 import { percentile } from '../../src/passes/calibrate-activations.js';
+import { mvuNodes } from '../../src/ir/hardware-ir.js';
 
 describe('passes/calibrate-activations', () => {
   before(async () => {
@@ -35,7 +36,7 @@ describe('passes/calibrate-activations', () => {
         expect(n.to.clip).to.be.greaterThan(0);
       }
     }
-    expect(c.ir.nodes.slice(0, 2).map((n) => n.output.kind === 'thresholds' && n.output.count)).to.deep.equal([15, 15]);
+    expect(mvuNodes(c.ir).slice(0, 2).map((n) => n.output.kind === 'thresholds' && n.output.count)).to.deep.equal([15, 15]);
     expect(c.accuracy).to.not.equal(undefined);
     const a = c.accuracy!;
     expect(a.samples).to.equal(1000);
@@ -49,7 +50,7 @@ describe('passes/calibrate-activations', () => {
   it('1-bit calibration turns hidden ReLUs into sign activations (XNOR engines after the first layer)', async () => {
     const { dir } = await makeModel({ sizes: [30, 20, 12, 4], valueSpace: 'binary', act: { kind: 'relu' }, seed: 32 });
     const c = await compileModel({ model: dir, actBits: 1, calib: 'random' });
-    expect(c.ir.nodes.map((n) => n.engine)).to.deep.equal(['sign-add', 'xnor-popcount', 'xnor-popcount']);
+    expect(mvuNodes(c.ir).map((n) => n.engine)).to.deep.equal(['sign-add', 'xnor-popcount', 'xnor-popcount']);
     expect(c.accuracy).to.equal(undefined);
   });
 });

@@ -13,6 +13,7 @@ import { buildMlp } from '../../src/train/arch.js';
 import { initTf } from '../../src/util/tf-backend.js';
 import { Rng } from '../../src/util/random.js';
 import { tmpDir } from '../helpers/make-model.js';
+import { mvuNodes } from '../../src/ir/hardware-ir.js';
 
 const uniform = (rng: Rng, n: number, a: number) => Float32Array.from({ length: n }, () => (rng.next() * 2 - 1) * a);
 
@@ -163,8 +164,8 @@ describe('quantizeModel: data-free PTQ of a model directory', () => {
     }
     await expectSamePredictions(dir, r.out, tf.randomUniform([5, 12], 0, 1, 'float32', 4));
     const compiled = await compileModel({ model: r.out });
-    expect(compiled.ir.nodes.map((n) => n.engine)).to.deep.equal(['shift-add', 'shift-add']);
-    expect(compiled.ir.nodes.map((n) => n.multipliers)).to.deep.equal([0, 0]);
+    expect(mvuNodes(compiled.ir).map((n) => n.engine)).to.deep.equal(['shift-add', 'shift-add']);
+    expect(mvuNodes(compiled.ir).map((n) => n.multipliers)).to.deep.equal([0, 0]);
   });
 
   it('sym 2 bits is ternary {-s, 0, s}: multiplier-free per tensor, general per channel', async () => {
@@ -186,7 +187,7 @@ describe('quantizeModel: data-free PTQ of a model directory', () => {
     // d1's largest |w| is near 0.975: 2^round(log2) = 1
     expect(layerConfig(r.out, 'd1').value_space).to.equal('binary');
     const compiled = await compileModel({ model: r.out });
-    expect(compiled.ir.nodes.map((n) => n.engine)).to.deep.equal(['sign-add', 'sign-add']);
+    expect(mvuNodes(compiled.ir).map((n) => n.engine)).to.deep.equal(['sign-add', 'sign-add']);
   });
 
   it('convolutions: QtscConv2D / Conv2D by the same rule, per filter, predictions follow the kernels', async () => {

@@ -1,23 +1,19 @@
 /**
- * Analytic cycle model. An MVU consumes an MW-element input vector as MW/SIMD
- * words and produces MH outputs PE at a time, so it needs
- * (MH/PE) * (MW/SIMD) cycles per frame; the pipeline's steady-state pace is
+ * Analytic cycle model. Each node's cycles per frame come from
+ * src/ir/node-cycles.ts (an MVU: numVectors * (MH/PE) * (MW/SIMD)); the pipeline's steady-state pace is
  * that of its slowest node (every node runs concurrently on consecutive
  * frames). The latency figure is a first-order bound: every node finishes its
  * frame before the next can finish its own, plus a few cycles of registers per
  * node; simulation reports the measured one.
  */
-import type { HardwareIR } from '../../ir/hardware-ir.js';
+import { type HardwareIR, inputLength } from '../../ir/hardware-ir.js';
+import { nodeCycles } from '../../ir/node-cycles.js';
 import { QtscError } from '../../util/errors.js';
 
 export interface NodeCycles {
   name: string;
-  /** (mh/pe) * (mw/simd) */
+  /** Steady-state cycles per frame (src/ir/node-cycles.ts). */
   cycles: number;
-  /** mh/pe: output groups per frame. */
-  outputGroups: number;
-  /** mw/simd: input words per output group. */
-  inputWords: number;
 }
 
 export interface CycleEstimate {
@@ -38,11 +34,9 @@ export const PIPELINE_STAGES_PER_NODE = 3;
 export function estimateCycles(ir: HardwareIR): CycleEstimate {
   if (ir.nodes.length === 0) throw new QtscError('estimateCycles: the design has no nodes');
   const nodes = ir.nodes.map((n): NodeCycles => {
-    if (n.mh % n.pe !== 0) throw new QtscError(`node '${n.name}': pe ${n.pe} does not divide mh ${n.mh}`);
-    if (n.mw % n.simd !== 0) throw new QtscError(`node '${n.name}': simd ${n.simd} does not divide mw ${n.mw}`);
-    const outputGroups = n.mh / n.pe;
-    const inputWords = n.mw / n.simd;
-    return { name: n.name, cycles: outputGroups * inputWords, outputGroups, inputWords };
+    if (n.op === 'mvu' && n.mh % n.pe !== 0) throw new QtscError(`node '${n.name}': pe ${n.pe} does not divide mh ${n.mh}`);
+    if (n.op === 'mvu' && n.mw % n.simd !== 0) throw new QtscError(`node '${n.name}': simd ${n.simd} does not divide mw ${n.mw}`);
+    return { name: n.name, cycles: nodeCycles(ir, n) };
   });
   let worst = nodes[0];
   for (const n of nodes) if (n.cycles > worst.cycles) worst = n;
@@ -51,7 +45,7 @@ export function estimateCycles(ir: HardwareIR): CycleEstimate {
     cyclesPerFrame: worst.cycles,
     bottleneck: worst.name,
     latencyCycles: nodes.reduce((s, n) => s + n.cycles + PIPELINE_STAGES_PER_NODE, 0),
-    inputWordsPerFrame: ir.inputLength / ir.nodes[0].simd,
+    inputWordsPerFrame: inputLength(ir) / ir.nodes[0].simd,
   };
 }
 

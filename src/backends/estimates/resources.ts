@@ -78,9 +78,9 @@
  * `npm run bench -- --calibrate` refits them (fitCoefficients) when the RTL
  * changes.
  */
-import { type HardwareIR, type MvuNode, actBits, clog2, outputElementBits, weightBits } from '../../ir/hardware-ir.js';
+import { type HardwareIR, type MvuNode, actBits, clog2, mvuNodes, outputElementBits, outputNode, weightBits } from '../../ir/hardware-ir.js';
 import { streamFormat } from '../../golden/stream-format.js';
-import { type NodePlan, type PlanOptions, type RomImage, planRtl } from '../rtl/plan.js';
+import { type NodePlan, type PlanOptions, type RomImage, type WindowPlan, planRtl } from '../rtl/plan.js';
 import { type TreeEngine, buildTree, treeEngineOf, treeTakesXsum, treeWeightBits } from '../rtl/dot-tree.js';
 
 export interface Resources {
@@ -93,7 +93,8 @@ export interface Resources {
 
 export interface NodeResources extends Resources {
   name: string;
-  engine: MvuNode['engine'];
+  /** The MVU's engine, or 'sliding window' / 'max pool'. */
+  engine: string;
   /** The same four numbers split by piece of hardware. */
   parts: Record<string, Resources>;
 }
@@ -530,35 +531,53 @@ export function estimateNode(n: MvuNode, np: NodePlan, c: Coefficients = DEFAULT
   return { name: n.name, engine: n.engine, ...sum(Object.values(parts)), parts };
 }
 
+/**
+ * A sliding-window or max-pool unit: its line buffer (a RAM of
+ * bufferWords words of SIMD elements, see plan.ts), the counters that walk
+ * rows, columns, taps and channel groups, and for max pool the running
+ * maximum of C/SIMD words and SIMD comparators. Not yet fitted on synthesis.
+ */
+export function estimateWindow(w: WindowPlan, c: Coefficients = DEFAULT_COEFFICIENTS): NodeResources {
+  const buffer = memoryCost(w.bufferWords, w.inWidth, 'ram');
+  const counterBits = [w.ih, w.iw, w.kh, w.kw, w.c / w.simd, w.oh, w.ow].reduce((a, v) => a + Math.max(1, clog2(v)), 0);
+  const control: Resources = { luts: Math.round(2 * counterBits + (c.node ?? 0)), ffs: counterBits + 4, brams: 0, dsps: 0 };
+  const parts: Record<string, Resources> = { buffer, control, output: skidCost(w.outWidth) };
+  if (w.kind === 'maxpool') {
+    parts.pool = { luts: Math.round(w.simd * ((c.cmp ?? 1) * w.elemBits + w.elemBits)), ffs: (w.c / w.simd) * w.inWidth, brams: 0, dsps: 0 };
+  }
+  return { name: w.name, engine: w.kind === 'swu' ? 'sliding window' : 'max pool', ...sum(Object.values(parts)), parts };
+}
+
 /** Stream glue between nodes (width converters) and the end of the pipeline (argmax collection). */
-export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS): Resources {
+export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS, opts: PlanOptions = {}): Resources {
   const parts: Resources[] = [];
-  for (let i = 0; i + 1 < ir.nodes.length; i++) {
-    const a = ir.nodes[i];
-    const b = ir.nodes[i + 1];
-    parts.push(widthConvCost(outputElementBits(a), a.pe, b.simd));
+  const plan = planRtl(ir, opts);
+  for (let i = 0; i + 1 < plan.stages.length; i++) {
+    const a = plan.stages[i];
+    const b = plan.stages[i + 1];
+    parts.push(widthConvCost(a.outElemBits, a.kind === 'mvu' ? a.pe : a.outElems, b.simd));
   }
-  const last = ir.nodes[ir.nodes.length - 1];
-  if (last.output.kind === 'logits') {
-    const fmt = streamFormat(ir);
-    const lw = fmt.logitBits;
-    const nfBits = Math.max(1, clog2(last.mh / last.pe));
-    parts.push({
-      // Pe comparisons per word against the running maximum, index muxes, word assembly.
-      luts: Math.round(last.pe * ((c.cmp ?? 0) * lw + lw + fmt.indexBits) + (c.ctrl ?? 0) * nfBits + (c.node ?? 0)),
-      ffs: fmt.outputWordBits + lw + fmt.indexBits + nfBits + 2,
-      brams: 0,
-      dsps: 0,
-    });
-  }
+  const last = outputNode(ir);
+  const fmt = streamFormat(ir);
+  const lw = fmt.logitBits;
+  const nfBits = Math.max(1, clog2(last.mh / last.pe));
+  parts.push({
+    // Pe comparisons per word against the running maximum, index muxes, word assembly.
+    luts: Math.round(last.pe * ((c.cmp ?? 0) * lw + lw + fmt.indexBits) + (c.ctrl ?? 0) * nfBits + (c.node ?? 0)),
+    ffs: fmt.outputWordBits + lw + fmt.indexBits + nfBits + 2,
+    brams: 0,
+    dsps: 0,
+  });
   return sum(parts);
 }
 
 /** `opts` are the RTL backend's (planRtl): the estimate is of the RTL emitRtl(ir, dir, opts) writes. */
 export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS, opts: PlanOptions = {}): ResourceEstimate {
   const plan = planRtl(ir, opts);
-  const nodes = ir.nodes.map((n, i) => estimateNode(n, plan.nodes[i], c));
-  const top = estimateTop(ir, c);
+  const mvus = mvuNodes(ir);
+  let k = 0;
+  const nodes = plan.stages.map((st) => (st.kind === 'mvu' ? estimateNode(mvus[k], plan.nodes[k++], c) : estimateWindow(st, c)));
+  const top = estimateTop(ir, c, opts);
   return { nodes, top, total: sum([...nodes, top]) };
 }
 
@@ -572,18 +591,17 @@ export function lutFeatures(ir: HardwareIR, opts: PlanOptions = {}): { features:
   const zero: Coefficients = {};
   const plan = planRtl(ir, opts);
   let fixed = 0;
-  ir.nodes.forEach((n, i) => {
+  mvuNodes(ir).forEach((n, i) => {
     fixed += estimateNode(n, plan.nodes[i], zero).luts;
     for (const [k, v] of Object.entries(nodeLutFeatures(n, plan.nodes[i]))) add(k, v);
   });
-  fixed += estimateTop(ir, zero).luts;
-  const last = ir.nodes[ir.nodes.length - 1];
-  if (last.output.kind === 'logits') {
-    const fmt = streamFormat(ir);
-    add('cmp', last.pe * fmt.logitBits);
-    add('ctrl', Math.max(1, clog2(last.mh / last.pe)));
-    add('node', 1);
-  }
+  for (const st of plan.stages) if (st.kind !== 'mvu') fixed += estimateWindow(st, zero).luts;
+  fixed += estimateTop(ir, zero, opts).luts;
+  const last = outputNode(ir);
+  const fmt = streamFormat(ir);
+  add('cmp', last.pe * fmt.logitBits);
+  add('ctrl', Math.max(1, clog2(last.mh / last.pe)));
+  add('node', 1);
   return { features: f, fixed };
 }
 

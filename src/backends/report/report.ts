@@ -5,13 +5,16 @@
  * and report.md (for people).
  */
 import type { Compiled } from '../../compile.js';
-import { actBits, weightBits } from '../../ir/hardware-ir.js';
-import { nodeCycles } from '../../passes/choose-folding.js';
+import { actBits, elemBits, inputElem, weightBits, windowOutput } from '../../ir/hardware-ir.js';
+import { nodeCycles } from '../../ir/node-cycles.js';
 import { describeSpace } from '../../ir/value-space-class.js';
 
 export interface LayerReport {
   name: string;
+  /** Node kind: 'mvu', 'swu' (sliding window), 'maxpool'. */
+  op: string;
   source: string;
+  /** The MVU's engine, or the unit's kind for other nodes. */
   engine: string;
   valueSpace: string;
   valueSpaceSource: string;
@@ -42,12 +45,39 @@ export interface CompileReport {
 }
 
 export function buildReport(c: Compiled): CompileReport {
-  const denses = c.graph.layers.filter((l) => l.kind === 'dense');
-  const layers: LayerReport[] = c.ir.nodes.map((n, i) => {
-    const d = denses[i];
+  const weighted = new Map(c.graph.layers.flatMap((l) => (l.kind === 'dense' || l.kind === 'conv2d' ? [[l.name, l] as const] : [])));
+  const layers: LayerReport[] = c.ir.nodes.map((n) => {
+    if (n.op !== 'mvu') {
+      const [ih, iw, ch] = c.ir.tensors[n.inputs[0]].shape;
+      const { oh, ow } = windowOutput(n.window, ih, iw);
+      const [kh, kw] = n.window.kernel;
+      return {
+        name: n.name,
+        op: n.op,
+        source: n.layers.join(' + '),
+        engine: n.op === 'swu' ? 'sliding window' : 'max pool',
+        valueSpace: '-',
+        valueSpaceSource: '-',
+        mw: kh * kw * ch,
+        mh: n.op === 'swu' ? kh * kw * ch : ch,
+        pe: n.simd,
+        simd: n.simd,
+        lanes: n.simd,
+        cyclesPerFrame: nodeCycles(c.ir, n),
+        inputBits: elemBits(n.elem),
+        weightBits: 0,
+        accWidth: 0,
+        output: `${oh}x${ow} ${n.op === 'swu' ? `windows of ${kh}x${kw}x${ch}` : `x${ch}`}, stride ${n.window.stride.join('x')}, padding [${n.window.pad.join(', ')}]`,
+        multipliers: 0,
+        weightRomBits: 0,
+      };
+    }
+    const d = weighted.get(n.layers[0]);
+    if (!d) throw new Error(`report: node '${n.name}' names layer '${n.layers[0]}', which the graph does not have`);
     return {
       name: n.name,
-      source: n.source,
+      op: n.op,
+      source: n.layers.join(' + '),
       engine: n.engine,
       valueSpace: d.valueSpace ? describeSpace(d.valueSpace) : 'float',
       valueSpaceSource: d.valueSpaceSource,
@@ -56,7 +86,7 @@ export function buildReport(c: Compiled): CompileReport {
       pe: n.pe,
       simd: n.simd,
       lanes: n.pe * n.simd,
-      cyclesPerFrame: nodeCycles(n),
+      cyclesPerFrame: nodeCycles(c.ir, n),
       inputBits: actBits(n.input),
       weightBits: weightBits(n.weights),
       accWidth: n.accWidth,
@@ -73,7 +103,7 @@ export function buildReport(c: Compiled): CompileReport {
   return {
     model: c.graph.file,
     top: c.ir.top,
-    input: { bits: actBits(c.ir.input), scale: c.ir.inputScale, source: c.graph.inputQuantSource },
+    input: { bits: actBits(inputElem(c.ir)), scale: c.ir.input.scale, source: c.graph.inputQuantSource },
     layers,
     expectedCyclesPerFrame: worst.cyclesPerFrame,
     bottleneck: worst.name,

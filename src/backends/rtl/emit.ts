@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { HardwareIR } from '../../ir/hardware-ir.js';
 import { QtscError } from '../../util/errors.js';
-import { type NodePlan, type RomImage, type RtlPlan, type PlanOptions, engineCode, planRtl } from './plan.js';
+import { type NodePlan, type RomImage, type RtlPlan, type PlanOptions, type StagePlan, engineCode, planRtl } from './plan.js';
 import { generatedHeader, hwDir, render } from './templates.js';
 import { dotAccVerilog, dotTreeModule, dotTreeVerilog, dotXsumModule, dotXsumVerilog } from './dot-tree.js';
 
@@ -36,13 +36,21 @@ const primitiveOrder = [
   'qtsc_logits',
   'qtsc_dot_acc',
   'qtsc_mvu',
+  'qtsc_swu',
+  'qtsc_pool',
   'qtsc_argmax_collect',
 ] as const;
 
 function primitivesUsed(plan: RtlPlan): string[] {
   const genericEngine = plan.nodes.some((n) => n.engineFiles.length === 0);
   const bsearch = plan.nodes.some((n) => n.bsearch);
-  return primitiveOrder.filter((p) => (p !== 'qtsc_dot_acc' || genericEngine) && (p !== 'qtsc_thresholds_bsearch' || bsearch));
+  const used: Record<string, boolean> = {
+    qtsc_dot_acc: genericEngine,
+    qtsc_thresholds_bsearch: bsearch,
+    qtsc_swu: plan.stages.some((st) => st.kind !== 'mvu'),
+    qtsc_pool: plan.stages.some((st) => st.kind === 'maxpool'),
+  };
+  return primitiveOrder.filter((p) => used[p] ?? true);
 }
 
 function romText(rom: RomImage): string {
@@ -70,23 +78,35 @@ function nodeData(n: NodePlan): object {
   };
 }
 
+/** What the top needs of one stage of the chain, whatever its kind. */
+function stageData(st: StagePlan): object {
+  if (st.kind === 'mvu') {
+    return { ...nodeData(st), describe: `${st.engine}, ${st.mh}x${st.mw}, PE ${st.pe}, SIMD ${st.simd}, ${st.nf * st.sf} cycles per frame`, outElems: st.pe };
+  }
+  const what = st.kind === 'swu' ? `sliding window ${st.kh}x${st.kw}` : `max pool ${st.kh}x${st.kw}`;
+  return { ...st, describe: `${what}, stride ${st.sh}x${st.sw}, pad [${st.padTop}, ${st.padLeft}, ${st.padBottom}, ${st.padRight}], ${st.ih}x${st.iw}x${st.c} -> ${st.oh}x${st.ow}, SIMD ${st.simd}, ${st.cycles} cycles per frame` };
+}
+
 function topData(plan: RtlPlan): object {
-  const nodes = plan.nodes.map((n, i) => {
-    const next = plan.nodes[i + 1];
-    return { ...nodeData(n), next: next ? { index: next.index, simd: next.simd } : null };
+  const nodes = plan.stages.map((st, i) => {
+    const next = plan.stages[i + 1];
+    return { ...stageData(st), next: next ? { index: next.index, simd: next.simd } : null };
   });
-  const first = plan.nodes[0];
+  const first = plan.stages[0];
+  const inputElemBits = first.kind === 'mvu' ? first.inBits : first.elemBits;
+  const inputElems = first.kind === 'mvu' ? first.mw : first.ih * first.iw * first.c;
   return {
     top: plan.top,
     nodeCount: plan.nodes.length,
+    windowCount: plan.stages.length - plan.nodes.length,
     inputWidth: plan.inputWidth,
-    inputWords: first.sf,
+    inputWords: inputElems / first.simd,
     inputSimd: first.simd,
-    inputElemBits: first.inBits,
+    inputElemBits,
     outputWidth: plan.outputWidth,
     indexBits: plan.indexBits,
     logitBits: plan.logitBits,
-    maxCycles: Math.max(...plan.nodes.map((n) => n.nf * n.sf)),
+    maxCycles: Math.max(...plan.stages.map((st) => (st.kind === 'mvu' ? st.nf * st.sf : st.cycles))),
     // Signed trees are the ones Verilator 5.006 gets wrong without -fno-const-bit-op-tree.
     treeNote: plan.nodes.some((n) => n.engineFiles.length > 0 && n.engine !== 'xnor-popcount'),
     nodes,
@@ -123,6 +143,11 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<
       files.set(rom.file, romText(rom));
       memFiles.push(rom.file);
     }
+  }
+  for (const st of plan.stages) {
+    if (st.kind === 'mvu') continue;
+    files.set(`${st.module}.v`, render('window', { ...st, isPool: st.kind === 'maxpool', taps: st.kh * st.kw }));
+    sources.push(`${st.module}.v`);
   }
   files.set(`${plan.top}.v`, render('top', topData(plan)));
   sources.push(`${plan.top}.v`);

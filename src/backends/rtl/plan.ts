@@ -14,15 +14,21 @@
  *   logits       word nf: offset of channel nf*PE+p at [p*LW +: LW].
  */
 import {
-  type ActType,
   type EngineKind,
   type HardwareIR,
+  type HwNode,
+  type MaxPoolNode,
   type MvuNode,
+  type SwuNode,
   actBits,
   clog2,
+  elemBits,
   outputElementBits,
   weightBits,
+  windowOutput,
 } from '../../ir/hardware-ir.js';
+import { checkGraph, elemName } from '../../ir/check-graph.js';
+import { nodeCycles } from '../../ir/node-cycles.js';
 import { streamFormat } from '../../golden/stream-format.js';
 import { QtscError } from '../../util/errors.js';
 
@@ -107,6 +113,43 @@ export interface NodePlan {
   engineFiles: string[];
 }
 
+/** A sliding-window or max-pool node: a wrapper around qtsc_swu (and qtsc_pool). */
+export interface WindowPlan {
+  kind: 'swu' | 'maxpool';
+  index: number;
+  name: string;
+  source: string;
+  module: string;
+  inst: string;
+  ih: number;
+  iw: number;
+  c: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  padTop: number;
+  padLeft: number;
+  padBottom: number;
+  padRight: number;
+  oh: number;
+  ow: number;
+  simd: number;
+  elemBits: number;
+  padCode: number;
+  inWidth: number;
+  outWidth: number;
+  outElemBits: number;
+  /** Elements per output word. */
+  outElems: number;
+  cycles: number;
+  /** Words of the line buffer (see qtsc_swu.v). */
+  bufferWords: number;
+}
+
+/** One unit of the chain the top instantiates, in stream order. */
+export type StagePlan = ({ kind: 'mvu' } & NodePlan) | WindowPlan;
+
 export interface RtlPlan {
   top: string;
   inputWidth: number;
@@ -114,7 +157,10 @@ export interface RtlPlan {
   indexBits: number;
   classes: number;
   logitBits: number;
+  /** The MVUs, in node order. */
   nodes: NodePlan[];
+  /** Every node, in node order. */
+  stages: StagePlan[];
 }
 
 const verilogKeywords = new Set(
@@ -148,14 +194,6 @@ function isInt(v: unknown, min: number): v is number {
   return typeof v === 'number' && Number.isInteger(v) && v >= min;
 }
 
-function sameAct(a: ActType, b: ActType): boolean {
-  return a.kind === b.kind && actBits(a) === actBits(b);
-}
-
-function actName(t: ActType): string {
-  return t.kind === 'bipolar' ? 'bipolar' : `uint${t.bits}`;
-}
-
 /** Every problem that stops this backend, as readable lines. */
 export function checkIrForRtl(ir: HardwareIR): string[] {
   const errs: string[] = [];
@@ -166,12 +204,15 @@ export function checkIrForRtl(ir: HardwareIR): string[] {
     errs.push('the design has no nodes');
     return errs;
   }
-  if (!isInt(ir.inputLength, 1)) errs.push(`inputLength ${ir.inputLength} must be a positive integer`);
+  errs.push(...checkGraph(ir));
   ir.nodes.forEach((n, i) => {
     const at = `node ${i} '${n.name}'`;
     const last = i === ir.nodes.length - 1;
+    // This backend builds chains: every node reads what the one before it wrote.
+    const fed = i === 0 ? ir.input.tensor : ir.nodes[i - 1].outputs[0];
+    if (n.inputs[0] !== fed) errs.push(`${at}: reads '${n.inputs[0]}', not the previous stream '${fed}' (branches have no RTL yet)`);
     if (n.op !== 'mvu') {
-      errs.push(`${at}: op '${String(n.op)}' has no RTL`);
+      if (n.op !== 'swu' && n.op !== 'maxpool') errs.push(`${at}: op '${String((n as HwNode).op)}' has no RTL`);
       return;
     }
     for (const [k, v] of [
@@ -214,7 +255,7 @@ export function checkIrForRtl(ir: HardwareIR): string[] {
       if (last) errs.push(`${at}: the last node must end in a logit stage`);
       if (!isInt(out.count, 1)) errs.push(`${at}: threshold count must be >= 1`);
       const cap = out.out.kind === 'bipolar' ? 1 : 2 ** out.out.bits - 1;
-      if (isInt(out.count, 1) && out.count > cap) errs.push(`${at}: ${out.count} thresholds do not fit a ${actName(out.out)} output`);
+      if (isInt(out.count, 1) && out.count > cap) errs.push(`${at}: ${out.count} thresholds do not fit a ${elemName(out.out)} output`);
       if (!Array.isArray(out.thresholds) || out.thresholds.length !== n.mh || out.thresholds.some((r) => !Array.isArray(r) || r.length !== out.count || r.some((t) => !Number.isInteger(t)))) {
         errs.push(`${at}: thresholds must be [mh=${n.mh}][count=${out.count}] integers`);
       }
@@ -229,18 +270,8 @@ export function checkIrForRtl(ir: HardwareIR): string[] {
     } else {
       errs.push(`${at}: unknown output stage`);
     }
-    if (i === 0) {
-      if (n.mw !== ir.inputLength) errs.push(`${at}: mw ${n.mw} differs from inputLength ${ir.inputLength}`);
-      if (!sameAct(n.input, ir.input)) errs.push(`${at}: input ${actName(n.input)} differs from the design input ${actName(ir.input)}`);
-    } else {
-      const prev = ir.nodes[i - 1];
-      if (n.mw !== prev.mh) errs.push(`${at}: mw ${n.mw} differs from the previous node's mh ${prev.mh}`);
-      if (prev.output.kind === 'thresholds' && !sameAct(n.input, prev.output.out)) {
-        errs.push(`${at}: input ${actName(n.input)} differs from the previous node's output ${actName(prev.output.out)}`);
-      }
-    }
   });
-  return errs;
+  return [...new Set(errs)];
 }
 
 /** The first weight code that is not a valid code of the node's coding, described. */
@@ -418,7 +449,62 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   if (errs.length > 0) throw new QtscError(`RTL backend cannot build design '${ir.top}':\n  ${errs.join('\n  ')}`);
   const fmt = streamFormat(ir);
   const treeMode = opts.dotTrees ?? defaultDotTrees;
-  const nodes = ir.nodes.map((n, index): NodePlan => {
+  const stages = ir.nodes.map((n, index): StagePlan => (n.op === 'mvu' ? { kind: 'mvu', ...planMvu(ir, n, index, treeMode, opts) } : planWindow(ir, n, index)));
+  return {
+    top: ir.top,
+    inputWidth: fmt.inputWordBits,
+    outputWidth: fmt.outputWordBits,
+    indexBits: fmt.indexBits,
+    classes: fmt.classes,
+    logitBits: fmt.logitBits,
+    nodes: stages.filter((st): st is { kind: 'mvu' } & NodePlan => st.kind === 'mvu'),
+    stages,
+  };
+}
+
+function planWindow(ir: HardwareIR, n: SwuNode | MaxPoolNode, index: number): WindowPlan {
+  const [ih, iw, c] = ir.tensors[n.inputs[0]].shape;
+  const { oh, ow } = windowOutput(n.window, ih, iw);
+  const eb = elemBits(n.elem);
+  return {
+    kind: n.op,
+    index,
+    name: n.name,
+    source: n.layers.join(' + '),
+    module: `${ir.top}_n${index}_${identFragment(n.name)}`,
+    inst: `u_n${index}`,
+    ih,
+    iw,
+    c,
+    kh: n.window.kernel[0],
+    kw: n.window.kernel[1],
+    sh: n.window.stride[0],
+    sw: n.window.stride[1],
+    padTop: n.window.pad[0],
+    padLeft: n.window.pad[1],
+    padBottom: n.window.pad[2],
+    padRight: n.window.pad[3],
+    oh,
+    ow,
+    simd: n.simd,
+    elemBits: eb,
+    padCode: n.op === 'swu' ? n.padCode : 0,
+    inWidth: n.simd * eb,
+    outWidth: n.simd * eb,
+    outElemBits: eb,
+    outElems: n.simd,
+    cycles: nodeCycles(ir, n),
+    bufferWords: swuBufferWords({ ih, iw, c, kh: n.window.kernel[0], kw: n.window.kernel[1] }, n.simd),
+  };
+}
+
+/** Line-buffer words of qtsc_swu: Kh rows of the image. */
+export function swuBufferWords(g: { ih: number; iw: number; c: number; kh: number; kw: number }, simd: number): number {
+  return g.kh * g.iw * (g.c / simd);
+}
+
+function planMvu(ir: HardwareIR, n: MvuNode, index: number, treeMode: DotTrees, opts: PlanOptions): NodePlan {
+  {
     const module = `${ir.top}_n${index}_${identFragment(n.name)}`;
     const out = n.output;
     const wb = weightBits(n.weights);
@@ -432,7 +518,7 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
     return {
       index,
       name: n.name,
-      source: n.source,
+      source: n.layers.join(' + '),
       engine: n.engine,
       module,
       inst: `u_n${index}`,
@@ -470,14 +556,5 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
         ? [...(n.engine === 'sign-add' && n.input.kind === 'uint' ? [`${module}_dot_xsum`] : []), `${module}_dot_tree`, `${module}_dot_acc`]
         : [],
     };
-  });
-  return {
-    top: ir.top,
-    inputWidth: fmt.inputWordBits,
-    outputWidth: fmt.outputWordBits,
-    indexBits: fmt.indexBits,
-    classes: fmt.classes,
-    logitBits: fmt.logitBits,
-    nodes,
-  };
+  }
 }

@@ -16,7 +16,7 @@ export const hwDir = path.join(repoRoot, 'hw');
 /** Directory of the Handlebars RTL templates. */
 export const templatesDir = path.join(repoRoot, 'templates');
 
-export type TemplateName = 'top' | 'node';
+export type TemplateName = 'top' | 'node' | 'window';
 
 const partialNames = ['header'] as const;
 
@@ -36,6 +36,7 @@ function load(): Record<TemplateName, Handlebars.TemplateDelegate> {
   return {
     top: compile('top.v.hbs', hb),
     node: compile('node.v.hbs', hb),
+    window: compile('window.v.hbs', hb),
   };
 }
 

@@ -19,11 +19,12 @@ import { planRtl } from '../../../src/backends/rtl/plan.js';
 import { treeEngineOf } from '../../../src/backends/rtl/dot-tree.js';
 import { randomHardwareIR } from '../../helpers/random-hw.js';
 import type { EngineKind } from '../../../src/ir/hardware-ir.js';
+import { inputLength, mvuNodes } from '../../../src/ir/hardware-ir.js';
 
 const engines: EngineKind[] = ['xnor-popcount', 'sign-add', 'shift-add', 'int-mac'];
 
 function withFold(ir: HardwareIR, i: number, pe: number, simd: number): HardwareIR {
-  const nodes = ir.nodes.map((n, j): MvuNode => (j === i ? { ...n, pe, simd } : n));
+  const nodes = mvuNodes(ir).map((n, j): MvuNode => (j === i ? { ...n, pe, simd } : n));
   return { ...ir, nodes };
 }
 
@@ -32,11 +33,11 @@ describe('backends/estimates', () => {
     it('is (mh/pe)*(mw/simd) per node and the maximum per frame', () => {
       const ir = randomHardwareIR(5, { engine: 'sign-add', layers: 3, maxDim: 40 });
       const e = estimateCycles(ir);
-      ir.nodes.forEach((n, i) => expect(e.nodes[i].cycles).to.equal((n.mh / n.pe) * (n.mw / n.simd)));
+      mvuNodes(ir).forEach((n, i) => expect(e.nodes[i].cycles).to.equal((n.mh / n.pe) * (n.mw / n.simd)));
       const max = Math.max(...e.nodes.map((n) => n.cycles));
       expect(e.cyclesPerFrame).to.equal(max);
       expect(e.nodes.find((n) => n.name === e.bottleneck)!.cycles).to.equal(max);
-      expect(e.inputWordsPerFrame).to.equal(ir.inputLength / ir.nodes[0].simd);
+      expect(e.inputWordsPerFrame).to.equal(inputLength(ir) / mvuNodes(ir)[0].simd);
       expect(e.latencyCycles).to.be.greaterThanOrEqual(e.nodes.reduce((s, n) => s + n.cycles, 0));
     });
 
@@ -44,22 +45,22 @@ describe('backends/estimates', () => {
       const base = randomHardwareIR(1, { engine: 'xnor-popcount', layers: 2 });
       const ir: HardwareIR = {
         ...base,
-        inputLength: 784,
+        tensors: { ...base.tensors, input: { ...base.tensors.input, shape: [1, 1, 784] } },
         nodes: [
-          { ...base.nodes[0], mw: 784, mh: 64, pe: 4, simd: 16 },
-          { ...base.nodes[1], mw: 64, mh: 10, pe: 2, simd: 8 },
+          { ...mvuNodes(base)[0], mw: 784, mh: 64, pe: 4, simd: 16 },
+          { ...mvuNodes(base)[1], mw: 64, mh: 10, pe: 2, simd: 8 },
         ],
       };
       const e = estimateCycles(ir);
       expect(e.nodes.map((n) => n.cycles)).to.deep.equal([16 * 49, 5 * 8]);
       expect(e.cyclesPerFrame).to.equal(784);
-      expect(e.bottleneck).to.equal(base.nodes[0].name);
+      expect(e.bottleneck).to.equal(mvuNodes(base)[0].name);
       expect(framesPerSecond(784, 100)).to.be.closeTo(127551.02, 0.01);
     });
 
     it('refuses folding that does not divide', () => {
       const ir = randomHardwareIR(3, { engine: 'xnor-popcount', layers: 1 });
-      const bad = withFold(ir, 0, ir.nodes[0].mh + 1, 1);
+      const bad = withFold(ir, 0, mvuNodes(ir)[0].mh + 1, 1);
       expect(() => estimateCycles(bad)).to.throw(/does not divide mh/);
     });
   });
@@ -140,7 +141,7 @@ describe('backends/estimates', () => {
           // pow2Levels 2 or 4: the helper can draw exponent codes outside [0, levels-1] otherwise.
           const ir = randomHardwareIR(seed, { engine, actBits: a, layers: 2, pow2Levels: seed % 2 ? 2 : 4 });
           const r = estimateResources(ir);
-          ir.nodes.forEach((n, i) => {
+          mvuNodes(ir).forEach((n, i) => {
             if (engine !== 'int-mac') expect(r.nodes[i].dsps).to.equal(0);
             else expect(r.nodes[i].dsps).to.equal(laneUsesDsp(n) ? n.pe * n.simd : 0);
           });
@@ -153,7 +154,7 @@ describe('backends/estimates', () => {
       fc.assert(
         fc.property(fc.integer({ min: 0, max: 1000 }), fc.constantFrom(...engines), (seed, engine) => {
           const ir = randomHardwareIR(seed, { engine, layers: 1, maxDim: 48, pow2Levels: 4 });
-          const n = ir.nodes[0];
+          const n = mvuNodes(ir)[0];
           fc.pre(n.mw > 1);
           const one = estimateResources(withFold(ir, 0, 1, 1)).nodes[0].parts.datapath;
           const wide = estimateResources(withFold(ir, 0, n.mh, 1)).nodes[0].parts.datapath;
@@ -166,7 +167,7 @@ describe('backends/estimates', () => {
 
     it('fully unfolded nodes (constant weights) lose their term logic', () => {
       const ir = randomHardwareIR(4, { engine: 'shift-add', layers: 1, maxDim: 40, pow2Levels: 4, actBits: 4 });
-      const n = ir.nodes[0];
+      const n = mvuNodes(ir)[0];
       const flat = withFold(ir, 0, n.mh, n.mw);
       const generic = estimateResources(flat, DEFAULT_COEFFICIENTS, { dotTrees: 'none' }).nodes[0];
       expect(generic.parts.weightRom.luts).to.equal(0);
@@ -175,7 +176,7 @@ describe('backends/estimates', () => {
       const np = planRtl(flat).nodes[0];
       const engine = treeEngineOf(np)!;
       const folded = n.mh * treeLuts(engine, n.mw, n.accWidth);
-      const f = nodeLutFeatures(flat.nodes[0], np);
+      const f = nodeLutFeatures(mvuNodes(flat)[0], np);
       expect(f['tree:shift-add']).to.equal(undefined);
       expect(f['tree:constant']).to.be.greaterThan(0);
       expect(f['tree:constant']).to.be.lessThan(folded / 2);
@@ -187,7 +188,7 @@ describe('backends/estimates', () => {
         for (const dotTrees of [undefined, 'all', 'xnor', 'none'] as const) {
           const plan = planRtl(ir, { dotTrees });
           const est = estimateResources(ir, DEFAULT_COEFFICIENTS, { dotTrees });
-          ir.nodes.forEach((n, i) => {
+          mvuNodes(ir).forEach((n, i) => {
             const f = nodeLutFeatures(n, plan.nodes[i]);
             const tree = plan.nodes[i].engineFiles.length > 0;
             expect(f[`tree:${engine}`] !== undefined, `${engine} ${dotTrees}`).to.equal(tree);
@@ -199,7 +200,7 @@ describe('backends/estimates', () => {
       }
       // A tree is the cheaper engine (docs/rtl.md): so says the model.
       const ir = randomHardwareIR(6, { engine: 'sign-add', layers: 1, maxDim: 64, actBits: 2 });
-      const folded = withFold(ir, 0, ir.nodes[0].mh, ir.nodes[0].mw / (ir.nodes[0].mw % 2 === 0 ? 2 : 1));
+      const folded = withFold(ir, 0, mvuNodes(ir)[0].mh, mvuNodes(ir)[0].mw / (mvuNodes(ir)[0].mw % 2 === 0 ? 2 : 1));
       const tree = estimateResources(folded).nodes[0].parts.datapath.luts;
       const generic = estimateResources(folded, DEFAULT_COEFFICIENTS, { dotTrees: 'none' }).nodes[0].parts.datapath.luts;
       expect(tree).to.be.lessThan(generic);
@@ -208,7 +209,7 @@ describe('backends/estimates', () => {
     it('a W1A1 layer costs less than the same layer with 4-bit activations and pow2 weights', () => {
       const a = randomHardwareIR(9, { engine: 'xnor-popcount', layers: 1, maxDim: 64 });
       const b = randomHardwareIR(9, { engine: 'shift-add', layers: 1, maxDim: 64, actBits: 4, pow2Levels: 4 });
-      const fold = (ir: HardwareIR) => withFold(ir, 0, ir.nodes[0].mh, 1);
+      const fold = (ir: HardwareIR) => withFold(ir, 0, mvuNodes(ir)[0].mh, 1);
       expect(estimateResources(fold(a)).nodes[0].parts.datapath.luts).to.be.lessThan(estimateResources(fold(b)).nodes[0].parts.datapath.luts);
     });
   });

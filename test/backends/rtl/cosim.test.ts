@@ -16,6 +16,7 @@ import { writeVectors } from '../../../src/golden/vectors.js';
 import { buildVerilatorSim, lintVerilator, runVerilatorSim } from '../../../src/drivers/verilator.js';
 import { synthesize } from '../../../src/drivers/yosys.js';
 import { nodeCycles } from '../../../src/passes/choose-folding.js';
+import { mvuNodes } from '../../../src/ir/hardware-ir.js';
 
 interface Case {
   label: string;
@@ -67,7 +68,7 @@ describe('backends/rtl co-simulation (Verilator, random designs, random stalls)'
       }
       const steady = await runVerilatorSim({ binary: build.binary, rtlDir, vectorsDir, seed: 3, stallProbability: 0 });
       expect(steady.mismatches).to.equal(0);
-      const expected = Math.max(...ir.nodes.map(nodeCycles));
+      const expected = Math.max(...mvuNodes(ir).map(nodeCycles));
       // Tiny layers pay a fixed pipeline overhead per frame; the 5% bound is checked on real sizes elsewhere.
       expect(steady.cyclesPerFrame!).to.be.at.most(expected * 1.05 + 4);
 

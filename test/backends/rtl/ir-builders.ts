@@ -13,6 +13,7 @@ import {
 } from '../../../src/ir/hardware-ir.js';
 import { accumulatorRange, thresholdDomain } from '../../../src/passes/accumulator-range.js';
 import { Rng } from '../../../src/util/random.js';
+import { type ChainMvu, mvuChain } from '../../../src/ir/mvu-chain.js';
 
 export interface NodeShape {
   engine: EngineKind;
@@ -38,7 +39,7 @@ function code(rng: Rng, w: WeightCoding): number {
   return rng.int(0, 2 ** weightBits(w) - 1);
 }
 
-export function makeNode(rng: Rng, name: string, s: NodeShape): MvuNode {
+export function makeNode(rng: Rng, name: string, s: NodeShape): ChainMvu {
   const weightCodes = Array.from({ length: s.mh }, () => Array.from({ length: s.mw }, () => code(rng, s.weights)));
   const { accRange, accWidth } = accumulatorRange({ engine: s.engine, mw: s.mw, input: s.input, weights: s.weights, weightCodes });
   let output: MvuNode['output'];
@@ -60,7 +61,6 @@ export function makeNode(rng: Rng, name: string, s: NodeShape): MvuNode {
   return {
     op: 'mvu',
     name,
-    source: name,
     engine: s.engine,
     mw: s.mw,
     mh: s.mh,
@@ -79,20 +79,12 @@ export function makeNode(rng: Rng, name: string, s: NodeShape): MvuNode {
 export function makeIr(seed: number, top: string, shapes: NodeShape[]): HardwareIR {
   const rng = new Rng(seed);
   const nodes = shapes.map((s, i) => makeNode(rng, `layer${i}`, s));
-  return {
-    format: 'qtsc-hardware-ir',
-    version: 1,
-    top,
-    input: shapes[0].input,
-    inputScale: 1,
-    inputLength: shapes[0].mw,
-    nodes,
-  };
+  return mvuChain(top, shapes[0].input, shapes[0].mw, nodes);
 }
 
 /** Same design, every node unfolded (PE = MH, SIMD = MW): one cycle per frame. */
 export function unfolded(ir: HardwareIR): HardwareIR {
-  return { ...ir, nodes: ir.nodes.map((n) => ({ ...n, pe: n.mh, simd: n.mw })) };
+  return { ...ir, nodes: ir.nodes.map((n) => (n.op === 'mvu' ? { ...n, pe: n.mh, simd: n.mw } : n)) };
 }
 
 /** A binary MLP: xnor layers with bipolar activations, a logit layer at the end. */

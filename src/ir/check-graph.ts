@@ -1,0 +1,119 @@
+/**
+ * How the nodes of a hardware IR connect: every problem with edges, shapes
+ * and element types, as readable lines naming the node and field. The zod
+ * schema checks each node alone; the golden model and the backends rely on
+ * both.
+ */
+import {
+  type ActType,
+  type ElemType,
+  type HardwareIR,
+  type HwNode,
+  type Shape,
+  type TensorInfo,
+  shapeSize,
+  windowOutput,
+} from './hardware-ir.js';
+
+export function elemName(t: ElemType): string {
+  return t.kind === 'bipolar' ? 'bipolar' : `${t.kind}${t.bits}`;
+}
+
+export function sameElem(a: ElemType, b: ElemType): boolean {
+  return a.kind === b.kind && (a.kind === 'bipolar' || a.bits === (b as { bits: number }).bits);
+}
+
+function shapeText(s: Shape): string {
+  return `[${s.join(', ')}]`;
+}
+
+/** The tensor a node writes, from its input tensor and its own fields (or why it cannot). */
+export function nodeOutputTensor(n: HwNode, input: TensorInfo): TensorInfo | string {
+  const [h, w, c] = input.shape;
+  switch (n.op) {
+    case 'mvu': {
+      if (input.elem.kind === 'sint' || !sameElem(input.elem, n.input)) return `input ${elemName(n.input)} differs from its input tensor's ${elemName(input.elem)}`;
+      let shape: Shape;
+      if (n.mw === c && n.numVectors === h * w) shape = [h, w, n.mh];
+      else if (n.numVectors === 1 && n.mw === h * w * c) shape = [1, 1, n.mh];
+      else return `mw ${n.mw} x numVectors ${n.numVectors} does not fit its input tensor ${shapeText(input.shape)} (mw = channels and numVectors = pixels, or one flattened vector)`;
+      const elem: ElemType = n.output.kind === 'logits' ? { kind: 'sint', bits: n.output.logitWidth } : n.output.out;
+      return { elem, shape };
+    }
+    case 'swu':
+    case 'maxpool': {
+      if (input.elem.kind === 'sint' || !sameElem(input.elem, n.elem)) return `elem ${elemName(n.elem)} differs from its input tensor's ${elemName(input.elem)}`;
+      if (c % n.simd !== 0) return `simd ${n.simd} does not divide the ${c} channels`;
+      const [kh, kw] = n.window.kernel;
+      const pad = n.window.pad;
+      if (pad[0] >= kh || pad[2] >= kh || pad[1] >= kw || pad[3] >= kw) return `padding [${pad.join(', ')}] must be smaller than the kernel ${kh}x${kw}`;
+      const { oh, ow } = windowOutput(n.window, h, w);
+      if (oh < 1 || ow < 1) return `a ${kh}x${kw} window does not fit the ${h}x${w} input with padding [${pad.join(', ')}]`;
+      if (n.op === 'swu' && !padCodeIsZero(n.elem, n.padCode) && pad.some((p) => p > 0)) {
+        return `padCode ${n.padCode} does not stand for 0 in ${elemName(n.elem)} (a padded tap must add nothing)`;
+      }
+      return { elem: input.elem, shape: n.op === 'swu' ? [oh, ow, kh * kw * c] : [oh, ow, c] };
+    }
+  }
+}
+
+/** Whether an activation code stands for the value 0 (no bipolar code does). */
+export function padCodeIsZero(t: ActType, code: number): boolean {
+  return t.kind === 'uint' && code === 0;
+}
+
+export function checkGraph(ir: HardwareIR): string[] {
+  const errs: string[] = [];
+  const tensors = ir.tensors ?? {};
+  const written = new Set<string>();
+  const read = new Map<string, string>();
+  if (!tensors[ir.input.tensor]) errs.push(`input: tensor '${ir.input.tensor}' is not declared in 'tensors'`);
+  else if (tensors[ir.input.tensor].elem.kind === 'sint') errs.push(`input: tensor '${ir.input.tensor}' must hold activation codes (bipolar or uint)`);
+  written.add(ir.input.tensor);
+  const names = new Set<string>();
+  ir.nodes.forEach((n, i) => {
+    const at = `field 'nodes.${i}' ('${n.name}')`;
+    if (names.has(n.name)) errs.push(`${at}: the name is used twice`);
+    names.add(n.name);
+    if (n.inputs.length !== 1 || n.outputs.length !== 1) {
+      errs.push(`${at}: a ${n.op} node has one input and one output tensor`);
+      return;
+    }
+    const [tin] = n.inputs;
+    const [tout] = n.outputs;
+    if (!written.has(tin)) {
+      errs.push(`${at}: input tensor '${tin}' is not written by an earlier node or the design input`);
+      return;
+    }
+    if (read.has(tin)) errs.push(`${at}: tensor '${tin}' is already read by '${read.get(tin)}' (a stream has one reader)`);
+    read.set(tin, n.name);
+    if (written.has(tout)) errs.push(`${at}: output tensor '${tout}' is written twice`);
+    written.add(tout);
+    const decl = tensors[tout];
+    if (!decl) {
+      errs.push(`${at}: output tensor '${tout}' is not declared in 'tensors'`);
+      return;
+    }
+    const got = nodeOutputTensor(n, tensors[tin]);
+    if (typeof got === 'string') {
+      errs.push(`${at}: ${got}`);
+      return;
+    }
+    if (!sameElem(got.elem, decl.elem) || got.shape.some((v, k) => v !== decl.shape[k])) {
+      errs.push(`${at}: writes ${elemName(got.elem)} ${shapeText(got.shape)}, but tensor '${tout}' is declared ${elemName(decl.elem)} ${shapeText(decl.shape)}`);
+    }
+  });
+  if (!written.has(ir.output)) errs.push(`output: tensor '${ir.output}' is not written by any node`);
+  const last = ir.nodes[ir.nodes.length - 1];
+  if (last && !last.outputs.includes(ir.output)) errs.push(`output: tensor '${ir.output}' must be written by the last node`);
+  if (last && (last.op !== 'mvu' || last.output.kind !== 'logits')) errs.push(`field 'nodes.${ir.nodes.length - 1}' ('${last.name}'): the last node must be an MVU with a logit stage`);
+  ir.nodes.forEach((n, i) => {
+    if (n !== last && n.op === 'mvu' && n.output.kind === 'logits') errs.push(`field 'nodes.${i}' ('${n.name}'): only the last node may end in a logit stage`);
+  });
+  for (const [name, t] of Object.entries(tensors)) {
+    if (!written.has(name)) errs.push(`tensors: '${name}' is declared but not written`);
+    else if (name !== ir.output && !read.has(name)) errs.push(`tensors: '${name}' is written but never read`);
+    if (shapeSize(t.shape) > 2 ** 31) errs.push(`tensors: '${name}' has ${shapeSize(t.shape)} elements`);
+  }
+  return errs;
+}
