@@ -170,7 +170,7 @@ function randomCase(seed: number, stall: number, pool: Case['pool']): Case {
       g,
       simd: rng.pick(divisors(c)),
       elemBits,
-      padCode: pool === 'max' ? 0 : rng.int(0, (1 << elemBits) - 1),
+      padCode: rng.int(0, (1 << elemBits) - 1),
       pool,
       frames: rng.int(2, 3),
       stall,
@@ -228,6 +228,16 @@ describeIf('window primitives in Icarus Verilog: qtsc_swu, qtsc_pool', function 
     }
   });
 
+  it('SWU -> pool (max and sum): every output bit equal to poolWindows(), under stalls', async () => {
+    const stalls = [0, 0.3, 0.6];
+    for (let i = 0; i < 24; i++) {
+      const c = randomCase(2000 + i, stalls[i % stalls.length], i % 2 === 0 ? 'max' : 'sum');
+      const r = await runCase(c, work, `p${i}`);
+      expect(r.errors, `${label(c)}: first error at word ${r.firstError}`).to.equal(0);
+      expect(r.words, label(c)).to.equal(r.expectedWords);
+    }
+  });
+
   it('the testbench reports a wrong expected word at its index', async () => {
     const c = randomCase(77, 0.3, 'none');
     const r = await runCase(c, work, 'corrupt', 5);
@@ -273,16 +283,33 @@ describeIf('window primitives in Icarus Verilog: qtsc_swu, qtsc_pool', function 
     }
     console.log('      ' + lines.join('\n      '));
   });
+
+  it('SWU -> pool without stalls: the pool takes one word per cycle (cycles per frame = the unit\'s output words)', async () => {
+    const cases: Case[] = [
+      { g: { ih: 12, iw: 12, c: 4, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }, simd: 2, elemBits: 4, padCode: 0, pool: 'max', frames: 4, stall: 0, seed: 4 },
+      { g: { ih: 12, iw: 12, c: 4, kh: 2, kw: 2, sh: 2, sw: 2, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 }, simd: 1, elemBits: 3, padCode: 0, pool: 'sum', frames: 4, stall: 0, seed: 4 },
+      { g: { ih: 8, iw: 8, c: 1, kh: 3, kw: 3, sh: 2, sw: 2, padTop: 0, padLeft: 0, padBottom: 1, padRight: 1 }, simd: 1, elemBits: 2, padCode: 0, pool: 'max', frames: 4, stall: 0, seed: 4 },
+    ];
+    for (const [i, c] of cases.entries()) {
+      const r = await runCase(c, work, `pt${i}`);
+      expect(r.errors, label(c)).to.equal(0);
+      const perFrame = (r.cycles - r.frame0) / (c.frames - 1);
+      const w = swuWordsPerFrame(c.g, c.simd);
+      console.log(`      ${label(c)}: swu in ${w.input} out ${w.output}, cycles/frame ${perFrame.toFixed(1)}`);
+      expect(perFrame, label(c)).to.be.at.least(w.cycles);
+      expect(perFrame, label(c)).to.be.at.most(w.cycles * 1.03 + c.g.iw * (c.g.c / c.simd));
+    }
+  });
 });
 
 const describeLint = findTool('verilator') ? describe : describe.skip;
 
 describeLint('window primitives: verilator --lint-only -Wall', function () {
   this.timeout(300_000);
-  it('qtsc_swu is lint-clean across kernel, stride, padding and Simd choices', async () => {
+  it('qtsc_swu and qtsc_pool are lint-clean across kernel, stride, padding and Simd choices', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-window-lint-'));
     try {
-      for (const f of ['qtsc_swu.v']) fs.copyFileSync(path.join(hwDir, f), path.join(dir, f));
+      for (const f of ['qtsc_swu.v', 'qtsc_pool.v']) fs.copyFileSync(path.join(hwDir, f), path.join(dir, f));
       const swuSets: Record<string, number>[] = [
         { Ih: 1, Iw: 1, C: 1, Kh: 1, Kw: 1, Sh: 1, Sw: 1, PadTop: 0, PadLeft: 0, PadBottom: 0, PadRight: 0, Simd: 1, ElemBits: 1, PadCode: 0 },
         { Ih: 12, Iw: 12, C: 8, Kh: 3, Kw: 3, Sh: 1, Sw: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Simd: 2, ElemBits: 4, PadCode: 0 },
@@ -290,6 +317,13 @@ describeLint('window primitives: verilator --lint-only -Wall', function () {
         { Ih: 1, Iw: 1, C: 4, Kh: 7, Kw: 7, Sh: 1, Sw: 1, PadTop: 3, PadLeft: 3, PadBottom: 3, PadRight: 3, Simd: 4, ElemBits: 2, PadCode: 1 },
         { Ih: 9, Iw: 10, C: 2, Kh: 1, Kw: 1, Sh: 2, Sw: 2, PadTop: 0, PadLeft: 0, PadBottom: 0, PadRight: 0, Simd: 1, ElemBits: 8, PadCode: 200 },
         { Ih: 32, Iw: 32, C: 16, Kh: 7, Kw: 7, Sh: 2, Sw: 2, PadTop: 3, PadLeft: 3, PadBottom: 3, PadRight: 3, Simd: 16, ElemBits: 1, PadCode: 1 },
+      ];
+      const poolSets: Record<string, number>[] = [
+        { Taps: 1, C: 1, Simd: 1, ElemBits: 1, Mode: 0, OutBits: 1 },
+        { Taps: 9, C: 8, Simd: 2, ElemBits: 4, Mode: 0, OutBits: 4 },
+        { Taps: 9, C: 8, Simd: 8, ElemBits: 4, Mode: 1, OutBits: 8 },
+        { Taps: 4, C: 3, Simd: 1, ElemBits: 2, Mode: 1, OutBits: 4 },
+        { Taps: 49, C: 2, Simd: 1, ElemBits: 3, Mode: 1, OutBits: 9 },
       ];
       const wrap = (mod: string, p: Record<string, number>, i: number, inW: number, outW: number): string => {
         const name = `lint_${mod}_${i}`;
@@ -309,6 +343,7 @@ describeLint('window primitives: verilator --lint-only -Wall', function () {
       };
       const jobs: [string, string][] = [
         ...swuSets.map((p, i): [string, string] => ['qtsc_swu.v', wrap('qtsc_swu', p, i, p.Simd * p.ElemBits, p.Simd * p.ElemBits)]),
+        ...poolSets.map((p, i): [string, string] => ['qtsc_pool.v', wrap('qtsc_pool', p, i, p.Simd * p.ElemBits, p.Simd * p.OutBits)]),
       ];
       for (const [src, top] of jobs) {
         const r = await lintVerilator(dir, [src, `${top}.v`], top);
@@ -327,17 +362,19 @@ describeLint('window primitives: verilator --lint-only -Wall', function () {
 
 describe('window primitives: Yosys synthesis', function () {
   this.timeout(600_000);
-  it('qtsc_swu (line buffer in RAM) synthesises for xc7 with no latches and no multipliers', async () => {
+  it('qtsc_swu (line buffer in RAM) and qtsc_pool synthesise for xc7 with no latches and no multipliers', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-window-synth-'));
     try {
       const runs: { src: string; top: string; params: Record<string, number> }[] = [
         { src: 'qtsc_swu.v', top: 'qtsc_swu', params: { Ih: 12, Iw: 12, C: 8, Kh: 3, Kw: 3, Sh: 1, Sw: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Simd: 2, ElemBits: 4, PadCode: 0 } },
         { src: 'qtsc_swu.v', top: 'qtsc_swu', params: { Ih: 28, Iw: 28, C: 16, Kh: 5, Kw: 5, Sh: 2, Sw: 2, PadTop: 1, PadLeft: 1, PadBottom: 2, PadRight: 2, Simd: 4, ElemBits: 2, PadCode: 1 } },
+        { src: 'qtsc_pool.v', top: 'qtsc_pool', params: { Taps: 9, C: 16, Simd: 4, ElemBits: 4, Mode: 1, OutBits: 8 } },
       ];
       for (const [i, run] of runs.entries()) {
         const r = await synthesize({ rtlDir: hwDir, sources: [run.src], top: run.top, target: 'xilinx', params: run.params, workDir: path.join(dir, `s${i}`) });
-        const tag = `${run.top} ${JSON.stringify(run.params)}: ${r.luts} LUT, ${r.ffs} FF, ${r.brams} BRAM36, cells ${JSON.stringify(r.coarseCells)}`;
-        console.log(`      ${tag}`);
+        const summary = `${run.top} ${JSON.stringify(run.params)}: ${r.luts} LUT, ${r.ffs} FF, ${r.brams} BRAM36`;
+        console.log(`      ${summary}`);
+        const tag = `${summary}, cells ${JSON.stringify(r.coarseCells)}`;
         expect(r.latches, tag).to.equal(0);
         expect(r.multipliers, tag).to.equal(0);
         expect(r.dsps, tag).to.equal(0);
