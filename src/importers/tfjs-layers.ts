@@ -9,6 +9,7 @@ import type { Activation, Graph, GraphLayer, InputQuant } from '../ir/graph-ir.j
 import { ValueSpaceSchema, resolveValueSpace } from '../layers/value-space.js';
 import { QtscError } from '../util/errors.js';
 import { modelJsonPath, readModelJson, readWeights } from './tfjs-artifacts.js';
+import { samePadding } from '../golden/sliding-window.js';
 
 /** userDefinedMetadata.qtsc */
 export const QtscMetadataSchema = z.object({
@@ -140,10 +141,7 @@ function pairOf(v: unknown, where: string, field: string, dflt?: [number, number
 
 /** tfjs' padding of one axis: [before, after] ('same': out = ceil(in/stride), the odd pixel after). */
 function axisPadding(mode: string, size: number, k: number, stride: number): [number, number] {
-  if (mode === 'valid') return [0, 0];
-  const out = Math.ceil(size / stride);
-  const total = Math.max((out - 1) * stride + k - size, 0);
-  return [Math.floor(total / 2), total - Math.floor(total / 2)];
+  return mode === 'valid' ? [0, 0] : samePadding(size, k, stride);
 }
 
 /** Window layers' spatial options, checked: kernel, strides, resolved padding, output shape. */

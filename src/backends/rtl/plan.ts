@@ -29,6 +29,7 @@ import {
 } from '../../ir/hardware-ir.js';
 import { checkGraph, elemName } from '../../ir/check-graph.js';
 import { nodeCycles } from '../../ir/node-cycles.js';
+import { swuBufferWords } from './swu-geometry.js';
 import { streamFormat } from '../../golden/stream-format.js';
 import { QtscError } from '../../util/errors.js';
 
@@ -494,13 +495,11 @@ function planWindow(ir: HardwareIR, n: SwuNode | MaxPoolNode, index: number): Wi
     outElemBits: eb,
     outElems: n.simd,
     cycles: nodeCycles(ir, n),
-    bufferWords: swuBufferWords({ ih, iw, c, kh: n.window.kernel[0], kw: n.window.kernel[1] }, n.simd),
+    bufferWords: swuBufferWords(
+      { ih, iw, c, kh: n.window.kernel[0], kw: n.window.kernel[1], sh: n.window.stride[0], sw: n.window.stride[1], padTop: n.window.pad[0], padLeft: n.window.pad[1], padBottom: n.window.pad[2], padRight: n.window.pad[3] },
+      n.simd,
+    ),
   };
-}
-
-/** Line-buffer words of qtsc_swu: Kh rows of the image. */
-export function swuBufferWords(g: { ih: number; iw: number; c: number; kh: number; kw: number }, simd: number): number {
-  return g.kh * g.iw * (g.c / simd);
 }
 
 function planMvu(ir: HardwareIR, n: MvuNode, index: number, treeMode: DotTrees, opts: PlanOptions): NodePlan {

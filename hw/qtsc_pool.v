@@ -1,0 +1,113 @@
+`resetall
+`timescale 1ns/1ps
+`default_nettype none
+// qtsc_pool: window reducer: per window and channel, the maximum or the sum over the window's taps.
+//
+// Input: windows as qtsc_swu emits them, Taps*G words per window (G = C/Simd) in
+// (tap, g) order, g fastest; element s of a word at bits [s*ElemBits +: ElemBits].
+// Output: per window G words of Simd elements of OutBits bits; element s of word g
+// is the maximum (Mode 0, unsigned codes) or the sum (Mode 1) over the taps of
+// channel g*Simd + s (src/golden/sliding-window.ts poolWindows()). The running
+// values live in an accumulator memory of G words (asynchronous read, LUTRAM or
+// flip-flops); the word for group g leaves in the cycle after its last tap arrives.
+// One input word per cycle; a word of the last tap waits only for the output
+// register (s_ready_o then follows m_ready_i combinationally, as in a pipeline
+// register without skid). Reset: synchronous, active-high, control registers only.
+module qtsc_pool #(
+  parameter int Taps = 9,     // taps per window (Kh*Kw), >= 1
+  parameter int C = 1,        // channels, Simd divides it
+  parameter int Simd = 1,     // channels per word, >= 1
+  parameter int ElemBits = 1, // bits of an input element, >= 1
+  parameter int Mode = 0,     // 0: maximum of unsigned codes, 1: sum
+  parameter int OutBits = 1   // bits of an output element: = ElemBits (Mode 0), ElemBits + clog2(Taps) (Mode 1)
+) (
+  input  wire logic                     clk_i,
+  input  wire logic                     rst_i,
+
+  input  wire logic [Simd*ElemBits-1:0] s_data_i,
+  input  wire logic                     s_valid_i,
+  output logic                          s_ready_o,
+
+  output logic      [Simd*OutBits-1:0]  m_data_o,
+  output logic                          m_valid_o,
+  input  wire logic                     m_ready_i
+);
+
+  localparam int G = (Simd >= 1) ? C / Simd : 1;
+  localparam int OutW = Simd * OutBits;
+  localparam int ExpOutBits = (Mode == 1) ? ElemBits + $clog2(Taps) : ElemBits;
+  localparam int GBits = (G > 1) ? $clog2(G) : 1;
+  localparam int TBits = (Taps > 1) ? $clog2(Taps) : 1;
+  localparam logic Bad = (Taps < 1) || (C < 1) || (Simd < 1) || (ElemBits < 1) || (C % Simd != 0)
+                      || (Mode < 0) || (Mode > 1) || (OutBits != ExpOutBits);
+
+`ifndef __ICARUS__
+  if (Bad) begin : g_bad_params
+    $error("qtsc_pool: illegal parameters (sizes >= 1, Simd must divide C, Mode 0 or 1, OutBits = ElemBits (max) or ElemBits + clog2(Taps) (sum))");
+  end
+`else
+  initial begin
+    if (Bad) $fatal(1, "qtsc_pool: illegal parameters (sizes >= 1, Simd must divide C, Mode 0 or 1, OutBits = ElemBits (max) or ElemBits + clog2(Taps) (sum))");
+  end
+`endif
+
+  logic [TBits-1:0] tap_q;
+  logic [GBits-1:0] g_q;
+  logic first, last, g_last, take, out_free, out_valid_q;
+  logic [OutW-1:0] acc, red, out_q;
+
+  assign first = tap_q == '0;
+  assign last = tap_q == TBits'(Taps - 1);
+  assign g_last = g_q == GBits'(G - 1);
+  assign out_free = ~out_valid_q | m_ready_i;
+  assign s_ready_o = ~last | out_free;
+  assign take = s_valid_i & s_ready_o;
+
+  // Running values of the window's G channel groups.
+  if (Taps > 1) begin : g_acc
+    logic [OutW-1:0] acc_mem [0:G-1];
+    assign acc = acc_mem[g_q];
+    always_ff @(posedge clk_i) begin
+      if (take && !last) acc_mem[g_q] <= red;
+    end
+  end else begin : g_no_acc
+    assign acc = '0;
+  end
+
+  for (genvar s = 0; s < Simd; s++) begin : g_lane
+    logic [ElemBits-1:0] x;
+    logic [OutBits-1:0] a;
+    assign x = s_data_i[s*ElemBits +: ElemBits];
+    assign a = acc[s*OutBits +: OutBits];
+    if (Mode == 0) begin : g_max
+      assign red[s*OutBits +: OutBits] = (first || x > a) ? x : a;
+    end else begin : g_sum
+      assign red[s*OutBits +: OutBits] = (first ? '0 : a) + OutBits'(x);
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (rst_i) begin
+      tap_q <= '0;
+      g_q <= '0;
+      out_valid_q <= 1'b0;
+    end else begin
+      if (take) begin
+        g_q <= g_last ? '0 : g_q + GBits'(1);
+        if (g_last) tap_q <= last ? '0 : tap_q + TBits'(1);
+      end
+      if (take && last) out_valid_q <= 1'b1;
+      else if (m_ready_i) out_valid_q <= 1'b0;
+    end
+  end
+
+  always_ff @(posedge clk_i) begin
+    if (take && last) out_q <= red;
+  end
+
+  assign m_data_o = out_q;
+  assign m_valid_o = out_valid_q;
+
+endmodule
+
+`default_nettype wire
