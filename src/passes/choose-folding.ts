@@ -57,9 +57,17 @@ export function autoFold(ir: HardwareIR, opts: AutoFoldOptions = {}): HardwareIR
   return withFolding(ir, ir.nodes.map((n) => foldForTarget(n.mw, n.mh, target)));
 }
 
+/**
+ * Reads a fold file (a regular file of JSON, see readJsonFile). Its layer
+ * table has no prototype, so a model layer named `constructor` or `toString`
+ * finds no entry it did not write.
+ */
 export function readFoldFile(file: string): FoldFile {
   if (!fs.existsSync(file)) throw new QtscError(`${file}: fold file does not exist`);
-  return readJsonFile(file, FoldFileSchema);
+  const fold = readJsonFile(file, FoldFileSchema);
+  const layers: FoldFile['layers'] = Object.create(null);
+  for (const [k, v] of Object.entries(fold.layers)) layers[k] = { pe: v.pe, simd: v.simd };
+  return { layers };
 }
 
 /** Applies a fold file; layers it does not name are folded automatically to the pace of the named ones. */
