@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import { z } from 'zod';
 import type { HardwareIR, MvuNode } from '../ir/hardware-ir.js';
 import { QtscError } from '../util/errors.js';
-import { readJsonFile } from '../util/json-file.js';
+import { readJsonFile, validateJson } from '../util/json-file.js';
 import { divisors } from '../util/random.js';
 
 export const FoldEntrySchema = z.object({
@@ -59,14 +59,20 @@ export function autoFold(ir: HardwareIR, opts: AutoFoldOptions = {}): HardwareIR
 
 /**
  * Reads a fold file (a regular file of JSON, see readJsonFile). Its layer
- * table has no prototype, so a model layer named `constructor` or `toString`
- * finds no entry it did not write.
+ * table has no prototype and keeps every key of the file, so a model layer
+ * named `constructor`, `toString` or `__proto__` finds exactly the entry
+ * written for it, if any.
  */
 export function readFoldFile(file: string): FoldFile {
   if (!fs.existsSync(file)) throw new QtscError(`${file}: fold file does not exist`);
-  const fold = readJsonFile(file, FoldFileSchema);
+  const raw = readJsonFile(file, z.unknown());
+  validateJson(file, raw, FoldFileSchema);
+  // Every own key, '__proto__' included (which a parsed record drops).
   const layers: FoldFile['layers'] = Object.create(null);
-  for (const [k, v] of Object.entries(fold.layers)) layers[k] = { pe: v.pe, simd: v.simd };
+  for (const [k, v] of Object.entries((raw as { layers: object }).layers)) {
+    const e = validateJson(file, v, FoldEntrySchema, ['layers', k]);
+    layers[k] = { pe: e.pe, simd: e.simd };
+  }
   return { layers };
 }
 

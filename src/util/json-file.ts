@@ -25,10 +25,15 @@ export function readJsonFile<S extends z.ZodType>(file: string, schema: S, hint?
   } catch (e) {
     throw new QtscError(`${file}: not valid JSON: ${(e as Error).message}${tail}`);
   }
+  return validateJson(file, raw, schema, [], hint);
+}
+
+/** Validates a value read from `file` (at `at` inside it) with readJsonFile's errors. */
+export function validateJson<S extends z.ZodType>(file: string, raw: unknown, schema: S, at: Array<string | number> = [], hint?: string): z.infer<S> {
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new QtscError(`${file}: field '${issue.path.join('.')}': ${issue.message}${tail}`);
+    throw new QtscError(`${file}: field '${[...at, ...issue.path.map(String)].join('.')}': ${issue.message}${hint ? `; ${hint}` : ''}`);
   }
   return parsed.data;
 }
