@@ -117,7 +117,7 @@ export async function simulate(o: z.infer<typeof schema>): Promise<SimSummary> {
     fs.writeFileSync(path.join(staging, 'result.json'), JSON.stringify(summary, null, 2) + '\n');
     fs.rmSync(workDir, { recursive: true, force: true });
     return summary;
-  });
+  }, { within: out });
 }
 
 export async function simCommand(argv: string[]): Promise<number> {

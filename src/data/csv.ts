@@ -20,8 +20,9 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { QtscError } from '../util/errors.js';
+import { checkRegularFile } from '../util/paths.js';
 import type { Dataset } from './dataset.js';
-import { isGzip } from './idx.js';
+import { MAX_IDX_BYTES, isGzip } from './idx.js';
 
 export interface CsvOptions {
   /** Image size; default: the square root of the pixel count, which must then be a square. */
@@ -312,8 +313,9 @@ function splitText(buf: Uint8Array, s: number, e: number): string[] {
 export function parseCsv(raw: Uint8Array, what = 'CSV data', opts: CsvOptions = {}): Dataset {
   let bytes: Uint8Array;
   try {
-    bytes = isGzip(raw) ? zlib.gunzipSync(raw) : raw;
+    bytes = isGzip(raw) ? zlib.gunzipSync(raw, { maxOutputLength: MAX_IDX_BYTES }) : raw;
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new QtscError(`${what}: more than ${MAX_IDX_BYTES} bytes once gunzipped`);
     throw new QtscError(`${what}: gzip data is corrupt: ${(e as Error).message}`);
   }
   const p = new CsvImageParser(what, opts);
@@ -327,6 +329,8 @@ export function parseCsv(raw: Uint8Array, what = 'CSV data', opts: CsvOptions = 
  */
 async function eachChunk(file: string, take: (chunk: Uint8Array) => boolean): Promise<void> {
   if (!fs.existsSync(file)) throw new QtscError(`${file}: no such CSV file`);
+  // A FIFO or device would block or never end; a CSV file is read as it streams, so no size limit.
+  checkRegularFile(file, file, Number.MAX_SAFE_INTEGER);
   const magic = new Uint8Array(2);
   const fd = fs.openSync(file, 'r');
   let got: number;

@@ -7,6 +7,10 @@
 import * as fs from 'node:fs';
 import * as zlib from 'node:zlib';
 import { QtscError } from '../util/errors.js';
+import { readRegularFile } from '../util/paths.js';
+
+/** The largest IDX file qtsc reads, compressed or (after gunzip) not: 1 GiB (Fashion-MNIST's largest is 47 MB). */
+export const MAX_IDX_BYTES = 2 ** 30;
 
 export const IDX_TYPES = {
   0x08: 'uint8',
@@ -37,8 +41,9 @@ export function isGzip(bytes: Uint8Array): boolean {
 export function parseIdx(raw: Uint8Array, what = 'IDX data'): IdxTensor {
   let bytes: Uint8Array;
   try {
-    bytes = isGzip(raw) ? zlib.gunzipSync(raw) : raw;
+    bytes = isGzip(raw) ? zlib.gunzipSync(raw, { maxOutputLength: MAX_IDX_BYTES }) : raw;
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw new QtscError(`${what}: more than ${MAX_IDX_BYTES} bytes once gunzipped`);
     throw new QtscError(`${what}: gzip data is corrupt: ${(e as Error).message}`);
   }
   if (bytes.length < 4) throw new QtscError(`${what}: too short for an IDX header (${bytes.length} bytes)`);
@@ -77,10 +82,10 @@ export function parseIdx(raw: Uint8Array, what = 'IDX data'): IdxTensor {
   return { dtype, shape, data };
 }
 
-/** Reads an IDX file (plain or .gz, detected from its contents). */
+/** Reads an IDX file (plain or .gz, detected from its contents); a regular file of at most MAX_IDX_BYTES. */
 export function readIdx(file: string): IdxTensor {
   if (!fs.existsSync(file)) throw new QtscError(`${file}: no such IDX file`);
-  return parseIdx(fs.readFileSync(file), file);
+  return parseIdx(readRegularFile(file, file, MAX_IDX_BYTES), file);
 }
 
 /** Encodes an IDX file (uncompressed). */

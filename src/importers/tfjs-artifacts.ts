@@ -3,7 +3,9 @@
  * binary weight shards) with plain file I/O, so that @tensorflow/tfjs alone is
  * enough (tfjs-node's file:// handler is not required).
  *
- * Every path named inside model.json is confined to the model directory.
+ * Every path named inside model.json is confined to the model directory, also
+ * after resolving symbolic links; shard sizes must match the manifest exactly,
+ * and every weight is checked (check-weights.ts) before anyone sees it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -11,7 +13,8 @@ import type * as tfTypes from '@tensorflow/tfjs';
 import { z } from 'zod';
 import { QtscError } from '../util/errors.js';
 import { readJsonFile } from '../util/json-file.js';
-import { resolveInside } from '../util/paths.js';
+import { checkRegularFile, readRegularFile, resolveInside, showName } from '../util/paths.js';
+import { checkWeights, topologyLayerNames, weightWhere } from './check-weights.js';
 
 const WeightSpecSchema = z.object({
   name: z.string(),
@@ -43,64 +46,121 @@ export function modelJsonPath(dirOrFile: string): string {
   return p;
 }
 
-/** Parses and validates model.json; errors name the file and the field. */
+/**
+ * Checks that model.json, after resolving links, lies in the directory that
+ * holds it as named (a model directory whose model.json is a link to a file
+ * elsewhere is refused), then parses and validates it; errors name the file
+ * and the field.
+ */
 export function readModelJson(dirOrFile: string): ModelJson {
   const file = modelJsonPath(dirOrFile);
   if (!fs.existsSync(file)) throw new QtscError(`${file}: no such model file (expected a tfjs Layers model directory with model.json)`);
+  resolveInside(path.dirname(file), path.basename(file), `${file}: model file`);
   return readJsonFile(file, ModelJsonSchema);
 }
 
-/** Reads every weight named in the manifest: name -> Float32Array (int32/bool converted). */
+/** The most weight data qtsc reads from one model (all shards together). */
+export const MAX_WEIGHT_BYTES = 2 ** 30;
+
+const DTYPE_BYTES = { float32: 4, int32: 4, bool: 1 } as const;
+
+/** One weight of the manifest, where its bytes lie in the concatenated shards. */
+interface WeightSlot {
+  spec: ModelJson['weightsManifest'][number]['weights'][number];
+  /** Index of its manifest group. */
+  group: number;
+  /** Byte offset in the concatenation of all groups' shards. */
+  offset: number;
+  bytes: number;
+}
+
+/**
+ * Every manifest group's shards, checked before anything is read: each path
+ * confined to the model directory after resolving links and a regular file,
+ * the weights' declared sizes sane (integer element counts, at most
+ * MAX_WEIGHT_BYTES in all) and equal, byte for byte, to the group's shards
+ * (a truncated or oversized shard is refused).
+ */
+function readShards(file: string, json: ModelJson): { data: Buffer; slots: WeightSlot[] } {
+  const dir = path.dirname(file);
+  const layers = topologyLayerNames(json.modelTopology);
+  const slots: WeightSlot[] = [];
+  const seen = new Set<string>();
+  const buffers: Buffer[] = [];
+  let offset = 0;
+  json.weightsManifest.forEach((group, g) => {
+    let need = 0;
+    for (const spec of group.weights) {
+      const where = weightWhere(file, spec.name, layers);
+      if (seen.has(spec.name)) throw new QtscError(`${where}: weight '${showName(spec.name)}' is listed twice in weightsManifest`);
+      seen.add(spec.name);
+      if (spec.quantization !== undefined) throw new QtscError(`${where}: quantized weight storage is not supported`);
+      const count = spec.shape.reduce((a, b) => a * b, 1);
+      const bytes = count * DTYPE_BYTES[spec.dtype];
+      if (!Number.isSafeInteger(bytes) || offset + need + bytes > MAX_WEIGHT_BYTES) {
+        throw new QtscError(`${where}: shape [${spec.shape.join(', ')}] (${spec.dtype}) needs ${bytes} bytes, which takes the model past the ${MAX_WEIGHT_BYTES} bytes of weights qtsc reads`);
+      }
+      slots.push({ spec, group: g, offset: offset + need, bytes });
+      need += bytes;
+    }
+    const files = group.paths.map((p) => {
+      const what = `${file}: field 'weightsManifest.${g}.paths': weightsManifest path`;
+      const shard = resolveInside(dir, p, what);
+      if (!fs.existsSync(shard)) throw new QtscError(`${file}: weight shard '${showName(p)}' does not exist`);
+      return { p, shard, size: checkRegularFile(shard, `${file}: weight shard '${showName(p)}'`, MAX_WEIGHT_BYTES) };
+    });
+    const have = files.reduce((a, f) => a + f.size, 0);
+    if (have < need) {
+      const short = slots.find((s) => s.group === g && s.offset + s.bytes > offset + have)!;
+      throw new QtscError(
+        `${weightWhere(file, short.spec.name, layers)}: shape [${short.spec.shape.join(', ')}] (${short.spec.dtype}) needs bytes ${short.offset - offset}..${short.offset - offset + short.bytes} of group ${g}'s shards (${group.paths.map((p) => showName(p)).join(', ')}), which hold only ${have}: truncated shard?`,
+      );
+    }
+    if (have > need) {
+      throw new QtscError(`${file}: field 'weightsManifest.${g}.paths': the shards (${group.paths.map((p) => showName(p)).join(', ')}) hold ${have} bytes, ${have - need} more than the ${need} its weights need: oversized shard, or the manifest lists too few weights`);
+    }
+    for (const f of files) {
+      const b = readRegularFile(f.shard, `${file}: weight shard '${showName(f.p)}'`, MAX_WEIGHT_BYTES);
+      if (b.length !== f.size) throw new QtscError(`${file}: weight shard '${showName(f.p)}' changed size while being read`);
+      buffers.push(b);
+    }
+    offset += need;
+  });
+  return { data: Buffer.concat(buffers), slots };
+}
+
+function decode(data: Buffer, s: WeightSlot): Float32Array {
+  const ab = data.buffer.slice(data.byteOffset + s.offset, data.byteOffset + s.offset + s.bytes);
+  if (s.spec.dtype === 'float32') return new Float32Array(ab);
+  if (s.spec.dtype === 'int32') return Float32Array.from(new Int32Array(ab));
+  return Float32Array.from(new Uint8Array(ab));
+}
+
+/**
+ * Reads every weight named in the manifest: name -> Float32Array (int32/bool
+ * converted), after checkWeights (every value finite, BatchNorm statistics
+ * sane, Dense and BatchNorm shapes as their configs say).
+ */
 export function readWeights(dirOrFile: string, json: ModelJson = readModelJson(dirOrFile)): Map<string, { shape: number[]; values: Float32Array }> {
   const file = modelJsonPath(dirOrFile);
-  const dir = path.dirname(file);
+  const { data, slots } = readShards(file, json);
   const out = new Map<string, { shape: number[]; values: Float32Array }>();
-  for (const group of json.weightsManifest) {
-    const buffers = group.paths.map((p) => {
-      const shard = resolveInside(dir, p, `${file}: weightsManifest path`);
-      if (!fs.existsSync(shard)) throw new QtscError(`${file}: weight shard '${p}' does not exist`);
-      return fs.readFileSync(shard);
-    });
-    const all = Buffer.concat(buffers);
-    let offset = 0;
-    for (const spec of group.weights) {
-      if (spec.quantization !== undefined) throw new QtscError(`${file}: weight '${spec.name}': quantized weight storage is not supported`);
-      const count = spec.shape.reduce((a, b) => a * b, 1);
-      const bytes = spec.dtype === 'bool' ? count : count * 4;
-      if (offset + bytes > all.length) throw new QtscError(`${file}: weight '${spec.name}': shards end after ${all.length} bytes, ${offset + bytes} needed`);
-      const slice = all.subarray(offset, offset + bytes);
-      const ab = slice.buffer.slice(slice.byteOffset, slice.byteOffset + bytes);
-      let values: Float32Array;
-      if (spec.dtype === 'float32') values = new Float32Array(ab);
-      else if (spec.dtype === 'int32') values = Float32Array.from(new Int32Array(ab));
-      else values = Float32Array.from(new Uint8Array(ab));
-      out.set(spec.name, { shape: spec.shape, values });
-      offset += bytes;
-    }
-  }
+  for (const s of slots) out.set(s.spec.name, { shape: s.spec.shape, values: decode(data, s) });
+  checkWeights(file, json, out);
   return out;
 }
 
-/** Loads a model directory as tfjs ModelArtifacts (for tf.io.fromMemory). */
+/** Loads a model directory as tfjs ModelArtifacts (for tf.io.fromMemory), with the checks of readWeights. */
 export async function loadArtifacts(dirOrFile: string): Promise<tfTypes.io.ModelArtifacts> {
   const file = modelJsonPath(dirOrFile);
-  const dir = path.dirname(file);
   const json = readModelJson(file);
-  const specs: tfTypes.io.WeightsManifestEntry[] = [];
-  const buffers: Buffer[] = [];
-  for (const group of json.weightsManifest) {
-    for (const p of group.paths) {
-      const shard = resolveInside(dir, p, `${file}: weightsManifest path`);
-      if (!fs.existsSync(shard)) throw new QtscError(`${file}: weight shard '${p}' does not exist`);
-      buffers.push(fs.readFileSync(shard));
-    }
-    specs.push(...(group.weights as tfTypes.io.WeightsManifestEntry[]));
-  }
-  const all = Buffer.concat(buffers);
+  const { data, slots } = readShards(file, json);
+  checkWeights(file, json, new Map(slots.map((s) => [s.spec.name, { shape: s.spec.shape, values: decode(data, s) }])));
+  const specs = json.weightsManifest.flatMap((g) => g.weights) as tfTypes.io.WeightsManifestEntry[];
   return {
     modelTopology: json.modelTopology as tfTypes.io.ModelArtifacts['modelTopology'],
     weightSpecs: specs,
-    weightData: all.buffer.slice(all.byteOffset, all.byteOffset + all.length),
+    weightData: data.buffer.slice(data.byteOffset, data.byteOffset + data.length) as ArrayBuffer,
     format: json.format,
     generatedBy: json.generatedBy,
     convertedBy: json.convertedBy ?? undefined,

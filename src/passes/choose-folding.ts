@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { type HardwareIR, type HwNode, type MaxPoolNode, type MvuNode, type SwuNode, mvuNodes } from '../ir/hardware-ir.js';
 import { mvuCycles, nodeCycles as nodeCyclesOf } from '../ir/node-cycles.js';
 import { QtscError } from '../util/errors.js';
-import { readJsonFile } from '../util/json-file.js';
+import { readJsonFile, validateJson } from '../util/json-file.js';
 import { divisors } from '../util/random.js';
 
 export const FoldEntrySchema = z.object({
@@ -102,9 +102,23 @@ export function autoFold(ir: HardwareIR, opts: AutoFoldOptions = {}): HardwareIR
   return withFolding(ir, foldsForTarget(ir, target));
 }
 
+/**
+ * Reads a fold file (a regular file of JSON, see readJsonFile). Its layer
+ * table has no prototype and keeps every key of the file, so a model layer
+ * named `constructor`, `toString` or `__proto__` finds exactly the entry
+ * written for it, if any.
+ */
 export function readFoldFile(file: string): FoldFile {
   if (!fs.existsSync(file)) throw new QtscError(`${file}: fold file does not exist`);
-  return readJsonFile(file, FoldFileSchema);
+  const raw = readJsonFile(file, z.unknown());
+  validateJson(file, raw, FoldFileSchema);
+  // Every own key, '__proto__' included (which a parsed record drops).
+  const layers: FoldFile['layers'] = Object.create(null);
+  for (const [k, v] of Object.entries((raw as { layers: object }).layers)) {
+    const e = validateJson(file, v, FoldEntrySchema, ['layers', k]);
+    layers[k] = { pe: e.pe, simd: e.simd };
+  }
+  return { layers };
 }
 
 /** Applies a fold file; layers it does not name are folded automatically to the pace of the named ones. */

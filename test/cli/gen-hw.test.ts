@@ -24,6 +24,40 @@ function hashTree(dir: string): Record<string, string> {
   return out;
 }
 
+/** Every entry below dir: files as base64 of their bytes, links as their target, directories as 'dir'. */
+function bytesTree(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      const rel = path.relative(dir, p);
+      if (e.isSymbolicLink()) out[rel] = `-> ${fs.readlinkSync(p)}`;
+      else if (e.isDirectory()) (out[rel] = 'dir', walk(p));
+      else out[rel] = fs.readFileSync(p).toString('base64');
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe('cli gen-hw: deterministic output', () => {
+  it('the same input twice gives byte-identical output trees (the shipped example; a random model with calibrated activations)', async () => {
+    const random = (await makeModel({ sizes: [20, 10, 6, 4], valueSpace: 'pow2-3', act: { kind: 'relu' }, seed: 22 })).dir;
+    const cases: string[][] = [[], ['--model', random, '--act-bits', '3', '--calib', 'random', '--dot-trees', 'xnor']];
+    for (const args of cases) {
+      const outs = [path.join(tmpDir(), 'out'), path.join(tmpDir(), 'out')];
+      for (const out of outs) {
+        const r = qtsc(['gen-hw', ...args, '--out', out, '--quiet']);
+        expect(r.code, r.stderr).to.equal(0);
+      }
+      const [a, b] = outs.map(bytesTree);
+      expect(Object.keys(a).length, args.join(' ')).to.be.greaterThan(5);
+      expect(Object.keys(a).sort()).to.deep.equal(Object.keys(b).sort());
+      for (const f of Object.keys(a)) expect(a[f] === b[f], `${args.join(' ') || 'example'}: ${f} differs`).to.equal(true);
+    }
+  });
+});
+
 describe('cli gen-hw', () => {
   let model: string;
   before(async () => {
@@ -100,6 +134,33 @@ describe('cli gen-hw', () => {
       expect(r.stderr).to.not.match(/\n\s+at /); // no stack trace
       expect(fs.existsSync(out), `${args.join(' ')} left ${out}`).to.equal(false);
     }
+  });
+
+  it('never writes through symbolic links inside --out, and refuses a model whose shard links out', () => {
+    const outside = tmpDir();
+    fs.mkdirSync(path.join(outside, 'rtl'));
+    fs.writeFileSync(path.join(outside, 'rtl', 'mine.v'), 'keep');
+    fs.writeFileSync(path.join(outside, 'ir.json'), 'keep');
+    const before = bytesTree(outside);
+    const out = path.join(tmpDir(), 'out');
+    fs.mkdirSync(out);
+    fs.symlinkSync(path.join(outside, 'rtl'), path.join(out, 'rtl'));
+    fs.symlinkSync(path.join(outside, 'ir.json'), path.join(out, 'ir.json'));
+    let r = qtsc(['gen-hw', '--model', model, '--out', out, '--quiet']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(bytesTree(outside)).to.deep.equal(before);
+    expect(fs.lstatSync(path.join(out, 'rtl')).isDirectory()).to.equal(true);
+    expect(fs.existsSync(path.join(out, 'rtl', 'qtsc_top.v'))).to.equal(true);
+    // A model dir whose shard is a link to a file elsewhere: one clear error, nothing written.
+    const evil = tmpDir();
+    fs.copyFileSync(path.join(model, 'model.json'), path.join(evil, 'model.json'));
+    fs.symlinkSync(path.join(model, 'weights.bin'), path.join(evil, 'weights.bin'));
+    const out2 = path.join(tmpDir(), 'out');
+    r = qtsc(['gen-hw', '--model', evil, '--out', out2, '--quiet']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/weightsManifest path 'weights\.bin' is a symbolic link to .*weights\.bin, outside/);
+    expect(r.stderr).to.not.match(/\n\s+at /);
+    expect(fs.existsSync(out2)).to.equal(false);
   });
 
   it('a fold file is validated and names the layer and field', () => {
