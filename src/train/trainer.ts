@@ -169,6 +169,8 @@ export async function fit(a: FitArgs): Promise<EpochResult[]> {
         const s = b * o.batchSize;
         const e = Math.min(n, s + o.batchSize);
         const idx = order.subarray(s, e);
+        // the RDHS noise of this step depends only on the seeds and the step's index
+        for (const l of searched) l.noiseStep = epoch * batches + b;
         const [lossV, corr] = tf.tidy(() => {
           const xb = gatherRows(a.train.x, idx);
           const yb = gatherRows(labelsT, idx);
@@ -224,7 +226,8 @@ export async function fit(a: FitArgs): Promise<EpochResult[]> {
  * Replaces every BatchNormalization's moving statistics with the exact
  * population statistics of its input over `x` (in inference mode for all
  * other layers, processed in order), so the frozen model sees the statistics
- * of its final weights.
+ * of its final weights. Inference mode draws no RDHS noise: the searched
+ * layers compute with the noise-free candidates the frozen model holds.
  */
 export function recomputeBatchNormStats(model: tf.LayersModel, x: tf.Tensor, batchSize = 1000): void {
   const layers = model.layers;
