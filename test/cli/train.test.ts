@@ -283,4 +283,59 @@ describe('qtsc train (CLI)', () => {
     await trainCommand(['--dataset', bad, '--image-size', '2by3', '--out', path.join(dir, 'x')]).catch((e: Error) => (msg = e.message));
     expect(msg).to.equal('train: --image-size: expected ROWSxCOLS, e.g. 28x28');
   });
+  it('the SGD recipe (momentum, weight decay, step schedule) with RDHS noise and the run-long tau schedule resumes to the same model', async () => {
+    const recipe = ['--method', 'rdhs', '--mu', '0.01', '--optimizer', 'sgd', '--momentum', '0.9', '--weight-decay', '5e-4', '--lr', '0.1', '--lr-schedule', 'step', '--lr-milestones', '1,2', '--tau-schedule', 'run', '--tau-min', '0.01', '--quiet'];
+    const whole = path.join(dir, 'sgd-whole');
+    const parts = path.join(dir, 'sgd-parts');
+    const r = await capture(() => trainCommand([...base(whole), ...recipe]));
+    expect(r.out).to.match(/^test accuracy: \d+\.\d\d%\n$/);
+    expect(Number(/(\d+\.\d\d)%/.exec(r.out)![1])).to.be.greaterThan(30);
+    const first = await capture(() => trainCommand([...base(parts), ...recipe, '--stop-after', '1']));
+    expect(first.out).to.match(/stopped after epoch 1 of 3/);
+    const state = JSON.parse(fs.readFileSync(path.join(parts, 'checkpoint', 'state.json'), 'utf8'));
+    expect(state.run).to.include({ optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4, lrSchedule: 'step', lrDecay: 0.1, tauSchedule: 'run' });
+    expect(state.run.lrMilestones).to.deep.equal([1, 2]);
+    // the momentum buffers are saved with the checkpoint
+    expect(state.optimizer.map((o: { name: string }) => o.name).filter((n: string) => n.endsWith('/momentum')).length).to.be.greaterThan(0);
+    let msg = '';
+    await trainCommand([...base(parts), ...recipe.map((v) => (v === '0.9' ? '0.5' : v))]).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/different options \(momentum: 0\.9 there, 0\.5 now\)/);
+    msg = '';
+    await trainCommand([...base(parts), ...recipe.filter((v, i, all) => v !== '--weight-decay' && all[i - 1] !== '--weight-decay')]).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/different options \(weightDecay/);
+    await capture(() => trainCommand([...base(parts), ...recipe]));
+    const a = readWeights(whole);
+    const b = readWeights(parts);
+    for (const [name, t] of a) expect(Array.from(b.get(name)!.values), name).to.deep.equal(Array.from(t.values));
+    const summary = JSON.parse(fs.readFileSync(path.join(whole, 'training.json'), 'utf8'));
+    const lrs = summary.results.map((e: { lr: number }) => e.lr);
+    const taus = summary.results.map((e: { tau: number }) => e.tau);
+    [0.1, 0.01, 0.001].forEach((v, i) => expect(lrs[i]).to.be.closeTo(v, 1e-12));
+    [1, 0.1, 0.01].forEach((v, i) => expect(taus[i]).to.be.closeTo(v, 1e-12));
+  });
+
+  it('refuses optimizer and schedule options that do not apply or are out of range, naming them', async () => {
+    const out = path.join(dir, 'opt-errors');
+    const cases: Array<[string[], RegExp]> = [
+      [['--optimizer', 'rmsprop'], /^train: --optimizer: /],
+      [['--momentum', '0.9'], /'--momentum' applies to --optimizer sgd/],
+      [['--optimizer', 'sgd', '--momentum', '1'], /^train: --momentum: must be below 1/],
+      [['--weight-decay=-1'], /^train: --weight-decay: /],
+      [['--lr-schedule', 'linear'], /^train: --lr-schedule: /],
+      [['--lr-milestones', '2'], /'--lr-milestones' applies to --lr-schedule step/],
+      [['--lr-decay', '0.5'], /'--lr-decay' applies to --lr-schedule step/],
+      [['--lr-schedule', 'step', '--lr-milestones', '3,2'], /^train: --lr-milestones: milestones must increase/],
+      [['--lr-schedule', 'step', '--lr-milestones', '2,10', '--epochs', '10'], /'--lr-milestones': 10 is not below --epochs 10/],
+      [['--lr-schedule', 'step', '--lr-decay', '2'], /^train: --lr-decay: /],
+      [['--tau-schedule', 'linear'], /^train: --tau-schedule: /],
+      [['--tau-schedule', 'run', '--tau-decay', '0.9'], /'--tau-decay' applies to --tau-schedule per-epoch/],
+      [['--tau-schedule', 'run', '--tau-min', '2'], /--tau-schedule run' needs --tau-min \(2\) below --tau \(1\)/],
+    ];
+    for (const [args, want] of cases) {
+      let msg = '';
+      await trainCommand(['--out', out, ...args]).catch((e: Error) => (msg = e.message));
+      expect(msg, args.join(' ')).to.match(want);
+    }
+    expect(fs.existsSync(out)).to.equal(false);
+  });
 });

@@ -7,7 +7,7 @@ import { buildMlp, defaultLossScale } from '../../src/train/arch.js';
 import { freezeModel } from '../../src/train/freeze.js';
 import { registerTrainLayers } from '../../src/train/register.js';
 import type { SearchDense } from '../../src/train/search-dense.js';
-import { DEFAULT_TRAIN_OPTIONS, evaluate, fit, imagesToTensor, recomputeBatchNormStats, searchLayers, type TrainOptions } from '../../src/train/trainer.js';
+import { createOptimizer, DEFAULT_TRAIN_OPTIONS, evaluate, fit, imagesToTensor, learningRateAt, lrMilestones, recomputeBatchNormStats, searchLayers, setLearningRate, tauAt, type TrainOptions } from '../../src/train/trainer.js';
 
 /** Moving mean and variance of every BatchNormalization layer, in order. */
 function bnStats(m: tf.LayersModel): { mean: number[]; variance: number[] }[] {
@@ -24,7 +24,7 @@ function trainableValues(m: tf.LayersModel): Float32Array[] {
   return m.trainableWeights.map((w) => Float32Array.from(w.read().dataSync()));
 }
 
-describe('RDHS noise and the noise-free inference path', () => {
+describe('RDHS noise, the noise-free inference path, and the optimizer recipe', () => {
   let x: tf.Tensor;
   let labels: Uint8Array;
   before(async () => {
@@ -90,7 +90,7 @@ describe('RDHS noise and the noise-free inference path', () => {
     const a = make();
     await fit({ model: a, train: { x, labels }, numClasses: 10, options });
     const b = make();
-    const optimizer = tf.train.adam(options.learningRate);
+    const optimizer = createOptimizer(options);
     await fit({ model: b, train: { x, labels }, test: { x, labels }, numClasses: 10, options, optimizer, stopEpoch: 1 });
     // predictions in between (as a checkpointing run's evaluation) do not shift the noise
     b.predict(x);
@@ -98,5 +98,79 @@ describe('RDHS noise and the noise-free inference path', () => {
     const wa = trainableValues(a);
     const wb = trainableValues(b);
     wa.forEach((w, i) => expect(Array.from(wb[i]), a.trainableWeights[i].name).to.deep.equal(Array.from(w)));
+  });
+
+  it('weight decay adds weightDecay * w to the gradient of every trainable weight, search logits included', async () => {
+    const lr = 0.05;
+    const wd = 0.1;
+    const run = async (weightDecay: number) => {
+      const model = buildMlp({ method: 'rdhs', valueSpace: 'binary', actBits: 4, firstLast: 'space', hidden: [8], inputShape: [784], numClasses: 10, seed: 6 });
+      const before = trainableValues(model);
+      const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, epochs: 1, batchSize: 600, learningRate: lr, seed: 6, optimizer: 'sgd', weightDecay };
+      await fit({ model, train: { x, labels }, numClasses: 10, options, maxSteps: 1 });
+      return { before, after: trainableValues(model), names: model.trainableWeights.map((w) => w.originalName) };
+    };
+    const plain = await run(0);
+    const decayed = await run(wd);
+    expect(plain.names).to.include.members(['dense1/alpha', 'logits/alpha', 'bn1/gamma', 'act1/clip']);
+    plain.before.forEach((w0, i) => {
+      expect(Array.from(decayed.before[i])).to.deep.equal(Array.from(w0));
+      for (let j = 0; j < w0.length; j++) {
+        const want = plain.after[i][j] - lr * wd * w0[j];
+        expect(decayed.after[i][j], `${plain.names[i]}[${j}]`).to.be.closeTo(want, 1e-5 * Math.max(1, Math.abs(want)));
+      }
+    });
+  });
+
+  it('SGD takes the scheduled learning rate (tfjs keeps it in a tensor), with and without momentum', () => {
+    for (const momentum of [0, 0.9]) {
+      const opt = createOptimizer({ optimizer: 'sgd', learningRate: 1, momentum });
+      expect(opt.getClassName()).to.equal(momentum > 0 ? 'Momentum' : 'SGD');
+      const v = tf.variable(tf.tensor1d([1, 2]));
+      setLearningRate(opt, 0.25);
+      opt.applyGradients([{ name: v.name, tensor: tf.tensor1d([1, -1]) }]);
+      expect(Array.from(v.dataSync())).to.deep.equal([0.75, 2.25]);
+      // momentum: the second step moves by lr * (momentum * previous + gradient)
+      setLearningRate(opt, 0.5);
+      opt.applyGradients([{ name: v.name, tensor: tf.tensor1d([1, -1]) }]);
+      const step = 0.5 * (momentum + 1);
+      const [a, b] = v.dataSync();
+      expect(a).to.be.closeTo(0.75 - step, 1e-6);
+      expect(b).to.be.closeTo(2.25 + step, 1e-6);
+      v.dispose();
+      opt.dispose();
+    }
+    expect(createOptimizer({ optimizer: 'adam', learningRate: 1, momentum: 0 }).getClassName()).to.equal('Adam');
+  });
+
+  it('schedules: step learning rate at milestones (default half and three quarters); tau over the run from tau0 to the floor', () => {
+    const step = { epochs: 10, learningRate: 0.1, lrFinalFraction: 0.01, lrSchedule: 'step' as const, lrDecay: 0.1 };
+    expect(lrMilestones(step)).to.deep.equal([5, 8]);
+    expect([0, 4, 5, 7, 8, 9].map((e) => learningRateAt(e, step))).to.deep.equal([0.1, 0.1, 0.1 * 0.1, 0.1 * 0.1, 0.1 * 0.1 * 0.1, 0.1 * 0.1 * 0.1]);
+    const given = { ...step, lrMilestones: [2], lrDecay: 0.5 };
+    expect([0, 1, 2, 9].map((e) => learningRateAt(e, given))).to.deep.equal([0.1, 0.1, 0.05, 0.05]);
+    // the default stays the cosine decay
+    expect(learningRateAt(9, { epochs: 10, learningRate: 0.1, lrFinalFraction: 0.01 })).to.be.closeTo(0.001, 1e-12);
+
+    const run = { tau0: 1, tauDecay: 0.97, tauMin: 1e-4, tauSchedule: 'run' as const, epochs: 5 };
+    expect(tauAt(0, run)).to.equal(1);
+    expect(tauAt(2, run)).to.be.closeTo(1e-2, 1e-12);
+    expect(tauAt(4, run)).to.be.closeTo(1e-4, 1e-15);
+    expect(tauAt(9, run)).to.be.closeTo(1e-4, 1e-15);
+    expect(tauAt(0, { ...run, epochs: 1 })).to.equal(1);
+    for (let e = 1; e < 5; e++) expect(tauAt(e, run) / tauAt(e - 1, run)).to.be.closeTo(0.1, 1e-9);
+    // per-epoch stays the default
+    expect(tauAt(2, { ...run, tauSchedule: undefined })).to.be.closeTo(0.9409, 1e-12);
+  });
+
+  it("a run's tau schedule reaches the floor at the last epoch of training", async () => {
+    const model = buildMlp({ method: 'rdhs', valueSpace: 'binary', actBits: 4, firstLast: 'space', hidden: [8], inputShape: [784], numClasses: 10, seed: 7 });
+    const options: TrainOptions = { ...DEFAULT_TRAIN_OPTIONS, epochs: 3, batchSize: 300, learningRate: 0.01, seed: 7, tauSchedule: 'run', tau0: 1, tauMin: 0.01 };
+    const taus: number[] = [];
+    const results = await fit({ model, train: { x, labels }, numClasses: 10, options, onEpochEnd: () => void taus.push(searchLayers(model)[0].tau) });
+    expect(results.map((r) => r.tau)).to.deep.equal(taus);
+    expect(taus[0]).to.equal(1);
+    expect(taus[1]).to.be.closeTo(0.1, 1e-12);
+    expect(taus[2]).to.be.closeTo(0.01, 1e-12);
   });
 });
