@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { loadDataset, numClasses, type Dataset } from '../data/dataset.js';
+import { channelsOf, describeImageSize, loadDataset, numClasses, type Dataset } from '../data/dataset.js';
 import { fileSaveHandler, loadArtifacts } from '../importers/tfjs-artifacts.js';
 import { parseValueSpaceArg, type ValueSpace } from '../layers/value-space.js';
 import { buildCnn, buildCnnDw, buildMlp, defaultLossScale, DEFAULT_CNN_DW_BLOCKS, DEFAULT_CNN_DW_HIDDEN, DEFAULT_CNN_DW_STEM, DEFAULT_CNN_FILTERS, DEFAULT_CNN_HIDDEN, DEFAULT_MLP_HIDDEN } from '../train/arch.js';
@@ -23,7 +23,7 @@ import { Progress } from '../train/progress.js';
 import { registerTrainLayers } from '../train/register.js';
 import { divideByChannel, fitChannelScales, fitScale } from '../train/fit-scale.js';
 import { isFloatMethod, isSearchable, SEARCH_METHODS } from '../train/search-kernel.js';
-import { createOptimizer, DEFAULT_TRAIN_OPTIONS, evaluate, fit, imagesToTensor, recomputeBatchNormStats, type EpochResult, type Teacher, type TrainOptions } from '../train/trainer.js';
+import { createOptimizer, DEFAULT_TRAIN_OPTIONS, evaluate, fit, imagesToTensor, inputShapeOf, recomputeBatchNormStats, type EpochResult, type Teacher, type TrainOptions } from '../train/trainer.js';
 import { QtscError } from '../util/errors.js';
 import { readJsonFile } from '../util/json-file.js';
 import { initTf } from '../util/tf-backend.js';
@@ -40,8 +40,10 @@ resumes from DIR/checkpoint.
                                       one *test*.csv (.csv.gz too), or a single IDX
                                       image file or CSV file, split 80% train / 20% test)
   --labels FILE                       labels for an IDX image file (default: beside it)
-  --image-size ROWSxCOLS              image size of CSV data (default: square, from the
-                                      number of pixels per line)
+  --image-size ROWSxCOLS[xCHANNELS]   image size of CSV data, e.g. 32x32x3 for RGB (each
+                                      pixel's channels together) (default: square, one
+                                      channel, from the number of pixels per line); IDX
+                                      images with channels are [n, rows, cols, channels]
   --arch mlp|cnn|cnn-dw               mlp: 784-256-256-classes; cnn: conv32-pool-
                                       conv64-pool-fc128-classes; cnn-dw: conv3x3/2(16)-
                                       [dw3x3-pw32]-[dw3x3/2-pw64]-avgpool-classes,
@@ -140,12 +142,12 @@ const TrainArgsSchema = z.object({
   labels: z.string().optional(),
   'image-size': z
     .string()
-    .regex(/^\d+x\d+$/, 'expected ROWSxCOLS, e.g. 28x28')
+    .regex(/^\d+x\d+(x\d+)?$/, 'expected ROWSxCOLS or ROWSxCOLSxCHANNELS, e.g. 28x28 or 32x32x3')
     .transform((s) => {
-      const [rows, cols] = s.split('x').map(Number);
-      return { rows, cols };
+      const [rows, cols, channels] = s.split('x').map(Number);
+      return channels === undefined ? { rows, cols } : { rows, cols, channels };
     })
-    .refine((v) => v.rows >= 1 && v.cols >= 1, 'rows and columns must be at least 1')
+    .refine((v) => v.rows >= 1 && v.cols >= 1 && (v.channels ?? 1) >= 1, 'rows, columns and channels must be at least 1')
     .optional(),
   arch: z.enum(['mlp', 'cnn', 'cnn-dw']).default('mlp'),
   hidden: z
@@ -415,16 +417,17 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   const backend = await initTf({ backend: a.backend });
   registerTrainLayers();
-  const load = { labels: a.labels, imageSize: a['image-size'] };
+  const load = { labels: a.labels, imageSize: a['image-size'], multiChannel: true };
   const train = await loadDataset(a.dataset, 'train', load);
   const test = await loadDataset(a.dataset, 'test', load);
   if (train.n === 0 || test.n === 0) throw new QtscError(`${a.dataset}: the train or test split is empty (a single file gives its first 80% of images to train, the rest to test)`);
-  if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new QtscError(`${a.dataset}: train images are ${train.rows}x${train.cols}, test images ${test.rows}x${test.cols}; they must be the same size`);
+  if (describeImageSize(train) !== describeImageSize(test)) {
+    throw new QtscError(`${a.dataset}: train images are ${describeImageSize(train)}, test images ${describeImageSize(test)}; they must be the same size`);
   }
   const classes = Math.max(numClasses(train), numClasses(test));
   const layout = a.arch === 'mlp' ? 'flat' : 'image';
-  const inputShape = layout === 'flat' ? [train.rows * train.cols] : [train.rows, train.cols, 1];
+  // the CNNs take rows x cols x channels from the data
+  const inputShape = inputShapeOf(train, layout);
   const run = runIdentity(a, inputShape);
 
   const ckptDir = path.join(out, 'checkpoint');
@@ -531,7 +534,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     epochs: options.epochs,
     backend,
     lossScale: options.lossScale,
-    dataset: { name: a.dataset, train: train.n, test: test.n, rows: train.rows, cols: train.cols, classes },
+    dataset: { name: a.dataset, train: train.n, test: test.n, rows: train.rows, cols: train.cols, channels: channelsOf(train), classes },
     results,
     trainSecondsThisRun: trainSeconds,
     testAccuracy: accuracy,

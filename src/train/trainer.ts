@@ -77,14 +77,20 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   lrDecay: 0.1,
 };
 
-/** Input layout of the model: flat vectors or NHWC images with one channel. */
+/** Input layout of the model: flat vectors or NHWC images. */
 export type InputLayout = 'flat' | 'image';
 
-/** Pixels as floats in [0, 1] (pixel/255), laid out for the model. */
+/** The shape of one input of the model: [rows*cols*channels] flat, or [rows, cols, channels]. */
+export function inputShapeOf(d: Pick<Dataset, 'rows' | 'cols' | 'channels'>, layout: InputLayout): number[] {
+  const c = d.channels ?? 1;
+  return layout === 'flat' ? [d.rows * d.cols * c] : [d.rows, d.cols, c];
+}
+
+/** Pixels as floats in [0, 1] (pixel/255), laid out for the model (channels innermost, as stored). */
 export function imagesToTensor(d: Dataset, layout: InputLayout): tf.Tensor {
   const f = new Float32Array(d.images.length);
   for (let i = 0; i < f.length; i++) f[i] = d.images[i] / 255;
-  return layout === 'flat' ? tf.tensor2d(f, [d.n, d.rows * d.cols]) : tf.tensor4d(f, [d.n, d.rows, d.cols, 1]);
+  return tf.tensor(f, [d.n, ...inputShapeOf(d, layout)]);
 }
 
 export function searchLayers(model: tf.LayersModel): Searchable[] {
