@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { z } from 'zod';
-import { loadDataset, numClasses, type Dataset } from '../data/dataset.js';
+import { channelsOf, describeImageSize, loadDataset, numClasses, type Dataset } from '../data/dataset.js';
 import { fileSaveHandler, loadArtifacts } from '../importers/tfjs-artifacts.js';
 import { parseValueSpaceArg, type ValueSpace } from '../layers/value-space.js';
 import { buildCnn, buildCnnDw, buildMlp, defaultLossScale, DEFAULT_CNN_DW_BLOCKS, DEFAULT_CNN_DW_HIDDEN, DEFAULT_CNN_DW_STEM, DEFAULT_CNN_FILTERS, DEFAULT_CNN_HIDDEN, DEFAULT_MLP_HIDDEN } from '../train/arch.js';
@@ -23,7 +23,7 @@ import { Progress } from '../train/progress.js';
 import { registerTrainLayers } from '../train/register.js';
 import { divideByChannel, fitChannelScales, fitScale } from '../train/fit-scale.js';
 import { isFloatMethod, isSearchable, SEARCH_METHODS } from '../train/search-kernel.js';
-import { DEFAULT_TRAIN_OPTIONS, evaluate, fit, imagesToTensor, recomputeBatchNormStats, type EpochResult, type Teacher, type TrainOptions } from '../train/trainer.js';
+import { createOptimizer, DEFAULT_TRAIN_OPTIONS, evaluate, fit, imagesToTensor, inputShapeOf, recomputeBatchNormStats, type EpochResult, type Teacher, type TrainOptions } from '../train/trainer.js';
 import { QtscError } from '../util/errors.js';
 import { readJsonFile } from '../util/json-file.js';
 import { initTf } from '../util/tf-backend.js';
@@ -40,8 +40,10 @@ resumes from DIR/checkpoint.
                                       one *test*.csv (.csv.gz too), or a single IDX
                                       image file or CSV file, split 80% train / 20% test)
   --labels FILE                       labels for an IDX image file (default: beside it)
-  --image-size ROWSxCOLS              image size of CSV data (default: square, from the
-                                      number of pixels per line)
+  --image-size ROWSxCOLS[xCHANNELS]   image size of CSV data, e.g. 32x32x3 for RGB (each
+                                      pixel's channels together) (default: square, one
+                                      channel, from the number of pixels per line); IDX
+                                      images with channels are [n, rows, cols, channels]
   --arch mlp|cnn|cnn-dw               mlp: 784-256-256-classes; cnn: conv32-pool-
                                       conv64-pool-fc128-classes; cnn-dw: conv3x3/2(16)-
                                       [dw3x3-pw32]-[dw3x3/2-pw64]-avgpool-classes,
@@ -65,11 +67,24 @@ resumes from DIR/checkpoint.
                                       (gen-hw --allow-mult) (default space)
   --epochs N                          (default 10)
   --batch-size N                      (default 100)
-  --lr X                              Adam learning rate, cosine-decayed to 1% (default 0.01)
+  --optimizer adam|sgd                (default adam)
+  --momentum X                        SGD momentum, 0..1 (default 0: plain SGD)
+  --weight-decay X                    L2 weight decay on every trainable weight, search
+                                      logits included (default 0)
+  --lr X                              learning rate (default 0.01)
+  --lr-schedule cosine|step           cosine decay to 1% of --lr at the last epoch, or
+                                      steps: --lr times --lr-decay after each milestone
+                                      (default cosine)
+  --lr-milestones N,N,...             epochs after which the step schedule decays
+                                      (default: half and three quarters of --epochs)
+  --lr-decay X                        the step schedule's factor, 0..1 (default 0.1)
   --loss-scale X                      logits multiplier in the loss (default 1/sqrt(fan-in)
                                       of a quantized last layer, else 1)
   --mu X                              RDHS Gumbel noise weight (default 0)
   --tau X / --tau-decay X / --tau-min X   RDHS temperature schedule (1, 0.97, 1e-4)
+  --tau-schedule per-epoch|run        per-epoch: tau times --tau-decay each epoch down to
+                                      --tau-min; run: geometric from --tau at the first
+                                      epoch to --tau-min at the last (default per-epoch)
   --init-from DIR                     start from a trained float model's weights (kernels scaled onto the value space)
   --teacher DIR                       distil from a trained model (e.g. the FP32 one): the
                                       targets are its class probabilities, at its own loss
@@ -97,6 +112,13 @@ const SPEC: OptionSpec = {
   epochs: { type: 'string' },
   'batch-size': { type: 'string' },
   lr: { type: 'string' },
+  optimizer: { type: 'string' },
+  momentum: { type: 'string' },
+  'weight-decay': { type: 'string' },
+  'lr-schedule': { type: 'string' },
+  'lr-milestones': { type: 'string' },
+  'lr-decay': { type: 'string' },
+  'tau-schedule': { type: 'string' },
   'loss-scale': { type: 'string' },
   mu: { type: 'string' },
   tau: { type: 'string' },
@@ -120,12 +142,12 @@ const TrainArgsSchema = z.object({
   labels: z.string().optional(),
   'image-size': z
     .string()
-    .regex(/^\d+x\d+$/, 'expected ROWSxCOLS, e.g. 28x28')
+    .regex(/^\d+x\d+(x\d+)?$/, 'expected ROWSxCOLS or ROWSxCOLSxCHANNELS, e.g. 28x28 or 32x32x3')
     .transform((s) => {
-      const [rows, cols] = s.split('x').map(Number);
-      return { rows, cols };
+      const [rows, cols, channels] = s.split('x').map(Number);
+      return channels === undefined ? { rows, cols } : { rows, cols, channels };
     })
-    .refine((v) => v.rows >= 1 && v.cols >= 1, 'rows and columns must be at least 1')
+    .refine((v) => v.rows >= 1 && v.cols >= 1 && (v.channels ?? 1) >= 1, 'rows, columns and channels must be at least 1')
     .optional(),
   arch: z.enum(['mlp', 'cnn', 'cnn-dw']).default('mlp'),
   hidden: z
@@ -159,10 +181,25 @@ const TrainArgsSchema = z.object({
   epochs: intArg(1, 100000).default(10),
   'batch-size': intArg(1, 100000).default(100),
   lr: positive().default(0.01),
+  optimizer: z.enum(['adam', 'sgd']).default('adam'),
+  // no defaults here: given where they do not apply they are errors (checkCombination)
+  momentum: numberArg().pipe(z.number().min(0).lt(1, 'must be below 1')).optional(),
+  'weight-decay': numberArg().pipe(z.number().nonnegative()).default(0),
+  'lr-schedule': z.enum(['cosine', 'step']).default('cosine'),
+  'lr-milestones': z
+    .string()
+    .regex(/^\d+(,\d+)*$/, 'expected epoch counts separated by commas, e.g. 30,60')
+    .transform((s) => s.split(',').map(Number))
+    .refine((xs) => xs.every((x) => x >= 1), 'milestones must be at least 1')
+    .refine((xs) => xs.every((x, i) => i === 0 || x > xs[i - 1]), 'milestones must increase')
+    .optional(),
+  'lr-decay': numberArg().pipe(z.number().positive().max(1)).optional(),
+  'tau-schedule': z.enum(['per-epoch', 'run']).default('per-epoch'),
   'loss-scale': positive().optional(),
   mu: numberArg().pipe(z.number().nonnegative()).default(0),
   tau: positive().default(DEFAULT_TRAIN_OPTIONS.tau0),
-  'tau-decay': numberArg().pipe(z.number().positive().max(1)).default(DEFAULT_TRAIN_OPTIONS.tauDecay),
+  // no default here: with --tau-schedule run it is an error (checkCombination)
+  'tau-decay': numberArg().pipe(z.number().positive().max(1)).optional(),
   'tau-min': positive().default(DEFAULT_TRAIN_OPTIONS.tauMin),
   'init-from': z.string().optional(),
   teacher: z.string().min(1).optional(),
@@ -188,8 +225,23 @@ function teacherWeight(a: TrainArgs): number {
   return a['teacher-weight'] ?? 1;
 }
 
+/** --tau-decay, default 0.97. */
+function tauDecay(a: TrainArgs): number {
+  return a['tau-decay'] ?? DEFAULT_TRAIN_OPTIONS.tauDecay;
+}
+
 /** Checks between options; throws naming the option. */
 function checkCombination(a: TrainArgs): void {
+  if (a.momentum !== undefined && a.optimizer !== 'sgd') throw new QtscError("train: option '--momentum' applies to --optimizer sgd (Adam keeps its own moment estimates)");
+  for (const opt of ['lr-milestones', 'lr-decay'] as const) {
+    if (a[opt] !== undefined && a['lr-schedule'] !== 'step') throw new QtscError(`train: option '--${opt}' applies to --lr-schedule step`);
+  }
+  const late = a['lr-milestones']?.find((m) => m >= a.epochs);
+  if (late !== undefined) throw new QtscError(`train: option '--lr-milestones': ${late} is not below --epochs ${a.epochs}, so it would never apply (milestone N decays the rate from epoch N+1 on)`);
+  if (a['tau-schedule'] === 'run') {
+    if (a['tau-decay'] !== undefined) throw new QtscError("train: option '--tau-decay' applies to --tau-schedule per-epoch; 'run' decays from --tau to --tau-min over the run");
+    if (a['tau-min'] >= a.tau) throw new QtscError(`train: option '--tau-schedule run' needs --tau-min (${a['tau-min']}) below --tau (${a.tau})`);
+  }
   if (a['teacher-weight'] !== undefined && !a.teacher) throw new QtscError("train: option '--teacher-weight' needs --teacher DIR");
   if (a['conv-form'] === 'expand') {
     if (a.arch === 'mlp') throw new QtscError("train: option '--conv-form': 'expand' applies to the convolutions of --arch cnn or cnn-dw, not mlp");
@@ -212,11 +264,16 @@ function runIdentity(a: TrainArgs, inputShape: number[]): Record<string, unknown
     firstLast: a['first-last'],
     batchSize: a['batch-size'],
     lr: a.lr,
+    // the options below are absent at their defaults, so that checkpoints written before they existed still resume
+    ...(a.optimizer !== 'adam' ? { optimizer: a.optimizer, momentum: a.momentum ?? 0 } : {}),
+    ...(a['weight-decay'] > 0 ? { weightDecay: a['weight-decay'] } : {}),
+    ...(a['lr-schedule'] !== 'cosine' ? { lrSchedule: a['lr-schedule'], lrMilestones: a['lr-milestones'] ?? null, lrDecay: a['lr-decay'] ?? DEFAULT_TRAIN_OPTIONS.lrDecay } : {}),
     lossScale: a['loss-scale'] ?? null,
     mu: a.mu,
     tau: a.tau,
-    tauDecay: a['tau-decay'],
+    tauDecay: tauDecay(a),
     tauMin: a['tau-min'],
+    ...(a['tau-schedule'] !== 'per-epoch' ? { tauSchedule: a['tau-schedule'] } : {}),
     initFrom: a['init-from'] ?? null,
     // absent without a teacher, so that checkpoints written before the option existed still resume
     ...(a.teacher ? { teacher: a.teacher, teacherWeight: teacherWeight(a) } : {}),
@@ -360,16 +417,17 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   const backend = await initTf({ backend: a.backend });
   registerTrainLayers();
-  const load = { labels: a.labels, imageSize: a['image-size'] };
+  const load = { labels: a.labels, imageSize: a['image-size'], multiChannel: true };
   const train = await loadDataset(a.dataset, 'train', load);
   const test = await loadDataset(a.dataset, 'test', load);
   if (train.n === 0 || test.n === 0) throw new QtscError(`${a.dataset}: the train or test split is empty (a single file gives its first 80% of images to train, the rest to test)`);
-  if (train.rows !== test.rows || train.cols !== test.cols) {
-    throw new QtscError(`${a.dataset}: train images are ${train.rows}x${train.cols}, test images ${test.rows}x${test.cols}; they must be the same size`);
+  if (describeImageSize(train) !== describeImageSize(test)) {
+    throw new QtscError(`${a.dataset}: train images are ${describeImageSize(train)}, test images ${describeImageSize(test)}; they must be the same size`);
   }
   const classes = Math.max(numClasses(train), numClasses(test));
   const layout = a.arch === 'mlp' ? 'flat' : 'image';
-  const inputShape = layout === 'flat' ? [train.rows * train.cols] : [train.rows, train.cols, 1];
+  // the CNNs take rows x cols x channels from the data
+  const inputShape = inputShapeOf(train, layout);
   const run = runIdentity(a, inputShape);
 
   const ckptDir = path.join(out, 'checkpoint');
@@ -413,14 +471,21 @@ export async function trainCommand(argv: string[]): Promise<number> {
     lossScale: a['loss-scale'] ?? defaultLossScale(model),
     seed: a.seed,
     tau0: a.tau,
-    tauDecay: a['tau-decay'],
+    tauDecay: tauDecay(a),
     tauMin: a['tau-min'],
+    tauSchedule: a['tau-schedule'],
+    optimizer: a.optimizer,
+    momentum: a.momentum ?? 0,
+    weightDecay: a['weight-decay'],
+    lrSchedule: a['lr-schedule'],
+    lrMilestones: a['lr-milestones'],
+    lrDecay: a['lr-decay'] ?? DEFAULT_TRAIN_OPTIONS.lrDecay,
   };
   const teacher = a.teacher ? await loadTeacher(path.resolve(a.teacher), inputShape, classes, teacherWeight(a)) : undefined;
-  const optimizer = tf.train.adam(options.learningRate);
+  const optimizer = createOptimizer(options);
   const results: EpochResult[] = (state?.results ?? []) as unknown as EpochResult[];
   const startEpoch = state?.epochsDone ?? 0;
-  // Adam's moments are restored by position (the order of the trainable weights).
+  // The optimizer's state (Adam's moments, SGD's momentum) is restored by position (the order of the trainable weights).
   if (state && startEpoch > 0) await loadOptimizerState(ckptDir, state, optimizer);
 
   const xTrain = imagesToTensor(train, layout);
@@ -469,7 +534,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
     epochs: options.epochs,
     backend,
     lossScale: options.lossScale,
-    dataset: { name: a.dataset, train: train.n, test: test.n, rows: train.rows, cols: train.cols, classes },
+    dataset: { name: a.dataset, train: train.n, test: test.n, rows: train.rows, cols: train.cols, channels: channelsOf(train), classes },
     results,
     trainSecondsThisRun: trainSeconds,
     testAccuracy: accuracy,

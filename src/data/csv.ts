@@ -10,7 +10,9 @@
  * is not a number. Blank lines are skipped; fields may be quoted ("7") and
  * padded with spaces; lines may end in \r\n; a UTF-8 byte order mark is ignored.
  *
- * The image size is the square root of the pixel count unless given.
+ * The image size is the square root of the pixel count unless given; a given
+ * size may have channels (rows x cols x channels), each pixel's channel values
+ * then following one another (row-major [rows, cols, channels], e.g. R,G,B).
  *
  * Parsing is streaming: the file is read (and gunzipped) in chunks and each
  * line is parsed straight from the bytes into a growing Uint8Array, so a
@@ -25,8 +27,8 @@ import type { Dataset } from './dataset.js';
 import { MAX_IDX_BYTES, isGzip } from './idx.js';
 
 export interface CsvOptions {
-  /** Image size; default: the square root of the pixel count, which must then be a square. */
-  imageSize?: { rows: number; cols: number };
+  /** Image size; default: the square root of the pixel count, which must then be a square, and one channel. */
+  imageSize?: { rows: number; cols: number; channels?: number };
 }
 
 /** Whether a path names a CSV file (`.csv` or `.csv.gz`, any case). */
@@ -130,14 +132,14 @@ export class CsvImageParser {
   finish(): Dataset {
     this.end();
     if (this.n === 0) throw this.emptyError();
-    const { rows, cols } = this.size();
-    return { images: this.images.slice(0, this.n * this.px), labels: this.labels.slice(0, this.n), n: this.n, rows, cols };
+    const { rows, cols, channels } = this.size();
+    return { images: this.images.slice(0, this.n * this.px), labels: this.labels.slice(0, this.n), n: this.n, rows, cols, ...(channels > 1 ? { channels } : {}) };
   }
 
-  private size(): { rows: number; cols: number } {
-    if (this.opts.imageSize) return this.opts.imageSize;
+  private size(): { rows: number; cols: number; channels: number } {
+    if (this.opts.imageSize) return { channels: 1, ...this.opts.imageSize };
     const side = Math.round(Math.sqrt(this.px));
-    return { rows: side, cols: side };
+    return { rows: side, cols: side, channels: 1 };
   }
 
   private where(field: number): string {
@@ -183,13 +185,16 @@ export class CsvImageParser {
     const px = count - 1;
     const size = this.opts.imageSize;
     if (size) {
-      if (size.rows * size.cols !== px) {
-        throw new QtscError(`${this.what}: line ${this.line}: ${px} pixels per image, but the image size ${size.rows}x${size.cols} needs ${size.rows * size.cols}`);
+      const c = size.channels ?? 1;
+      const want = size.rows * size.cols * c;
+      if (want !== px) {
+        const name = c > 1 ? `${size.rows}x${size.cols}x${c}` : `${size.rows}x${size.cols}`;
+        throw new QtscError(`${this.what}: line ${this.line}: ${px} pixels per image, but the image size ${name} needs ${want}`);
       }
     } else {
       const side = Math.round(Math.sqrt(px));
       if (side * side !== px) {
-        throw new QtscError(`${this.what}: line ${this.line}: ${px} pixels per image is not a square, so the image size cannot be inferred; give it with --image-size ROWSxCOLS (npm run train)`);
+        throw new QtscError(`${this.what}: line ${this.line}: ${px} pixels per image is not a square, so the image size cannot be inferred; give it with --image-size ROWSxCOLS or ROWSxCOLSxCHANNELS (npm run train)`);
       }
     }
     this.fields = count;
@@ -377,13 +382,20 @@ export async function csvFieldCount(file: string, opts: CsvOptions = {}): Promis
   return shape;
 }
 
-/** Encodes a data set as CSV: an optional `label,1x1,1x2,...` header, then one image per line. */
+/**
+ * Encodes a data set as CSV: an optional `label,1x1,1x2,...` header
+ * (`label,1x1x1,1x1x2,...` with channels), then one image per line.
+ */
 export function encodeCsv(d: Dataset, o: { header?: boolean } = {}): string {
-  const px = d.rows * d.cols;
+  const channels = d.channels ?? 1;
+  const px = d.rows * d.cols * channels;
   const lines: string[] = [];
   if (o.header) {
     const names = ['label'];
-    for (let r = 1; r <= d.rows; r++) for (let c = 1; c <= d.cols; c++) names.push(`${r}x${c}`);
+    for (let r = 1; r <= d.rows; r++) for (let c = 1; c <= d.cols; c++) {
+      if (channels === 1) names.push(`${r}x${c}`);
+      else for (let ch = 1; ch <= channels; ch++) names.push(`${r}x${c}x${ch}`);
+    }
     lines.push(names.join(','));
   }
   for (let i = 0; i < d.n; i++) lines.push(`${d.labels[i]},${Array.from(d.images.subarray(i * px, (i + 1) * px)).join(',')}`);

@@ -9,20 +9,46 @@ import { QtscError } from '../util/errors.js';
 import { csvFieldCount, isCsvPath, readCsv, type CsvOptions } from './csv.js';
 import { readIdx } from './idx.js';
 
-/** Images as 8-bit pixels (0..255), n*rows*cols of them, and one label per image. */
+/**
+ * Images as 8-bit values (0..255), n*rows*cols*channels of them in row-major
+ * [n, rows, cols, channels] order (a pixel's channels together, as NHWC), and
+ * one label per image.
+ */
 export interface Dataset {
   images: Uint8Array;
   labels: Uint8Array;
   n: number;
   rows: number;
   cols: number;
+  /** Values per pixel (3 for RGB); absent means 1 (grey). */
+  channels?: number;
+}
+
+/** Channels per pixel (1 when absent). */
+export function channelsOf(d: Pick<Dataset, 'channels'>): number {
+  return d.channels ?? 1;
+}
+
+/** Values per image: rows*cols*channels. */
+export function valuesPerImage(d: Pick<Dataset, 'rows' | 'cols' | 'channels'>): number {
+  return d.rows * d.cols * channelsOf(d);
+}
+
+/** "ROWSxCOLS", with "xCHANNELS" when there is more than one channel. */
+export function describeImageSize(d: Pick<Dataset, 'rows' | 'cols' | 'channels'>): string {
+  return channelsOf(d) > 1 ? `${d.rows}x${d.cols}x${channelsOf(d)}` : `${d.rows}x${d.cols}`;
+}
+
+/** The `channels` field of a data set: present only for more than one channel. */
+function channelsField(channels: number): { channels?: number } {
+  return channels > 1 ? { channels } : {};
 }
 
 export type Split = 'train' | 'test' | 'all';
 
 /** Checks the sizes agree; throws naming `what` when they do not. */
 export function checkDataset(d: Dataset, what = 'data set'): Dataset {
-  if (d.images.length !== d.n * d.rows * d.cols) throw new QtscError(`${what}: ${d.images.length} pixels for ${d.n} images of ${d.rows}x${d.cols}`);
+  if (d.images.length !== d.n * valuesPerImage(d)) throw new QtscError(`${what}: ${d.images.length} pixels for ${d.n} images of ${describeImageSize(d)}`);
   if (d.labels.length !== d.n) throw new QtscError(`${what}: ${d.labels.length} labels for ${d.n} images`);
   return d;
 }
@@ -36,7 +62,7 @@ export function numClasses(d: Dataset): number {
 
 /** The images at the given indices, in that order. */
 export function subset(d: Dataset, indices: ArrayLike<number>): Dataset {
-  const px = d.rows * d.cols;
+  const px = valuesPerImage(d);
   const images = new Uint8Array(indices.length * px);
   const labels = new Uint8Array(indices.length);
   for (let i = 0; i < indices.length; i++) {
@@ -44,32 +70,40 @@ export function subset(d: Dataset, indices: ArrayLike<number>): Dataset {
     images.set(d.images.subarray(j * px, (j + 1) * px), i * px);
     labels[i] = d.labels[j];
   }
-  return { images, labels, n: indices.length, rows: d.rows, cols: d.cols };
+  return { images, labels, n: indices.length, rows: d.rows, cols: d.cols, ...channelsField(channelsOf(d)) };
 }
 
 /** Two data sets of the same image size, one after the other. */
 export function concat(a: Dataset, b: Dataset): Dataset {
-  if (a.rows !== b.rows || a.cols !== b.cols) throw new QtscError(`cannot join ${a.rows}x${a.cols} and ${b.rows}x${b.cols} images`);
+  if (a.rows !== b.rows || a.cols !== b.cols || channelsOf(a) !== channelsOf(b)) throw new QtscError(`cannot join ${describeImageSize(a)} and ${describeImageSize(b)} images`);
   const images = new Uint8Array(a.images.length + b.images.length);
   images.set(a.images);
   images.set(b.images, a.images.length);
   const labels = new Uint8Array(a.n + b.n);
   labels.set(a.labels);
   labels.set(b.labels, a.n);
-  return { images, labels, n: a.n + b.n, rows: a.rows, cols: a.cols };
+  return { images, labels, n: a.n + b.n, rows: a.rows, cols: a.cols, ...channelsField(channelsOf(a)) };
 }
 
-/** Reads an IDX image file ([n, rows, cols] uint8) and its label file ([n] uint8). */
+/**
+ * Reads an IDX image file and its label file ([n] uint8). Images are uint8 of
+ * shape [n, rows, cols], [n, rows, cols, channels] (channels last, e.g. RGB)
+ * or [n, pixels] (one row each).
+ */
 export function readIdxPair(imagesFile: string, labelsFile: string): Dataset {
   const im = readIdx(imagesFile);
-  if (im.dtype !== 'uint8' || (im.shape.length !== 3 && im.shape.length !== 2)) {
-    throw new QtscError(`${imagesFile}: expected uint8 images of shape [n, rows, cols], got ${im.dtype} [${im.shape.join(', ')}]`);
+  if (im.dtype !== 'uint8' || im.shape.length < 2 || im.shape.length > 4) {
+    throw new QtscError(`${imagesFile}: expected uint8 images of shape [n, rows, cols] or [n, rows, cols, channels], got ${im.dtype} [${im.shape.join(', ')}]`);
   }
+  const [n, rows, cols, channels] = im.shape.length === 4 ? im.shape : im.shape.length === 3 ? [...im.shape, 1] : [im.shape[0], 1, im.shape[1], 1];
+  if (im.shape.length === 4 && channels > 4 && rows <= 4) {
+    throw new QtscError(`${imagesFile}: shape [${im.shape.join(', ')}] looks like [n, channels, rows, cols]; qtsc reads [n, rows, cols, channels] (channels last, each pixel's values together)`);
+  }
+  if (channels < 1) throw new QtscError(`${imagesFile}: shape [${im.shape.join(', ')}] has no channels`);
   const lb = readIdx(labelsFile);
   if (lb.dtype !== 'uint8' || lb.shape.length !== 1) throw new QtscError(`${labelsFile}: expected uint8 labels of shape [n], got ${lb.dtype} [${lb.shape.join(', ')}]`);
-  const [n, rows, cols] = im.shape.length === 3 ? im.shape : [im.shape[0], 1, im.shape[1]];
   if (lb.shape[0] !== n) throw new QtscError(`${labelsFile}: ${lb.shape[0]} labels but ${imagesFile} has ${n} images`);
-  return { images: im.data as Uint8Array, labels: lb.data as Uint8Array, n, rows, cols };
+  return { images: im.data as Uint8Array, labels: lb.data as Uint8Array, n, rows, cols, ...channelsField(channels) };
 }
 
 /**
@@ -79,13 +113,15 @@ export function readIdxPair(imagesFile: string, labelsFile: string): Dataset {
 export function labelsPathFor(imagesFile: string): string {
   const dir = path.dirname(imagesFile);
   const base = path.basename(imagesFile);
-  const guess = base.replace(/images/g, 'labels').replace(/idx3/g, 'idx1');
+  const guess = base.replace(/images/g, 'labels').replace(/idx[34]/g, 'idx1');
   if (guess === base) throw new QtscError(`${imagesFile}: cannot guess the labels file from this name (it has no 'images'); give the labels path`);
   return path.join(dir, guess);
 }
 
+/** `stem` or `stem.gz` in dir; an images stem (`-images-idx3-ubyte`) also matches its 4-D name (`-images-idx4-ubyte`). */
 function findFile(dir: string, stem: string): string | undefined {
-  for (const name of [stem, `${stem}.gz`]) {
+  const stems = stem.endsWith('-images-idx3-ubyte') ? [stem, stem.replace('-idx3-', '-idx4-')] : [stem];
+  for (const name of stems.flatMap((st) => [st, `${st}.gz`])) {
     const p = path.join(dir, name);
     if (fs.existsSync(p)) return p;
   }
@@ -94,7 +130,8 @@ function findFile(dir: string, stem: string): string | undefined {
 
 /**
  * An MNIST-layout directory: train-{images-idx3,labels-idx1}-ubyte[.gz] and
- * t10k-... ; 'all' is train followed by test.
+ * t10k-... (images with channels may be named -images-idx4-ubyte); 'all' is
+ * train followed by test.
  */
 export function readIdxDir(dir: string, split: Split): Dataset {
   const part = (prefix: string): Dataset => {
@@ -170,8 +207,13 @@ function range(a: number, b: number): number[] {
 export interface LoadOptions {
   /** Labels file for a single IDX image file (default: guessed from its name). */
   labels?: string;
-  /** Image size of CSV files (default: square, from the pixel count). */
+  /** Image size of CSV files (default: square and one channel, from the pixel count). */
   imageSize?: CsvOptions['imageSize'];
+  /**
+   * Accept images with more than one channel (default false: such data is
+   * refused naming the source; only training reads it so far).
+   */
+  multiChannel?: boolean;
   /** Fashion-MNIST directory (default: Debian's). */
   fashionDir?: string;
 }
@@ -186,6 +228,14 @@ export interface LoadOptions {
  *   `opts.labels`); the first 80% of its images are 'train', the rest 'test'.
  */
 export async function loadDataset(source: 'mnist' | 'fashion-mnist' | string, split: Split, opts: LoadOptions = {}): Promise<Dataset> {
+  const d = await loadAny(source, split, opts);
+  if (channelsOf(d) > 1 && !opts.multiChannel) {
+    throw new QtscError(`${source}: images of ${describeImageSize(d)} have ${channelsOf(d)} channels; only 'qtsc train' reads images with more than one channel so far`);
+  }
+  return d;
+}
+
+async function loadAny(source: string, split: Split, opts: LoadOptions): Promise<Dataset> {
   if (source === 'mnist') {
     const { loadMnist } = await import('./mnist.js');
     return loadMnist(split);

@@ -70,12 +70,13 @@ export class SearchConv2D extends SearchLayer {
     return [s[0], h, w, this.filters];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs?: tf.serialization.ConfigDict): tf.Tensor {
+    const training = SearchLayer.isTraining(kwargs);
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
       const [sh, sw] = this.strides;
       const conv = (xx: tf.Tensor4D, k: tf.Tensor4D) => (sh === 1 && sw === 1 ? conv2dFast(xx, k, this.padding) : conv2dStrided(xx, k, this.strides, this.padding));
-      return this.withBias(this.formulation === 'expand' ? this.expandedConv(x, conv) : conv(x, this.effectiveKernel() as tf.Tensor4D));
+      return this.withBias(this.formulation === 'expand' ? this.expandedConv(x, conv, training) : conv(x, this.effectiveKernel(training) as tf.Tensor4D));
     });
   }
 
@@ -83,12 +84,12 @@ export class SearchConv2D extends SearchLayer {
    * conv(concat_r(q^r x), concat_r(P^r)) with channel r*cin + c of both the
    * expanded input and the stacked masks belonging to candidate r, input channel c.
    */
-  private expandedConv(x: tf.Tensor4D, conv: (x: tf.Tensor4D, k: tf.Tensor4D) => tf.Tensor4D): tf.Tensor4D {
+  private expandedConv(x: tf.Tensor4D, conv: (x: tf.Tensor4D, k: tf.Tensor4D) => tf.Tensor4D, training: boolean): tf.Tensor4D {
     const [n, h, w, cin] = x.shape;
     const q = this.sk.candidates();
     const m = q.shape[0];
     const xe = tf.reshape(tf.mul(tf.expandDims(x, 3), tf.reshape(q, [1, 1, 1, m, 1])), [n, h, w, m * cin]) as tf.Tensor4D;
-    const p = this.sk.masks(); // [kh, kw, cin, filters, m]
+    const p = this.sk.masks(training); // [kh, kw, cin, filters, m]
     const [kh, kw] = this.kernelSize;
     const k = tf.reshape(tf.transpose(p, [0, 1, 4, 2, 3]), [kh, kw, m * cin, this.filters]) as tf.Tensor4D;
     return conv(xe, k);

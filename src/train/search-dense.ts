@@ -33,10 +33,10 @@ export class SearchDense extends SearchLayer {
     return [...shape.slice(0, -1), this.units];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs?: tf.serialization.ConfigDict): tf.Tensor {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
-      const w = this.effectiveKernel();
+      const w = this.effectiveKernel(SearchLayer.isTraining(kwargs));
       const x2 = x.rank === 2 ? x : tf.reshape(x, [-1, x.shape[x.shape.length - 1]]);
       const y = this.withBias(matMulFast(x2 as tf.Tensor2D, w as tf.Tensor2D));
       return x.rank === 2 ? y : tf.reshape(y, [...x.shape.slice(0, -1), this.units]);

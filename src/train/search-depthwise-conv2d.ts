@@ -49,10 +49,10 @@ export class SearchDepthwiseConv2D extends SearchLayer {
     return [s[0], h, w, s[3] == null ? null : s[3] * this.depthMultiplier];
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs?: tf.serialization.ConfigDict): tf.Tensor {
     return tf.tidy(() => {
       const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tf.Tensor4D;
-      return this.withBias(depthwiseConv2dFast(x, this.effectiveKernel() as tf.Tensor4D, this.strides, this.padding));
+      return this.withBias(depthwiseConv2dFast(x, this.effectiveKernel(SearchLayer.isTraining(kwargs)) as tf.Tensor4D, this.strides, this.padding));
     });
   }
 

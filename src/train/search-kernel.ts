@@ -82,8 +82,13 @@ export interface Searchable {
   readonly useBias: boolean;
   tau: number;
   readonly mu: number;
-  /** The weight the forward pass uses (exact candidates except for 'fp' and 'xnor'). */
-  effectiveKernel(): tf.Tensor;
+  /** Index of the next RDHS noise draw (SearchKernel.noiseStep); the trainer sets it per step. */
+  noiseStep: number;
+  /**
+   * The weight the forward pass uses (exact candidates except for 'fp' and
+   * 'xnor'); with `training` false, without RDHS noise (default true).
+   */
+  effectiveKernel(training?: boolean): tf.Tensor;
   /** The deployable kernel: every element a candidate (for 'xnor', sign(w); see xnorScale). */
   frozenKernel(): tf.Tensor;
   /** XNOR's per-output-channel scale mean|w| (ones for the other methods). */
@@ -112,7 +117,13 @@ export class SearchKernel {
   alpha: tf.LayerVariable | null = null;
   kernel: tf.LayerVariable | null = null;
   private q: tf.Tensor1D | null = null;
-  private step = 0;
+  /**
+   * Index of the RDHS noise draw: the noise of a training forward pass is
+   * seeded by the layer's seed and this step, which advances with every draw;
+   * the trainer sets it to the global step index before each step, so a
+   * resumed run draws what an uninterrupted one does.
+   */
+  noiseStep = 0;
   tau: number;
 
   /**
@@ -155,10 +166,22 @@ export class SearchKernel {
     return this.q;
   }
 
-  effective(): tf.Tensor {
+  /** The seed of the next RDHS noise draw (advancing the step). */
+  private noiseSeed(): number {
+    return this.seed * 1000003 + this.noiseStep++;
+  }
+
+  /**
+   * The weight in force. `training` false (inference: evaluation, BatchNorm
+   * statistics, predict) draws no RDHS noise, so the weight is the noise-free
+   * candidate the frozen model holds.
+   */
+  effective(training = true): tf.Tensor {
     switch (this.method) {
-      case 'rdhs':
-        return rdhsWeight(this.alpha!.read(), this.qTensor(), this.tau, this.mu, this.mu > 0 ? this.seed * 1000003 + this.step++ : undefined);
+      case 'rdhs': {
+        const mu = training ? this.mu : 0;
+        return rdhsWeight(this.alpha!.read(), this.qTensor(), this.tau, mu, mu > 0 ? this.noiseSeed() : undefined);
+      }
       case 'sgt':
         return sgtWeight(this.alpha!.read(), this.qTensor());
       case 'ste':
@@ -183,8 +206,11 @@ export class SearchKernel {
    * sum_r q^r masks^r is the weight effective() gives, with the same
    * gradients w.r.t. alpha.
    */
-  masks(): tf.Tensor {
-    if (this.method === 'rdhs') return rdhsMask(this.alpha!.read(), this.tau, this.mu, this.mu > 0 ? this.seed * 1000003 + this.step++ : undefined);
+  masks(training = true): tf.Tensor {
+    if (this.method === 'rdhs') {
+      const mu = training ? this.mu : 0;
+      return rdhsMask(this.alpha!.read(), this.tau, mu, mu > 0 ? this.noiseSeed() : undefined);
+    }
     if (this.method === 'sgt') return sgtMask(this.alpha!.read(), this.qTensor());
     throw new Error(`method '${this.method}' has no per-candidate masks`);
   }

@@ -56,8 +56,20 @@ export abstract class SearchLayer extends tf.layers.Layer implements Searchable 
     return this.bias === null ? y : tf.add(y, this.bias.read());
   }
 
-  effectiveKernel(): tf.Tensor {
-    return this.sk.effective();
+  get noiseStep(): number {
+    return this.sk.noiseStep;
+  }
+  set noiseStep(s: number) {
+    this.sk.noiseStep = s;
+  }
+
+  effectiveKernel(training = true): tf.Tensor {
+    return this.sk.effective(training);
+  }
+
+  /** Whether a call's kwargs ask for the training forward pass (tfjs-layers passes `training`; absent means inference). */
+  protected static isTraining(kwargs?: tf.serialization.ConfigDict): boolean {
+    return kwargs?.training === true;
   }
   frozenKernel(): tf.Tensor {
     return this.sk.frozen();

@@ -62,15 +62,46 @@ export function hardSelectST(y: tf.Tensor, q: tf.Tensor1D): tf.Tensor {
   return op(y);
 }
 
+/**
+ * Bounds of the uniform draw behind the Gumbel noise. tf.randomUniform(lo, 1)
+ * can return exactly 1 in float32 (any draw within 2^-25 of 1 rounds to it,
+ * and 1 - 1e-10 is 1), and 0 when lo is 0; at either end -log(-log u) is
+ * infinite and the softmax computes inf - inf = NaN. 1 - 2^-24 is the
+ * largest float32 below 1; 2^-32 is the generator's own resolution.
+ */
+export const GUMBEL_U_MIN = 2 ** -32;
+export const GUMBEL_U_MAX = 1 - 2 ** -24;
+/**
+ * Bounds of e = -log u before the outer log: for u = 1 - 2^-24 it is about
+ * 2^-24 in exact arithmetic, but a float32 log of a value that close to 1 may
+ * round to 0 (or lose its sign), so e is clamped to [2^-24, 64] as well
+ * (-log 2^-32 is about 22.2). The noise then lies in about [-4.2, 16.7].
+ */
+const GUMBEL_E_MIN = 2 ** -24;
+const GUMBEL_E_MAX = 64;
+
+/**
+ * Standard Gumbel noise -log(-log u), u ~ U(0, 1), of the given shape; finite
+ * for every draw (see GUMBEL_U_MIN / GUMBEL_U_MAX). `seed` makes it
+ * deterministic.
+ */
+export function gumbelNoise(shape: number[], seed?: number): tf.Tensor {
+  return tf.tidy(() => gumbelFromUniform(tf.randomUniform(shape, 0, 1, 'float32', seed)));
+}
+
+/** -log(-log u) with u and -log u clamped as above: finite for every u in [0, 1]. */
+export function gumbelFromUniform(u: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const e = tf.clipByValue(tf.neg(tf.log(tf.clipByValue(u, GUMBEL_U_MIN, GUMBEL_U_MAX))), GUMBEL_E_MIN, GUMBEL_E_MAX);
+    return tf.neg(tf.log(e));
+  });
+}
+
 /** RDHS soft weights y = softmax((alpha + mu * Gumbel)/tau) along the candidate axis. */
 export function rdhsSoft(alpha: tf.Tensor, tau: number, mu: number, seed?: number): tf.Tensor {
   return tf.tidy(() => {
     let logits = alpha;
-    if (mu > 0) {
-      const u = tf.randomUniform(alpha.shape, 1e-10, 1, 'float32', seed);
-      const gumbel = tf.neg(tf.log(tf.neg(tf.log(u))));
-      logits = tf.add(alpha, tf.mul(gumbel, mu));
-    }
+    if (mu > 0) logits = tf.add(alpha, tf.mul(gumbelNoise(alpha.shape, seed), mu));
     return tf.softmax(tf.div(logits, tau));
   });
 }
@@ -137,11 +168,8 @@ export function rdhsWeight(alpha: tf.Tensor, q: tf.Tensor1D, tau: number, mu = 0
   const outShape = alpha.shape.slice(0, -1);
   const op = tf.customGrad(((a: tf.Tensor, save: tf.GradSaveFunc) => {
     let logits = a;
-    if (mu > 0) {
-      // the noise of rdhsSoft, drawn identically
-      const u = tf.randomUniform(a.shape, 1e-10, 1, 'float32', seed);
-      logits = tf.add(a, tf.mul(tf.neg(tf.log(tf.neg(tf.log(u)))), mu));
-    }
+    // the noise of rdhsSoft, drawn identically
+    if (mu > 0) logits = tf.add(a, tf.mul(gumbelNoise(a.shape, seed), mu));
     const y = softmaxRows(candidateRows(tf.div(logits, tau)));
     const value = tf.reshape(selectRows(y, qs), outShape);
     save(y);

@@ -281,6 +281,104 @@ describe('qtsc train (CLI)', () => {
     expect(msg).to.contain(`${bad}: no CSV file with 'test' in its name`);
     msg = '';
     await trainCommand(['--dataset', bad, '--image-size', '2by3', '--out', path.join(dir, 'x')]).catch((e: Error) => (msg = e.message));
-    expect(msg).to.equal('train: --image-size: expected ROWSxCOLS, e.g. 28x28');
+    expect(msg).to.equal('train: --image-size: expected ROWSxCOLS or ROWSxCOLSxCHANNELS, e.g. 28x28 or 32x32x3');
+  });
+  it('the SGD recipe (momentum, weight decay, step schedule) with RDHS noise and the run-long tau schedule resumes to the same model', async () => {
+    const recipe = ['--method', 'rdhs', '--mu', '0.01', '--optimizer', 'sgd', '--momentum', '0.9', '--weight-decay', '5e-4', '--lr', '0.1', '--lr-schedule', 'step', '--lr-milestones', '1,2', '--tau-schedule', 'run', '--tau-min', '0.01', '--quiet'];
+    const whole = path.join(dir, 'sgd-whole');
+    const parts = path.join(dir, 'sgd-parts');
+    const r = await capture(() => trainCommand([...base(whole), ...recipe]));
+    expect(r.out).to.match(/^test accuracy: \d+\.\d\d%\n$/);
+    expect(Number(/(\d+\.\d\d)%/.exec(r.out)![1])).to.be.greaterThan(30);
+    const first = await capture(() => trainCommand([...base(parts), ...recipe, '--stop-after', '1']));
+    expect(first.out).to.match(/stopped after epoch 1 of 3/);
+    const state = JSON.parse(fs.readFileSync(path.join(parts, 'checkpoint', 'state.json'), 'utf8'));
+    expect(state.run).to.include({ optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4, lrSchedule: 'step', lrDecay: 0.1, tauSchedule: 'run' });
+    expect(state.run.lrMilestones).to.deep.equal([1, 2]);
+    // the momentum buffers are saved with the checkpoint
+    expect(state.optimizer.map((o: { name: string }) => o.name).filter((n: string) => n.endsWith('/momentum')).length).to.be.greaterThan(0);
+    let msg = '';
+    await trainCommand([...base(parts), ...recipe.map((v) => (v === '0.9' ? '0.5' : v))]).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/different options \(momentum: 0\.9 there, 0\.5 now\)/);
+    msg = '';
+    await trainCommand([...base(parts), ...recipe.filter((v, i, all) => v !== '--weight-decay' && all[i - 1] !== '--weight-decay')]).catch((e: Error) => (msg = e.message));
+    expect(msg).to.match(/different options \(weightDecay/);
+    await capture(() => trainCommand([...base(parts), ...recipe]));
+    const a = readWeights(whole);
+    const b = readWeights(parts);
+    for (const [name, t] of a) expect(Array.from(b.get(name)!.values), name).to.deep.equal(Array.from(t.values));
+    const summary = JSON.parse(fs.readFileSync(path.join(whole, 'training.json'), 'utf8'));
+    const lrs = summary.results.map((e: { lr: number }) => e.lr);
+    const taus = summary.results.map((e: { tau: number }) => e.tau);
+    [0.1, 0.01, 0.001].forEach((v, i) => expect(lrs[i]).to.be.closeTo(v, 1e-12));
+    [1, 0.1, 0.01].forEach((v, i) => expect(taus[i]).to.be.closeTo(v, 1e-12));
+  });
+
+  it('refuses optimizer and schedule options that do not apply or are out of range, naming them', async () => {
+    const out = path.join(dir, 'opt-errors');
+    const cases: Array<[string[], RegExp]> = [
+      [['--optimizer', 'rmsprop'], /^train: --optimizer: /],
+      [['--momentum', '0.9'], /'--momentum' applies to --optimizer sgd/],
+      [['--optimizer', 'sgd', '--momentum', '1'], /^train: --momentum: must be below 1/],
+      [['--weight-decay=-1'], /^train: --weight-decay: /],
+      [['--lr-schedule', 'linear'], /^train: --lr-schedule: /],
+      [['--lr-milestones', '2'], /'--lr-milestones' applies to --lr-schedule step/],
+      [['--lr-decay', '0.5'], /'--lr-decay' applies to --lr-schedule step/],
+      [['--lr-schedule', 'step', '--lr-milestones', '3,2'], /^train: --lr-milestones: milestones must increase/],
+      [['--lr-schedule', 'step', '--lr-milestones', '2,10', '--epochs', '10'], /'--lr-milestones': 10 is not below --epochs 10/],
+      [['--lr-schedule', 'step', '--lr-decay', '2'], /^train: --lr-decay: /],
+      [['--tau-schedule', 'linear'], /^train: --tau-schedule: /],
+      [['--tau-schedule', 'run', '--tau-decay', '0.9'], /'--tau-decay' applies to --tau-schedule per-epoch/],
+      [['--tau-schedule', 'run', '--tau-min', '2'], /--tau-schedule run' needs --tau-min \(2\) below --tau \(1\)/],
+    ];
+    for (const [args, want] of cases) {
+      let msg = '';
+      await trainCommand(['--out', out, ...args]).catch((e: Error) => (msg = e.message));
+      expect(msg, args.join(' ')).to.match(want);
+    }
+    expect(fs.existsSync(out)).to.equal(false);
+  });
+
+  it('trains the CNN on RGB images (a 4-D IDX directory) and an MLP on RGB CSV data (--image-size 8x8x3); the input shape comes from the data', async () => {
+    // 3 classes: the channel that is bright
+    const make = (n: number, seed: number) => {
+      const images = new Uint8Array(n * 8 * 8 * 3);
+      const labels = new Uint8Array(n);
+      let s = seed;
+      const rnd = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      for (let i = 0; i < n; i++) {
+        labels[i] = i % 3;
+        for (let p = 0; p < 64; p++) for (let c = 0; c < 3; c++) images[(i * 64 + p) * 3 + c] = c === labels[i] ? 150 + Math.floor(rnd() * 100) : Math.floor(rnd() * 100);
+      }
+      return { images, labels, n };
+    };
+    const rgb = path.join(dir, 'rgb');
+    fs.mkdirSync(rgb);
+    for (const [prefix, n, seed] of [['train', 90, 1], ['t10k', 30, 2]] as const) {
+      const d = make(n, seed);
+      fs.writeFileSync(path.join(rgb, `${prefix}-images-idx4-ubyte`), encodeIdx({ dtype: 'uint8', shape: [n, 8, 8, 3], data: d.images }));
+      fs.writeFileSync(path.join(rgb, `${prefix}-labels-idx1-ubyte`), encodeIdx({ dtype: 'uint8', shape: [n], data: d.labels }));
+    }
+    const out = path.join(dir, 'rgb-cnn');
+    const r = await capture(() => trainCommand(['--backend', 'wasm', '--dataset', rgb, '--arch', 'cnn', '--hidden', '16', '--method', 'sgt', '--act-bits', '4', '--epochs', '2', '--batch-size', '30', '--quiet', '--out', out]));
+    expect(r.out).to.match(/^test accuracy: \d+\.\d\d%\n$/);
+    const json = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
+    expect(json.modelTopology.config.layers[0].config.batch_input_shape).to.deep.equal([null, 8, 8, 3]);
+    const summary = JSON.parse(fs.readFileSync(path.join(out, 'training.json'), 'utf8'));
+    expect(summary.dataset).to.include({ rows: 8, cols: 8, channels: 3, classes: 3 });
+    expect(summary.run.inputShape).to.deep.equal([8, 8, 3]);
+
+    const csvDir = path.join(dir, 'rgb-csv');
+    fs.mkdirSync(csvDir);
+    fs.writeFileSync(path.join(csvDir, 'rgb_train.csv'), encodeCsv({ ...make(90, 3), rows: 8, cols: 8, channels: 3 }, { header: true }));
+    fs.writeFileSync(path.join(csvDir, 'rgb_test.csv'), encodeCsv({ ...make(30, 4), rows: 8, cols: 8, channels: 3 }));
+    const outCsv = path.join(dir, 'rgb-mlp');
+    const rc = await capture(() => trainCommand(['--backend', 'wasm', '--dataset', csvDir, '--image-size', '8x8x3', '--hidden', '16', '--method', 'sgt', '--epochs', '3', '--batch-size', '30', '--quiet', '--out', outCsv]));
+    expect(Number(/(\d+\.\d\d)%/.exec(rc.out)![1])).to.be.greaterThan(60);
+    const mlp = JSON.parse(fs.readFileSync(path.join(outCsv, 'model.json'), 'utf8'));
+    expect(mlp.modelTopology.config.layers[0].config.batch_input_shape).to.deep.equal([null, 192]);
+    let msg = '';
+    await trainCommand(['--dataset', csvDir, '--image-size', '8x8x4', '--out', path.join(dir, 'x')]).catch((e: Error) => (msg = e.message));
+    expect(msg).to.contain('192 pixels per image, but the image size 8x8x4 needs 256');
   });
 });

@@ -101,7 +101,7 @@ describe('CSV image files', () => {
     const line = '3,1,2,3,4,5,6\n';
     const d = parseCsv(Buffer.from(line), 'x.csv', { imageSize: { rows: 2, cols: 3 } });
     expect([d.rows, d.cols, d.n]).to.deep.equal([2, 3, 1]);
-    expect(errorOf(() => csv(line))).to.equal('x.csv: line 1: 6 pixels per image is not a square, so the image size cannot be inferred; give it with --image-size ROWSxCOLS (npm run train)');
+    expect(errorOf(() => csv(line))).to.equal('x.csv: line 1: 6 pixels per image is not a square, so the image size cannot be inferred; give it with --image-size ROWSxCOLS or ROWSxCOLSxCHANNELS (npm run train)');
     expect(errorOf(() => parseCsv(Buffer.from(line), 'x.csv', { imageSize: { rows: 2, cols: 2 } }))).to.equal('x.csv: line 1: 6 pixels per image, but the image size 2x2 needs 4');
   });
 

@@ -34,9 +34,10 @@ function run(c: Case, formulation: ConvFormulation): { y: Float32Array; dx: Floa
     const x = tf.variable(tf.randomNormal([c.n, c.h, c.w, c.cin], 0, 1, 'float32', c.seed + 1));
     layer.apply(tf.input({ shape: [c.h, c.w, c.cin] }));
     const vars = layer.trainableWeights.map((v) => (v as unknown as { val: tf.Variable }).val);
-    const y = layer.apply(x) as tf.Tensor;
+    // training: the RDHS noise (mu > 0) is drawn only in a training forward pass
+    const y = layer.apply(x, { training: true }) as tf.Tensor;
     const dy = tf.randomNormal(y.shape, 0, 1, 'float32', c.seed + 2);
-    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x) as tf.Tensor, dy)) as tf.Scalar, [x, ...vars]);
+    const { grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, dy)) as tf.Scalar, [x, ...vars]);
     const g = (v: tf.Variable) => grads[v.name].dataSync() as Float32Array;
     return { y: y.dataSync() as Float32Array, dx: g(x), dalpha: g(vars[0]), bias: g(vars[1]) };
   });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import * as tf from '@tensorflow/tfjs';
 import { initTf } from '../../src/util/tf-backend.js';
-import { hardSelectST, nearestSTE, quantizeNearest, rdhsSoft, rdhsWeight, selectCandidate, sgtWeight, stopGradient, xnorWeight } from '../../src/train/search-ops.js';
+import { GUMBEL_U_MAX, GUMBEL_U_MIN, gumbelFromUniform, gumbelNoise, hardSelectST, nearestSTE, quantizeNearest, rdhsSoft, rdhsWeight, selectCandidate, sgtWeight, stopGradient, xnorWeight } from '../../src/train/search-ops.js';
 
 function close(a: number[] | number[][], b: number[] | number[][], eps = 1e-5): void {
   const fa = (a as number[]).flat(2) as number[];
@@ -111,6 +111,40 @@ describe('weight-search estimators', () => {
     expect(new Set(a).size).to.equal(4);
     const y = rdhsSoft(tf.tensor1d([0, 0]), 1, 0).arraySync() as number[];
     close(y, [0.5, 0.5]);
+  });
+
+  it('Gumbel noise is finite for every uniform draw, 0 and 1 included (float32: 1 - 1e-10 is 1)', () => {
+    expect(Math.fround(1 - 1e-10)).to.equal(1);
+    expect(Math.fround(GUMBEL_U_MAX)).to.be.lessThan(1);
+    const u = tf.tensor1d([0, 2 ** -40, GUMBEL_U_MIN, 1e-10, 0.5, 1 - 2 ** -23, GUMBEL_U_MAX, 1 - 1e-10, 1]);
+    // the formula without clamping is infinite at both ends
+    const raw = tf.neg(tf.log(tf.neg(tf.log(u)))).dataSync();
+    expect(Number.isFinite(raw[0]) && Number.isFinite(raw[raw.length - 1])).to.equal(false);
+    const g = Array.from(gumbelFromUniform(u).dataSync());
+    for (const v of g) expect(Number.isFinite(v), `${g}`).to.equal(true);
+    // monotone in u, and exact in the middle
+    for (let i = 1; i < g.length; i++) expect(g[i]).to.be.at.least(g[i - 1]);
+    expect(g[4]).to.be.closeTo(-Math.log(Math.log(2)), 1e-6);
+    expect(g[0]).to.be.closeTo(-Math.log(32 * Math.LN2), 1e-5);
+    expect(g[g.length - 1]).to.be.closeTo(-Math.log(2 ** -24), 1e-3);
+    // a large seeded draw: finite, deterministic, mean near the Euler-Mascheroni constant
+    const d = gumbelNoise([200000], 3).dataSync();
+    let sum = 0;
+    for (const v of d) {
+      if (!Number.isFinite(v)) expect.fail(`noise ${v}`);
+      sum += v;
+    }
+    expect(sum / d.length).to.be.closeTo(0.5772, 0.01);
+    expect(Array.from(gumbelNoise([5], 3).dataSync())).to.deep.equal(Array.from(d.subarray(0, 5)));
+  });
+
+  it('RDHS with noise (mu > 0) and a tiny tau keeps finite soft weights and gradients', () => {
+    const alpha = tf.randomNormal([40, 30, 4], 0, 1, 'float32', 2);
+    for (const tau of [1, 1e-4]) {
+      const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(rdhsWeight(a, pow2(), tau, 0.01, 9), 2)))(alpha).dataSync();
+      for (const v of g) if (!Number.isFinite(v)) expect.fail(`tau ${tau}: gradient ${v}`);
+      for (const v of rdhsSoft(alpha, tau, 0.01, 9).dataSync()) if (!Number.isFinite(v)) expect.fail(`tau ${tau}: y ${v}`);
+    }
   });
 
   it('SGT forward is q[argmax alpha]; gradient matches eq. 6', () => {
