@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { makeModel, tmpDir } from '../helpers/make-model.js';
 import { fuzzParams, hostileString, qtscOrOk } from '../helpers/fuzz.js';
 import { compileModel } from '../../src/compile.js';
-import type { HardwareIR } from '../../src/ir/hardware-ir.js';
+import { type HardwareIR, mvuNodes } from '../../src/ir/hardware-ir.js';
 import { foldFromFile, readFoldFile } from '../../src/passes/choose-folding.js';
 
 const numberish: fc.Arbitrary<unknown> = fc.oneof(
@@ -58,7 +58,7 @@ describe('fold file fuzz', function () {
         const what = () => text.slice(0, 300);
         qtscOrOk(() => {
           const out = foldFromFile(ir, readFoldFile(file), file);
-          for (const n of out.nodes) {
+          for (const n of mvuNodes(out)) {
             expect(n.mh % n.pe, what()).to.equal(0);
             expect(n.mw % n.simd, what()).to.equal(0);
           }
@@ -73,12 +73,12 @@ describe('fold file fuzz', function () {
   it('layers named like Object.prototype members find no fold entry they were not given', () => {
     fc.assert(
       fc.property(fc.constantFrom('constructor', 'toString', 'hasOwnProperty', '__proto__', 'valueOf'), fc.boolean(), (name, named) => {
-        const hostile: HardwareIR = { ...ir, nodes: ir.nodes.map((n, i) => (i === 0 ? { ...n, source: name } : n)) };
+        const hostile: HardwareIR = { ...ir, nodes: ir.nodes.map((n, i) => (i === 0 ? { ...n, layers: [name, ...n.layers.slice(1)] } : n)) };
         const file = path.join(dir, 'fold.json');
         fs.writeFileSync(file, named ? `{"layers": {"${name}": {"pe": 3, "simd": 4}}}` : '{"layers": {"dense1": {"pe": 2, "simd": 3}}}');
         const out = foldFromFile(hostile, readFoldFile(file), file);
-        if (named) expect([out.nodes[0].pe, out.nodes[0].simd]).to.deep.equal([3, 4]);
-        for (const n of out.nodes) expect([n.mh % n.pe, n.mw % n.simd]).to.deep.equal([0, 0]);
+        if (named) expect([mvuNodes(out)[0].pe, mvuNodes(out)[0].simd]).to.deep.equal([3, 4]);
+        for (const n of mvuNodes(out)) expect([n.mh % n.pe, n.mw % n.simd]).to.deep.equal([0, 0]);
       }),
       fuzzParams(20),
     );
