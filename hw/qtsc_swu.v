@@ -199,7 +199,7 @@ module qtsc_swu #(
   always_comb begin
     ty_n = oy_last ? '0 : ty_q + IyBits'(Sh);
     lxg_n = ox_last ? '0 : lxg_q + XgBits'(Sw * G);
-    bbase_n = bbase_q + ABits'((oy_last ? StepMod : Sh) * RowWords);
+    bbase_n = bbase_q + (oy_last ? ABits'(StepMod * RowWords) : ABits'(Sh * RowWords));
     if (bbase_n >= ABits'(Depth)) bbase_n = bbase_n - ABits'(Depth);
     tbase_inc = tbase_q + ABits'(RowWords);
     if (tbase_inc >= ABits'(Depth)) tbase_inc = tbase_inc - ABits'(Depth);
