@@ -7,6 +7,7 @@ import {
   type HardwareIR,
   type HwNode,
   type MvuNode,
+  type ThresholdStage,
   type Window,
   actValue,
   inputLength,
@@ -52,15 +53,18 @@ export function mvuAccumulators(node: MvuNode, codes: ArrayLike<number>): number
 /** Output codes of a threshold stage, or logits of a logit stage. */
 export function mvuOutputs(node: MvuNode, acc: number[]): number[] {
   const out = node.output;
-  if (out.kind === 'thresholds') {
-    return acc.map((v, c) => {
-      const e = out.negate[c] ? -v : v;
-      let y = 0;
-      for (const t of out.thresholds[c]) if (e >= t) y++;
-      return y;
-    });
-  }
+  if (out.kind === 'thresholds') return thresholdCodes(out, acc);
   return acc.map((v, c) => v * 2 ** out.shift + out.offsets[c]);
+}
+
+/** y = #{j : e >= thresholds[c][j]}, e = negate[c] ? -acc : acc. */
+export function thresholdCodes(out: ThresholdStage, acc: number[]): number[] {
+  return acc.map((v, c) => {
+    const e = out.negate[c] ? -v : v;
+    let y = 0;
+    for (const t of out.thresholds[c]) if (e >= t) y++;
+    return y;
+  });
 }
 
 /** Index of the largest value; the lowest index wins ties. */
@@ -101,6 +105,24 @@ export function runNode(ir: HardwareIR, node: HwNode, x: ArrayLike<number>): num
     }
     case 'swu':
       return Array.from(slidingWindow(x, geometry(node.window, shape), node.padCode));
+    case 'vvu': {
+      // Per pixel: output channel o = c*M + m sums its taps of input channel c.
+      const { taps, channels: C, multiplier: M } = node;
+      const w = node.weightCodes.map((row) => row.map((code) => weightValue(node.weights, code)));
+      const pixels = shape[0] * shape[1];
+      const out: number[] = [];
+      for (let p = 0; p < pixels; p++) {
+        const acc = new Array<number>(C * M).fill(0);
+        for (let t = 0; t < taps; t++) {
+          for (let c = 0; c < C; c++) {
+            const v = actValue(node.input, x[(p * taps + t) * C + c]);
+            for (let m = 0; m < M; m++) acc[c * M + m] += w[c * M + m][t] * v;
+          }
+        }
+        out.push(...thresholdCodes(node.output, acc));
+      }
+      return out;
+    }
     case 'maxpool': {
       // Padded taps get code 0, the smallest code: never larger than a real tap.
       const g = geometry(node.window, shape);

@@ -40,6 +40,15 @@ export function nodeOutputTensor(n: HwNode, input: TensorInfo): TensorInfo | str
       const elem: ElemType = n.output.kind === 'logits' ? { kind: 'sint', bits: n.output.logitWidth } : n.output.out;
       return { elem, shape };
     }
+    case 'vvu': {
+      if (input.elem.kind === 'sint' || !sameElem(input.elem, n.input)) return `input ${elemName(n.input)} differs from its input tensor's ${elemName(input.elem)}`;
+      if (c !== n.taps * n.channels) return `its input tensor ${shapeText(input.shape)} does not hold windows of ${n.taps} taps x ${n.channels} channels`;
+      if (n.channels % n.simd !== 0) return `simd ${n.simd} does not divide the ${n.channels} channels`;
+      const rows = n.channels * n.multiplier;
+      if (n.weightCodes.length !== rows || n.weightCodes.some((r) => r.length !== n.taps)) return `weightCodes must be [${rows}][${n.taps}]`;
+      if (n.output.thresholds.length !== rows || n.output.negate.length !== rows) return `thresholds and negate must have ${rows} rows`;
+      return { elem: n.output.out, shape: [h, w, rows] };
+    }
     case 'swu':
     case 'maxpool': {
       if (input.elem.kind === 'sint' || !sameElem(input.elem, n.elem)) return `elem ${elemName(n.elem)} differs from its input tensor's ${elemName(input.elem)}`;

@@ -172,7 +172,35 @@ export interface MaxPoolNode extends NodeBase {
   elem: ActType;
 }
 
-export type HwNode = MvuNode | SwuNode | MaxPoolNode;
+/**
+ * Vector-vector unit: a depthwise convolution behind a sliding window. Its
+ * input tensor [oh, ow, taps*channels] holds one window per pixel, taps in
+ * (ky, kx) order, channels fastest; output channel o = c*multiplier + m of
+ * input channel c computes acc[o] = sum_t w[o][t] * x[t][c] (engine values of
+ * weights and inputs, signed, bipolar inputs as ±1) and leaves through a
+ * threshold stage. Output tensor [oh, ow, channels*multiplier].
+ */
+export interface VvuNode extends NodeBase {
+  op: 'vvu';
+  /** kh*kw */
+  taps: number;
+  /** Input channels. */
+  channels: number;
+  /** Output channels per input channel (tfjs' depth_multiplier). */
+  multiplier: number;
+  /** Input channels per stream word (divides channels); the output word holds simd*multiplier channels. */
+  simd: number;
+  input: ActType;
+  weights: WeightCoding;
+  /** [channels*multiplier][taps] weight codes. */
+  weightCodes: number[][];
+  /** Signed accumulator width; accRange is the exact range of every acc. */
+  accWidth: number;
+  accRange: [number, number];
+  output: ThresholdStage;
+}
+
+export type HwNode = MvuNode | SwuNode | MaxPoolNode | VvuNode;
 
 export interface HardwareIR {
   format: 'qtsc-hardware-ir';

@@ -2,7 +2,7 @@
  * Cycles per frame of each node kind in steady state: the one cycle model
  * that folding, estimates, the report and the simulation checks share.
  */
-import { type HardwareIR, type HwNode, type MvuNode, windowOutput } from './hardware-ir.js';
+import { type HardwareIR, type HwNode, type MvuNode, shapeSize, windowOutput } from './hardware-ir.js';
 
 /** An MVU takes (MH/PE)*(MW/SIMD) cycles per vector, one weight word per cycle. */
 export function mvuCycles(n: Pick<MvuNode, 'mw' | 'mh' | 'pe' | 'simd'> & { numVectors?: number }): number {
@@ -15,6 +15,8 @@ export function mvuCycles(n: Pick<MvuNode, 'mw' | 'mh' | 'pe' | 'simd'> & { numV
  */
 export function nodeCycles(ir: HardwareIR, n: HwNode): number {
   if (n.op === 'mvu') return mvuCycles(n);
+  // One window word (simd channels of one tap) per cycle.
+  if (n.op === 'vvu') return shapeSize(ir.tensors[n.inputs[0]].shape) / n.simd;
   const [ih, iw, c] = ir.tensors[n.inputs[0]].shape;
   const { oh, ow } = windowOutput(n.window, ih, iw);
   const inWords = (ih * iw * c) / n.simd;

@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import { type HardwareIR, type HwNode, type MaxPoolNode, type MvuNode, type SwuNode, mvuNodes } from '../ir/hardware-ir.js';
+import { type HardwareIR, type HwNode, type MaxPoolNode, type MvuNode, type SwuNode, type VvuNode, mvuNodes } from '../ir/hardware-ir.js';
 import { mvuCycles, nodeCycles as nodeCyclesOf } from '../ir/node-cycles.js';
 import { QtscError } from '../util/errors.js';
 import { readJsonFile, validateJson } from '../util/json-file.js';
@@ -65,9 +65,9 @@ function simdChoices(ir: HardwareIR, n: MvuNode): number[] {
   return divisors(n.mw);
 }
 
-/** Window units: the fewest channels per word that meet the target. */
-function windowSimd(ir: HardwareIR, n: SwuNode | MaxPoolNode, target: number): number {
-  const c = ir.tensors[n.inputs[0]].shape[2];
+/** Window and depthwise units: the fewest channels per word that meet the target. */
+function windowSimd(ir: HardwareIR, n: SwuNode | MaxPoolNode | VvuNode, target: number): number {
+  const c = n.op === 'vvu' ? n.channels : ir.tensors[n.inputs[0]].shape[2];
   for (const simd of divisors(c)) if (nodeCyclesOf(ir, { ...n, simd }) <= target) return simd;
   return c;
 }
@@ -85,7 +85,7 @@ function alignWindows(ir: HardwareIR, folds: Folds): Folds {
     const n = ir.nodes[i];
     if (n.op !== 'swu') return f;
     const k = ir.nodes.findIndex((m) => m.inputs.includes(n.outputs[0]));
-    return k >= 0 && ir.nodes[k].op === 'mvu' ? { pe: 1, simd: folds[k].simd } : f;
+    return k >= 0 && (ir.nodes[k].op === 'mvu' || ir.nodes[k].op === 'vvu') ? { pe: 1, simd: folds[k].simd } : f;
   });
 }
 

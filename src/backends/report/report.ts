@@ -47,6 +47,30 @@ export interface CompileReport {
 export function buildReport(c: Compiled): CompileReport {
   const weighted = new Map(c.graph.layers.flatMap((l) => (l.kind === 'dense' || l.kind === 'conv2d' ? [[l.name, l] as const] : [])));
   const layers: LayerReport[] = c.ir.nodes.map((n) => {
+    if (n.op === 'vvu') {
+      const [oh, ow] = c.ir.tensors[n.outputs[0]].shape;
+      const d = weighted.get(n.layers[0]);
+      return {
+        name: n.name,
+        op: n.op,
+        source: n.layers.join(' + '),
+        engine: 'depthwise (vvu)',
+        valueSpace: d?.valueSpace ? describeSpace(d.valueSpace) : 'float',
+        valueSpaceSource: d?.valueSpaceSource ?? '-',
+        mw: n.taps,
+        mh: n.channels * n.multiplier,
+        pe: n.simd * n.multiplier,
+        simd: n.simd,
+        lanes: n.simd * n.multiplier,
+        cyclesPerFrame: nodeCycles(c.ir, n),
+        inputBits: actBits(n.input),
+        weightBits: weightBits(n.weights),
+        accWidth: n.accWidth,
+        output: `${oh}x${ow}x${n.channels * n.multiplier}, ${n.output.count} threshold(s) -> ${actBits(n.output.out)}-bit ${n.output.out.kind}`,
+        multipliers: 0,
+        weightRomBits: n.taps * n.channels * n.multiplier * weightBits(n.weights),
+      };
+    }
     if (n.op !== 'mvu') {
       const [ih, iw, ch] = c.ir.tensors[n.inputs[0]].shape;
       const { oh, ow } = windowOutput(n.window, ih, iw);

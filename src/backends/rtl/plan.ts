@@ -450,7 +450,11 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   if (errs.length > 0) throw new QtscError(`RTL backend cannot build design '${ir.top}':\n  ${errs.join('\n  ')}`);
   const fmt = streamFormat(ir);
   const treeMode = opts.dotTrees ?? defaultDotTrees;
-  const stages = ir.nodes.map((n, index): StagePlan => (n.op === 'mvu' ? { kind: 'mvu', ...planMvu(ir, n, index, treeMode, opts) } : planWindow(ir, n, index)));
+  const stages = ir.nodes.map((n, index): StagePlan => {
+    if (n.op === 'mvu') return { kind: 'mvu', ...planMvu(ir, n, index, treeMode, opts) };
+    if (n.op === 'vvu') throw new QtscError(`RTL backend: node '${n.name}': depthwise (vvu) units have no RTL yet`);
+    return planWindow(ir, n, index);
+  });
   return {
     top: ir.top,
     inputWidth: fmt.inputWordBits,
