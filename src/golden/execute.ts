@@ -123,6 +123,10 @@ export function runNode(ir: HardwareIR, node: HwNode, x: ArrayLike<number>): num
       }
       return out;
     }
+    case 'sumpool': {
+      const g = geometry(node.window, shape);
+      return Array.from(poolWindows(slidingWindow(x, g, 0), g.kh * g.kw, g.c, 'sum'));
+    }
     case 'maxpool': {
       // Padded taps get code 0, the smallest code: never larger than a real tap.
       const g = geometry(node.window, shape);

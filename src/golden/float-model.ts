@@ -4,7 +4,7 @@
  * golden model (a tie between logits, or a pre-activation that lands on a
  * quantizer threshold).
  */
-import { type Activation, type Conv2DLayer, type Graph, type MaxPoolLayer, applyActivation, quantStep, windowOutShape } from '../ir/graph-ir.js';
+import { type Activation, type AvgPoolLayer, type Conv2DLayer, type DepthwiseConv2DLayer, type Graph, type MaxPoolLayer, applyActivation, quantStep, windowOutShape } from '../ir/graph-ir.js';
 
 export interface FloatResult {
   logits: number[];
@@ -55,8 +55,13 @@ export function runFloat(graph: Graph, input: ArrayLike<number>, keepPreActivati
     } else if (layer.kind === 'conv2d') {
       x = conv2d(layer, x);
       channels = layer.filters;
+    } else if (layer.kind === 'depthwise') {
+      x = depthwise(layer, x);
+      channels = layer.inShape[2] * layer.multiplier;
     } else if (layer.kind === 'maxpool') {
       x = maxPool(layer, x);
+    } else if (layer.kind === 'avgpool') {
+      x = avgPool(layer, x);
     } else if (layer.kind === 'zeropad') {
       x = zeroPad(layer.inShape, layer.pad, x);
     } else if (layer.kind === 'flatten') {
@@ -103,6 +108,55 @@ function conv2d(l: Conv2DLayer, x: Float64Array): Float64Array {
         }
       }
       if (l.bias) for (let co = 0; co < cout; co++) y[o + co] += l.bias[co];
+    }
+  }
+  return y;
+}
+
+/** Depthwise convolution, NHWC, zero padding, kernel [kh][kw][cin][m]; output channel c*m + j. */
+function depthwise(l: DepthwiseConv2DLayer, x: Float64Array): Float64Array {
+  const [h, w, cin] = l.inShape;
+  const [oh, ow, cout] = windowOutShape(l);
+  const [kh, kw] = l.kernelSize;
+  const M = l.multiplier;
+  const y = new Float64Array(oh * ow * cout);
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox++) {
+      const o = (oy * ow + ox) * cout;
+      for (let ky = 0; ky < kh; ky++) {
+        const iy = oy * l.strides[0] + ky - l.pad[0];
+        if (iy < 0 || iy >= h) continue;
+        for (let kx = 0; kx < kw; kx++) {
+          const ix = ox * l.strides[1] + kx - l.pad[1];
+          if (ix < 0 || ix >= w) continue;
+          for (let c = 0; c < cin; c++) {
+            const xv = x[(iy * w + ix) * cin + c];
+            for (let m = 0; m < M; m++) y[o + c * M + m] += xv * l.kernel[((ky * kw + kx) * cin + c) * M + m];
+          }
+        }
+      }
+      if (l.bias) for (let co = 0; co < cout; co++) y[o + co] += l.bias[co];
+    }
+  }
+  return y;
+}
+
+/** Average pooling (valid windows, kh*kw taps each), or the mean over the whole map. */
+function avgPool(l: AvgPoolLayer, x: Float64Array): Float64Array {
+  const [h, w, c] = l.inShape;
+  const [oh, ow] = windowOutShape(l);
+  const y = new Float64Array(oh * ow * c);
+  const n = l.poolSize[0] * l.poolSize[1];
+  for (let oy = 0; oy < oh; oy++) {
+    for (let ox = 0; ox < ow; ox++) {
+      for (let ky = 0; ky < l.poolSize[0]; ky++) {
+        for (let kx = 0; kx < l.poolSize[1]; kx++) {
+          const iy = oy * l.strides[0] + ky;
+          const ix = ox * l.strides[1] + kx;
+          if (iy >= h || ix >= w) continue;
+          for (let ch = 0; ch < c; ch++) y[(oy * ow + ox) * c + ch] += x[(iy * w + ix) * c + ch] / n;
+        }
+      }
     }
   }
   return y;

@@ -280,6 +280,42 @@ export function importTfjsLayers(modelDir: string, options: ImportOptions = {}):
         shape = [g.out[0], g.out[1], filters];
         break;
       }
+      case 'DepthwiseConv2D':
+      case 'QtscDepthwiseConv2D': {
+        if (shape === null) throw new QtscError(`${where}: field 'batch_input_shape': the input shape is unknown`);
+        if (flat) throw new QtscError(`${where}: a convolution after Flatten or Dense is not supported`);
+        const multiplier = Number(cfg(c, 'depthMultiplier') ?? 1);
+        if (!Number.isInteger(multiplier) || multiplier < 1) throw new QtscError(`${where}: field 'depth_multiplier': must be a positive integer`);
+        const g = windowOf(c, where, shape, 'kernelSize', 'one');
+        const cin: number = shape[2];
+        const kernel = weight(l.name, 'depthwise_kernel', g.kernel[0] * g.kernel[1] * cin * multiplier)!;
+        const bias = cfg(c, 'useBias') !== false ? weight(l.name, 'bias', cin * multiplier) : null;
+        const { valueSpace, source } = valueSpaceOf(l, where);
+        layers.push({ kind: 'depthwise', name: l.name, inShape: shape, multiplier, kernelSize: g.kernel, strides: g.strides, pad: g.pad, kernel, bias, valueSpace, valueSpaceSource: source });
+        const act = activationFromName(cfg(c, 'activation'), where);
+        if (act) layers.push({ kind: 'activation', name: `${l.name}/activation`, act });
+        shape = [g.out[0], g.out[1], cin * multiplier];
+        break;
+      }
+      case 'AveragePooling2D': {
+        if (shape === null || flat) throw new QtscError(`${where}: average pooling needs a feature map (after a convolution)`);
+        const g = windowOf(c, where, shape, 'poolSize', 'kernel');
+        if (g.pad.some((p) => p > 0)) {
+          throw new QtscError(`${where}: field 'padding': 'same' average pooling divides border windows by their count of real taps, which differs per position; it is not compiled yet (use 'valid')`);
+        }
+        layers.push({ kind: 'avgpool', name: l.name, inShape: shape, poolSize: g.kernel, strides: g.strides, pad: g.pad, global: false });
+        shape = [g.out[0], g.out[1], shape[2]];
+        break;
+      }
+      case 'GlobalAveragePooling2D': {
+        if (shape === null || flat) throw new QtscError(`${where}: global average pooling needs a feature map (after a convolution)`);
+        const format = cfg(c, 'dataFormat');
+        if (format !== undefined && format !== null && format !== 'channelsLast' && format !== 'channels_last') throw new QtscError(`${where}: field 'data_format': '${String(format)}' is not supported (channels_last)`);
+        layers.push({ kind: 'avgpool', name: l.name, inShape: shape, poolSize: [shape[0], shape[1]], strides: [shape[0], shape[1]], pad: [0, 0, 0, 0], global: true });
+        shape = [1, 1, shape[2]];
+        flat = true;
+        break;
+      }
       case 'MaxPooling2D': {
         if (shape === null || flat) throw new QtscError(`${where}: max pooling needs a feature map (after a convolution)`);
         const g = windowOf(c, where, shape, 'poolSize', 'kernel');

@@ -50,6 +50,7 @@ export function nodeOutputTensor(n: HwNode, input: TensorInfo): TensorInfo | str
       return { elem: n.output.out, shape: [h, w, rows] };
     }
     case 'swu':
+    case 'sumpool':
     case 'maxpool': {
       if (input.elem.kind === 'sint' || !sameElem(input.elem, n.elem)) return `elem ${elemName(n.elem)} differs from its input tensor's ${elemName(input.elem)}`;
       if (c % n.simd !== 0) return `simd ${n.simd} does not divide the ${c} channels`;
@@ -60,6 +61,11 @@ export function nodeOutputTensor(n: HwNode, input: TensorInfo): TensorInfo | str
       if (oh < 1 || ow < 1) return `a ${kh}x${kw} window does not fit the ${h}x${w} input with padding [${pad.join(', ')}]`;
       if (n.op === 'swu' && !padCodeIsZero(n.elem, n.padCode) && pad.some((p) => p > 0)) {
         return `padCode ${n.padCode} does not stand for 0 in ${elemName(n.elem)} (a padded tap must add nothing)`;
+      }
+      if (n.op === 'sumpool') {
+        if (pad.some((p) => p > 0)) return `a sum pool has no padding`;
+        if (n.elem.kind !== 'uint' || n.out.kind !== 'uint' || n.out.bits !== n.elem.bits + Math.ceil(Math.log2(kh * kw))) return `out must be uint of elem bits + clog2(${kh * kw})`;
+        return { elem: n.out, shape: [oh, ow, c] };
       }
       return { elem: input.elem, shape: n.op === 'swu' ? [oh, ow, kh * kw * c] : [oh, ow, c] };
     }

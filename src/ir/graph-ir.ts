@@ -44,6 +44,37 @@ export interface Conv2DLayer {
   valueSpaceSource: ValueSpaceSource;
 }
 
+/**
+ * Depthwise convolution: input channel c convolved with `multiplier` kernels,
+ * output channel c*multiplier + m. Kernel in tfjs' layout [kh][kw][cin][multiplier].
+ */
+export interface DepthwiseConv2DLayer {
+  kind: 'depthwise';
+  name: string;
+  inShape: [number, number, number];
+  multiplier: number;
+  kernelSize: [number, number];
+  strides: [number, number];
+  pad: [number, number, number, number];
+  /** [kh][kw][cin][multiplier] */
+  kernel: Float32Array;
+  bias: Float32Array | null;
+  valueSpace: number[] | null;
+  valueSpaceSource: ValueSpaceSource;
+}
+
+/** Average pooling over a window (valid padding: every window has kh*kw taps); global = the whole map. */
+export interface AvgPoolLayer {
+  kind: 'avgpool';
+  name: string;
+  inShape: [number, number, number];
+  poolSize: [number, number];
+  strides: [number, number];
+  pad: [number, number, number, number];
+  /** GlobalAveragePooling2D: one window covering the map. */
+  global: boolean;
+}
+
 /** Max pooling; a padded tap never wins (tfjs' 'same'). */
 export interface MaxPoolLayer {
   kind: 'maxpool';
@@ -95,10 +126,10 @@ export interface ActivationLayer {
   act: Activation;
 }
 
-export type GraphLayer = DenseLayer | Conv2DLayer | MaxPoolLayer | ZeroPadLayer | FlattenLayer | BatchNormLayer | ActivationLayer;
+export type GraphLayer = DenseLayer | Conv2DLayer | DepthwiseConv2DLayer | MaxPoolLayer | AvgPoolLayer | ZeroPadLayer | FlattenLayer | BatchNormLayer | ActivationLayer;
 
-/** Weighted layers: the ones that become MVUs. */
-export type WeightedLayer = DenseLayer | Conv2DLayer;
+/** Weighted layers: the ones that become MVUs (dense, conv2d) or VVUs (depthwise). */
+export type WeightedLayer = DenseLayer | Conv2DLayer | DepthwiseConv2DLayer;
 
 export interface InputQuant {
   /** Unsigned code width of one input element. */
@@ -150,18 +181,21 @@ export function applyActivation(act: Activation, x: number): number {
  * rows = inputs per output (kh*kw*cin for a convolution), cols = outputs.
  */
 export function kernelMatrix(l: WeightedLayer): { rows: number; cols: number } {
-  return l.kind === 'dense' ? { rows: l.inFeatures, cols: l.units } : { rows: l.kernelSize[0] * l.kernelSize[1] * l.inShape[2], cols: l.filters };
+  if (l.kind === 'dense') return { rows: l.inFeatures, cols: l.units };
+  // A depthwise kernel [kh][kw][cin][m] read row-major is [taps][cin*m].
+  if (l.kind === 'depthwise') return { rows: l.kernelSize[0] * l.kernelSize[1], cols: l.inShape[2] * l.multiplier };
+  return { rows: l.kernelSize[0] * l.kernelSize[1] * l.inShape[2], cols: l.filters };
 }
 
 export function isWeighted(l: GraphLayer): l is WeightedLayer {
-  return l.kind === 'dense' || l.kind === 'conv2d';
+  return l.kind === 'dense' || l.kind === 'conv2d' || l.kind === 'depthwise';
 }
 
-/** Output shape of a window layer (conv2d, maxpool) over its input map. */
-export function windowOutShape(l: Conv2DLayer | MaxPoolLayer): [number, number, number] {
+/** Output shape of a window layer over its input map. */
+export function windowOutShape(l: Conv2DLayer | DepthwiseConv2DLayer | MaxPoolLayer | AvgPoolLayer): [number, number, number] {
   const [h, w, c] = l.inShape;
-  const [kh, kw] = l.kind === 'conv2d' ? l.kernelSize : l.poolSize;
+  const [kh, kw] = l.kind === 'conv2d' || l.kind === 'depthwise' ? l.kernelSize : l.poolSize;
   const oh = Math.floor((h + l.pad[0] + l.pad[2] - kh) / l.strides[0]) + 1;
   const ow = Math.floor((w + l.pad[1] + l.pad[3] - kw) / l.strides[1]) + 1;
-  return [oh, ow, l.kind === 'conv2d' ? l.filters : c];
+  return [oh, ow, l.kind === 'conv2d' ? l.filters : l.kind === 'depthwise' ? c * l.multiplier : c];
 }

@@ -71,6 +71,34 @@ const MvuSchema = z
   });
 const SwuSchema = z.object({ op: z.literal('swu'), ...base, window: WindowSchema, simd: int.positive(), elem: ActTypeSchema, padCode: int.nonnegative() });
 const MaxPoolSchema = z.object({ op: z.literal('maxpool'), ...base, window: WindowSchema, simd: int.positive(), elem: ActTypeSchema });
+const SumPoolSchema = z.object({ op: z.literal('sumpool'), ...base, window: WindowSchema, simd: int.positive(), elem: ActTypeSchema, out: ActTypeSchema });
+const ThresholdStageSchema = z.object({ kind: z.literal('thresholds'), count: int.positive(), thresholds: z.array(z.array(int)), negate: z.array(z.boolean()), thresholdWidth: int.min(1).max(62), out: ActTypeSchema });
+const VvuSchema = z
+  .object({
+    op: z.literal('vvu'),
+    ...base,
+    taps: int.positive(),
+    channels: int.positive(),
+    multiplier: int.positive(),
+    simd: int.positive(),
+    input: ActTypeSchema,
+    weights: WeightCodingSchema,
+    weightCodes: z.array(z.array(int.nonnegative())),
+    accWidth: int.min(1).max(62),
+    accRange: z.tuple([int, int]),
+    output: ThresholdStageSchema,
+  })
+  .superRefine((n, ctx) => {
+    for (let r = 0; r < n.weightCodes.length; r++) {
+      for (let c = 0; c < n.weightCodes[r].length; c++) {
+        const why = weightCodeError(n.weights, n.weightCodes[r][c]);
+        if (why) {
+          ctx.addIssue({ code: 'custom', message: why, path: ['weightCodes', r, c] });
+          return;
+        }
+      }
+    }
+  });
 
 export const HardwareIRSchema = z.object({
   format: z.literal('qtsc-hardware-ir'),
@@ -78,7 +106,7 @@ export const HardwareIRSchema = z.object({
   top: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
   input: z.object({ tensor: z.string(), scale: z.number().positive() }),
   tensors: z.record(z.string(), z.object({ elem: ElemTypeSchema, shape: ShapeSchema })),
-  nodes: z.array(z.discriminatedUnion('op', [MvuSchema, SwuSchema, MaxPoolSchema])).min(1),
+  nodes: z.array(z.discriminatedUnion('op', [MvuSchema, SwuSchema, MaxPoolSchema, SumPoolSchema, VvuSchema])).min(1),
   output: z.string(),
 });
 

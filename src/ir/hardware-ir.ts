@@ -200,7 +200,22 @@ export interface VvuNode extends NodeBase {
   output: ThresholdStage;
 }
 
-export type HwNode = MvuNode | SwuNode | MaxPoolNode | VvuNode;
+/**
+ * Sum pooling on unsigned activation codes: [ih, iw, c] -> [oh, ow, c], each
+ * output the exact sum of its window's codes (average pooling: the 1/N is the
+ * next layer's business; global average pooling: one window over the map).
+ * No padding (a padded border would change N per position).
+ */
+export interface SumPoolNode extends NodeBase {
+  op: 'sumpool';
+  window: Window;
+  simd: number;
+  elem: ActType;
+  /** uint of elem.bits + clog2(kh*kw) bits. */
+  out: ActType;
+}
+
+export type HwNode = MvuNode | SwuNode | MaxPoolNode | VvuNode | SumPoolNode;
 
 export interface HardwareIR {
   format: 'qtsc-hardware-ir';

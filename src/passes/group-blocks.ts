@@ -7,7 +7,7 @@
  * Flatten is the stream order and needs no unit. Everything else between two
  * weighted layers is refused with the layer named.
  */
-import type { Activation, BatchNormLayer, Graph, MaxPoolLayer, WeightedLayer, ZeroPadLayer } from '../ir/graph-ir.js';
+import type { Activation, AvgPoolLayer, BatchNormLayer, Graph, MaxPoolLayer, WeightedLayer, ZeroPadLayer } from '../ir/graph-ir.js';
 import { isWeighted } from '../ir/graph-ir.js';
 import { QtscError } from '../util/errors.js';
 
@@ -32,7 +32,13 @@ export interface PoolStage {
   layer: MaxPoolLayer;
 }
 
-export type Stage = Block | PoolStage;
+/** Average pooling of activation codes: a window sum; the 1/N moves into the next layer's scale. */
+export interface AvgPoolStage {
+  kind: 'avgpool';
+  layer: AvgPoolLayer;
+}
+
+export type Stage = Block | PoolStage | AvgPoolStage;
 
 function addPad(a: [number, number, number, number], b: [number, number, number, number]): [number, number, number, number] {
   return [a[0] + b[0], a[1] + b[1], a[2] + b[2], a[3] + b[3]];
@@ -69,6 +75,13 @@ export function groupStages(graph: Graph): Stage[] {
     if (layer.kind === 'maxpool') {
       if (cur.kind === 'block' && cur.actName === null && cur.act.fn === 'linear') cur.poolsBeforeAct.push(layer);
       else stages.push({ kind: 'maxpool', layer });
+      continue;
+    }
+    if (layer.kind === 'avgpool') {
+      if (cur.kind === 'block' && cur.actName === null && cur.act.fn === 'linear') {
+        throw new QtscError(`${where(layer.name)}: average pooling before the activation is not supported; put it after the activation`);
+      }
+      stages.push({ kind: 'avgpool', layer });
       continue;
     }
     if (cur.kind !== 'block') {

@@ -5,7 +5,7 @@
  * thresholds (hidden blocks) or into a shifted logit offset (the last block).
  * Folding (PE/SIMD) is left at 1 here; choose-folding.ts sets it.
  */
-import { type Graph, type MaxPoolLayer, kernelMatrix, windowOutShape } from '../ir/graph-ir.js';
+import { type DepthwiseConv2DLayer, type Graph, type MaxPoolLayer, kernelMatrix, windowOutShape } from '../ir/graph-ir.js';
 import {
   type ActType,
   type EngineKind,
@@ -17,6 +17,8 @@ import {
   type Shape,
   type SwuNode,
   type TensorInfo,
+  type VvuNode,
+  clog2,
   type WeightCoding,
   signedWidth,
 } from '../ir/hardware-ir.js';
@@ -146,6 +148,21 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
     cur = node.outputs[0];
   };
   stages.forEach((stage, i) => {
+    if (stage.kind === 'avgpool') {
+      const l = stage.layer;
+      if (i > lastBlock) throw new QtscError(`${graph.file}: layer '${l.name}': pooling after the last weighted layer is not supported (the logits leave the accelerator there)`);
+      if (input.kind === 'bipolar') throw new QtscError(`${graph.file}: layer '${l.name}': average pooling of ±1 activations is not supported (use multi-bit activations before it)`);
+      // The unit sums codes exactly; the mean's 1/N becomes part of the next layer's input step.
+      const taps = l.poolSize[0] * l.poolSize[1];
+      const name = sanitizeName(l.name, i);
+      const out: ActType = { kind: 'uint', bits: input.bits + clog2(taps) };
+      const [oh, ow, c] = windowOutShape(l);
+      emit({ op: 'sumpool', name, layers: [l.name], inputs: [cur], outputs: [name], window: { kernel: l.poolSize, stride: l.strides, pad: l.pad }, simd: 1, elem: input, out }, { elem: out, shape: [oh, ow, c] });
+      input = out;
+      inputStep = inputStep / taps;
+      notes.push({ layer: l.name, note: `average pool as an exact sum of ${taps} codes (${out.bits}-bit); the 1/${taps} folds into the next layer's thresholds` });
+      return;
+    }
     if (stage.kind === 'maxpool') {
       if (i > lastBlock) throw new QtscError(`${graph.file}: layer '${stage.layer.name}': pooling after the last weighted layer is not supported (the logits leave the accelerator there)`);
       emit(...maxPoolNode(graph.file, stage.layer, sanitizeName(stage.layer.name, i), cur, tensors[cur], input));
@@ -155,8 +172,8 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
     const where = `${graph.file}: layer '${d.name}'`;
     const last = i === lastBlock;
     const name = sanitizeName(d.name, i);
-    if (d.kind === 'conv2d') {
-      // A convolution is an MVU behind a sliding window: one window vector per output pixel.
+    if (d.kind === 'conv2d' || d.kind === 'depthwise') {
+      // A convolution is an MVU (a depthwise one a VVU) behind a sliding window: one window vector per output pixel.
       const swuName = `${name}_swu`;
       const pad = d.pad;
       if (pad.some((p) => p > 0) && input.kind === 'bipolar') {
@@ -170,6 +187,14 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
       };
       const [oh, ow] = windowOutShape(d);
       emit(swu, { elem: input, shape: [oh, ow, d.kernelSize[0] * d.kernelSize[1] * d.inShape[2]] });
+    }
+    if (d.kind === 'depthwise') {
+      if (last) throw new QtscError(`${where}: the last weighted layer must be a Dense layer giving the logits`);
+      emit(...vvuNode(graph.file, stage, name, cur, tensors[cur], input, inputStep, opts, notes));
+      const q = quantizerLevels(stage.act)!;
+      input = q.out;
+      inputStep = q.step;
+      return;
     }
     const inShape = tensors[cur].shape;
     const { rows, cols } = kernelMatrix(d);
@@ -232,6 +257,29 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
     },
     notes,
   };
+}
+
+/** A depthwise convolution's VVU, behind the sliding window emitted before it. */
+function vvuNode(file: string, block: Block, name: string, inTensor: string, t: TensorInfo, input: ActType, inputStep: number, opts: LowerOptions, notes: LoweringNote[]): [VvuNode, TensorInfo] {
+  const d = block.layer as DepthwiseConv2DLayer;
+  const w = lowerWeights(block, file, opts, notes);
+  // Signed dot products of engine values, bipolar inputs as ±1 (no popcount form).
+  const engine: EngineKind = w.general ? 'int-mac' : 'sign-add';
+  const taps = d.kernelSize[0] * d.kernelSize[1];
+  const { accRange, accWidth } = accumulatorRange({ engine, mw: taps, input, weights: w.coding, weightCodes: w.codes });
+  const q = quantizerLevels(block.act);
+  if (!q) {
+    throw new QtscError(`${file}: layer '${block.actName ?? d.name}': activation '${block.act.fn}' is float; the hardware needs quantized activations: use QtscSign/QtscQuantAct in the model, or pass --act-bits N --calib SOURCE`);
+  }
+  if (block.poolsBeforeAct.length > 0) throw new QtscError(`${file}: layer '${block.poolsBeforeAct[0].name}': max pooling between a depthwise convolution and its activation is not supported; put it after the activation`);
+  const output = foldThresholds(channelAffine(block, engine, inputStep, w.scale), q.points, q.out, accRange);
+  const C = d.inShape[2];
+  const [oh, ow] = [t.shape[0], t.shape[1]];
+  const layers = [d.name, ...block.batchnorms.map((b) => b.name), ...(block.actName ? [block.actName] : [])];
+  return [
+    { op: 'vvu', name, layers, inputs: [inTensor], outputs: [name], taps, channels: C, multiplier: d.multiplier, simd: 1, input, weights: w.coding, weightCodes: w.codes, accWidth, accRange, output },
+    { elem: q.out, shape: [oh, ow, C * d.multiplier] },
+  ];
 }
 
 /** A max-pool node on activation codes (a padded tap is code 0, never above a real one). */

@@ -542,10 +542,11 @@ export function estimateWindow(w: WindowPlan, c: Coefficients = DEFAULT_COEFFICI
   const counterBits = [w.ih, w.iw, w.kh, w.kw, w.c / w.simd, w.oh, w.ow].reduce((a, v) => a + Math.max(1, clog2(v)), 0);
   const control: Resources = { luts: Math.round(2 * counterBits + (c.node ?? 0)), ffs: counterBits + 4, brams: 0, dsps: 0 };
   const parts: Record<string, Resources> = { buffer, control, output: skidCost(w.outWidth) };
-  if (w.kind === 'maxpool') {
+  if (w.kind !== 'swu') {
     parts.pool = { luts: Math.round(w.simd * ((c.cmp ?? 1) * w.elemBits + w.elemBits)), ffs: (w.c / w.simd) * w.inWidth, brams: 0, dsps: 0 };
   }
-  return { name: w.name, engine: w.kind === 'swu' ? 'sliding window' : 'max pool', ...sum(Object.values(parts)), parts };
+  if (w.direct) delete parts.buffer;
+  return { name: w.name, engine: w.kind === 'swu' ? 'sliding window' : w.kind === 'maxpool' ? 'max pool' : 'sum pool', ...sum(Object.values(parts)), parts };
 }
 
 /** Stream glue between nodes (width converters) and the end of the pipeline (argmax collection). */

@@ -79,7 +79,7 @@ export function buildReport(c: Compiled): CompileReport {
         name: n.name,
         op: n.op,
         source: n.layers.join(' + '),
-        engine: n.op === 'swu' ? 'sliding window' : 'max pool',
+        engine: n.op === 'swu' ? 'sliding window' : n.op === 'maxpool' ? 'max pool' : 'sum pool',
         valueSpace: '-',
         valueSpaceSource: '-',
         mw: kh * kw * ch,

@@ -47,8 +47,8 @@ function primitivesUsed(plan: RtlPlan): string[] {
   const used: Record<string, boolean> = {
     qtsc_dot_acc: genericEngine,
     qtsc_thresholds_bsearch: bsearch,
-    qtsc_swu: plan.stages.some((st) => st.kind !== 'mvu'),
-    qtsc_pool: plan.stages.some((st) => st.kind === 'maxpool'),
+    qtsc_swu: plan.stages.some((st) => st.kind !== 'mvu' && !st.direct),
+    qtsc_pool: plan.stages.some((st) => st.kind === 'maxpool' || st.kind === 'sumpool'),
   };
   return primitiveOrder.filter((p) => used[p] ?? true);
 }
@@ -83,7 +83,7 @@ function stageData(st: StagePlan): object {
   if (st.kind === 'mvu') {
     return { ...nodeData(st), describe: `${st.engine}, ${st.mh}x${st.mw}, PE ${st.pe}, SIMD ${st.simd}, ${st.nf * st.sf} cycles per frame`, outElems: st.pe };
   }
-  const what = st.kind === 'swu' ? `sliding window ${st.kh}x${st.kw}` : `max pool ${st.kh}x${st.kw}`;
+  const what = st.kind === 'swu' ? `sliding window ${st.kh}x${st.kw}` : `${st.kind === 'maxpool' ? 'max' : 'sum'} pool ${st.kh}x${st.kw}`;
   return { ...st, describe: `${what}, stride ${st.sh}x${st.sw}, pad [${st.padTop}, ${st.padLeft}, ${st.padBottom}, ${st.padRight}], ${st.ih}x${st.iw}x${st.c} -> ${st.oh}x${st.ow}, SIMD ${st.simd}, ${st.cycles} cycles per frame` };
 }
 
@@ -146,7 +146,7 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<
   }
   for (const st of plan.stages) {
     if (st.kind === 'mvu') continue;
-    files.set(`${st.module}.v`, render('window', { ...st, isPool: st.kind === 'maxpool', taps: st.kh * st.kw }));
+    files.set(`${st.module}.v`, render('window', { ...st, isPool: st.kind !== 'swu', isMax: st.kind === 'maxpool', taps: st.kh * st.kw }));
     sources.push(`${st.module}.v`);
   }
   files.set(`${plan.top}.v`, render('top', topData(plan)));

@@ -19,6 +19,7 @@ import {
   type HwNode,
   type MaxPoolNode,
   type MvuNode,
+  type SumPoolNode,
   type SwuNode,
   actBits,
   clog2,
@@ -116,7 +117,11 @@ export interface NodePlan {
 
 /** A sliding-window or max-pool node: a wrapper around qtsc_swu (and qtsc_pool). */
 export interface WindowPlan {
-  kind: 'swu' | 'maxpool';
+  kind: 'swu' | 'maxpool' | 'sumpool';
+  /** Pool mode of qtsc_pool (0 max, 1 sum); unused for 'swu'. */
+  poolMode: number;
+  /** The window is the whole map (global pooling): the pixel stream is already in tap order, no qtsc_swu. */
+  direct: boolean;
   index: number;
   name: string;
   source: string;
@@ -213,7 +218,7 @@ export function checkIrForRtl(ir: HardwareIR): string[] {
     const fed = i === 0 ? ir.input.tensor : ir.nodes[i - 1].outputs[0];
     if (n.inputs[0] !== fed) errs.push(`${at}: reads '${n.inputs[0]}', not the previous stream '${fed}' (branches have no RTL yet)`);
     if (n.op !== 'mvu') {
-      if (n.op !== 'swu' && n.op !== 'maxpool') errs.push(`${at}: op '${String((n as HwNode).op)}' has no RTL`);
+      if (n.op !== 'swu' && n.op !== 'maxpool' && n.op !== 'sumpool') errs.push(`${at}: op '${String((n as HwNode).op)}' has no RTL`);
       return;
     }
     for (const [k, v] of [
@@ -467,12 +472,15 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   };
 }
 
-function planWindow(ir: HardwareIR, n: SwuNode | MaxPoolNode, index: number): WindowPlan {
+function planWindow(ir: HardwareIR, n: SwuNode | MaxPoolNode | SumPoolNode, index: number): WindowPlan {
   const [ih, iw, c] = ir.tensors[n.inputs[0]].shape;
   const { oh, ow } = windowOutput(n.window, ih, iw);
   const eb = elemBits(n.elem);
+  const ob = n.op === 'sumpool' ? elemBits(n.out) : eb;
   return {
     kind: n.op,
+    poolMode: n.op === 'sumpool' ? 1 : 0,
+    direct: n.op !== 'swu' && n.window.kernel[0] === ih && n.window.kernel[1] === iw && n.window.pad.every((p) => p === 0),
     index,
     name: n.name,
     source: n.layers.join(' + '),
@@ -495,8 +503,8 @@ function planWindow(ir: HardwareIR, n: SwuNode | MaxPoolNode, index: number): Wi
     elemBits: eb,
     padCode: n.op === 'swu' ? n.padCode : 0,
     inWidth: n.simd * eb,
-    outWidth: n.simd * eb,
-    outElemBits: eb,
+    outWidth: n.simd * ob,
+    outElemBits: ob,
     outElems: n.simd,
     cycles: nodeCycles(ir, n),
     bufferWords: swuBufferWords(
