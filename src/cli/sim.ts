@@ -87,8 +87,10 @@ export async function simulate(o: z.infer<typeof schema>): Promise<SimSummary> {
     let cyclesPerFrame: number | null;
     if (o.simulator === 'verilator') {
       const build = await buildVerilatorSim({ rtlDir, sources, top: ir.top, inputWordBits: meta.inputWordBits, outputWordBits: meta.outputWordBits, workDir });
-      const stalled = await runVerilatorSim({ binary: build.binary, rtlDir, vectorsDir, seed: o.seed, stallProbability: o.stall });
-      const steady = await runVerilatorSim({ binary: build.binary, rtlDir, vectorsDir, seed: o.seed, stallProbability: 0 });
+      // A frame of a deep network is in flight for about the sum of its nodes' cycles: wait that long, several times over, before calling it a hang.
+      const watchdogCycles = Math.max(1_000_000, 4 * ir.nodes.reduce((s, n) => s + nodeCycles(ir, n), 0));
+      const stalled = await runVerilatorSim({ binary: build.binary, rtlDir, vectorsDir, seed: o.seed, stallProbability: o.stall, watchdogCycles });
+      const steady = await runVerilatorSim({ binary: build.binary, rtlDir, vectorsDir, seed: o.seed, stallProbability: 0, watchdogCycles });
       mismatches = stalled.mismatches + stalled.protocolViolations + stalled.extraOutputs + steady.mismatches + steady.extraOutputs;
       firstMismatch = stalled.firstMismatch ?? steady.firstMismatch ?? stalled.firstProtocolViolation;
       cyclesPerFrame = steady.cyclesPerFrame;

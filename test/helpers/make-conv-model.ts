@@ -6,13 +6,17 @@
  * activations really take.
  */
 import * as tf from '@tensorflow/tfjs';
-import { QtscConv2D, QtscDense, QtscQuantAct, QtscSign, registerQtscLayers, resolveValueSpace } from '../../src/layers/index.js';
+import { QtscConv2D, QtscDense, QtscDepthwiseConv2D, QtscQuantAct, QtscSign, registerQtscLayers, resolveValueSpace } from '../../src/layers/index.js';
 import { fileSaveHandler } from '../../src/importers/tfjs-artifacts.js';
 import { Rng } from '../../src/util/random.js';
 import { tmpDir } from './make-model.js';
 
 export type ConvLayerSpec =
-  | { kind: 'conv'; filters: number; kernel: [number, number]; strides?: [number, number]; padding: 'same' | 'valid'; bias?: boolean; valueSpace?: string }
+  /** int8: a plain Conv2D with random integer/64 weights (an int8 first layer, --allow-mult). */
+  | { kind: 'conv'; filters: number; kernel: [number, number]; strides?: [number, number]; padding: 'same' | 'valid'; bias?: boolean; valueSpace?: string; int8?: boolean }
+  | { kind: 'depthwise'; multiplier: number; kernel: [number, number]; strides?: [number, number]; padding: 'same' | 'valid'; bias?: boolean; valueSpace?: string }
+  | { kind: 'avgpool'; pool: [number, number]; strides?: [number, number] }
+  | { kind: 'gap' }
   | { kind: 'bn' }
   /** bits 1: QtscSign; >= 2: QtscQuantAct. */
   | { kind: 'act'; bits: number }
@@ -28,6 +32,8 @@ export interface ConvModelSpec {
   valueSpace: string;
   seed: number;
   input?: { bits: number; scale: number };
+  /** Random inputs the BatchNorm statistics are measured on (default 64). */
+  probes?: number;
 }
 
 export async function makeConvModel(spec: ConvModelSpec, dir = tmpDir('qtsc-conv-model-')): Promise<{ dir: string; model: tf.LayersModel }> {
@@ -39,8 +45,19 @@ export async function makeConvModel(spec: ConvModelSpec, dir = tmpDir('qtsc-conv
     const shape = i === 0 ? first : {};
     const name = `${l.kind}${i}`;
     switch (l.kind) {
-      case 'conv':
-        model.add(new QtscConv2D({ ...shape, name, filters: l.filters, kernelSize: l.kernel, strides: l.strides ?? [1, 1], padding: l.padding, useBias: l.bias ?? false, valueSpace: l.valueSpace ?? spec.valueSpace }));
+      case 'conv': {
+        const args = { ...shape, name, filters: l.filters, kernelSize: l.kernel, strides: l.strides ?? [1, 1], padding: l.padding, useBias: l.bias ?? false };
+        model.add(l.int8 ? tf.layers.conv2d(args) : new QtscConv2D({ ...args, valueSpace: l.valueSpace ?? spec.valueSpace }));
+        break;
+      }
+      case 'depthwise':
+        model.add(new QtscDepthwiseConv2D({ ...shape, name, depthMultiplier: l.multiplier, kernelSize: l.kernel, strides: l.strides ?? [1, 1], padding: l.padding, useBias: l.bias ?? false, valueSpace: l.valueSpace ?? spec.valueSpace }));
+        break;
+      case 'avgpool':
+        model.add(tf.layers.averagePooling2d({ ...shape, name, poolSize: l.pool, strides: l.strides ?? l.pool, padding: 'valid' }));
+        break;
+      case 'gap':
+        model.add(tf.layers.globalAveragePooling2d({ ...shape, name }));
         break;
       case 'dense':
         model.add(new QtscDense({ ...shape, name, units: l.units, useBias: l.bias ?? true, valueSpace: l.valueSpace ?? spec.valueSpace }));
@@ -64,10 +81,14 @@ export async function makeConvModel(spec: ConvModelSpec, dir = tmpDir('qtsc-conv
   });
   const inScale = spec.input?.scale ?? 1 / 255;
   const inMax = 2 ** (spec.input?.bits ?? 8) - 1;
-  const probe = tf.tidy(() => tf.floor(tf.randomUniform([64, ...spec.inputShape], 0, inMax + 1, 'float32', spec.seed)).mul(inScale));
+  const probe = tf.tidy(() => tf.floor(tf.randomUniform([spec.probes ?? 64, ...spec.inputShape], 0, inMax + 1, 'float32', spec.seed)).mul(inScale));
   model.layers.forEach((layer, i) => {
     const cls = layer.getClassName();
-    if (cls === 'QtscConv2D' || cls === 'QtscDense') {
+    if (cls === 'Conv2D') {
+      const [kernel, ...rest] = layer.getWeights();
+      const kv = Float32Array.from({ length: kernel.size }, () => rng.int(-127, 127) / 64);
+      layer.setWeights([tf.tensor(kv, kernel.shape), ...rest.map((b) => tf.tensor(Float32Array.from({ length: b.size }, () => (rng.next() - 0.5) * 4), b.shape))]);
+    } else if (cls === 'QtscConv2D' || cls === 'QtscDense' || cls === 'QtscDepthwiseConv2D') {
       const space = resolveValueSpace((spec.layers[i] as { valueSpace?: string }).valueSpace ?? spec.valueSpace);
       const [kernel, ...rest] = layer.getWeights();
       const kv = Float32Array.from({ length: kernel.size }, () => rng.pick(space));
