@@ -12,7 +12,7 @@ import { writeVectors } from '../src/golden/vectors.js';
 import { buildVerilatorSim, runVerilatorSim } from '../src/drivers/verilator.js';
 import { nodeCycles } from '../src/ir/node-cycles.js';
 import { Rng } from '../src/util/random.js';
-await initTf('wasm');
+await initTf({ backend: 'wasm' });
 const which = process.argv[2] ?? 'w1a1';
 const spec = which === 'mobilenet' ? mobileNetSpec(3) : cnvSpec(which as 'w1a1', 5);
 let t = Date.now();

