@@ -16,6 +16,7 @@ import { type VvuPlan, planVvu } from '../../../src/backends/rtl/vvu-plan.js';
 import { preparedThreshold } from '../../../src/backends/rtl/plan.js';
 import { hwDir, render } from '../../../src/backends/rtl/templates.js';
 import { runNode } from '../../../src/golden/execute.js';
+import { type WindowGeometry, samePadding, slidingWindow, windowOutputSize } from '../../../src/golden/sliding-window.js';
 import {
   type ActType,
   type HardwareIR,
@@ -187,6 +188,33 @@ interface RunResult {
   plan: VvuPlan;
 }
 
+/** Compiles the testbench around `module` (sources in dir) and runs it on dir/in.hex, dir/exp.hex. */
+async function simulate(dir: string, module: string, sources: string[], params: Record<string, number>, what: string): Promise<Omit<RunResult, 'expectedWords' | 'plan'>> {
+  const comp = await runTool(
+    'iverilog',
+    [
+      '-g2012',
+      '-o',
+      'sim.vvp',
+      '-s',
+      'qtsc_tb_unit',
+      `-I${path.dirname(tb)}`,
+      `-DQTSC_DUT=${module}`,
+      ...Object.entries(params).map(([k, v]) => `-Pqtsc_tb_unit.${k}=${v}`),
+      tb,
+      ...sources,
+    ],
+    { cwd: dir, timeoutMs: 60_000 },
+  );
+  expect(comp.code, `${what}: ${comp.stdout}${comp.stderr}`).to.equal(0);
+  expect(comp.stdout + comp.stderr, what).to.not.match(/warning: Port .* expects/i);
+  const r = await runTool('vvp', ['-n', 'sim.vvp', '+input=in.hex', '+expected=exp.hex'], { cwd: dir, timeoutMs: 120_000 });
+  const log = r.stdout + r.stderr;
+  const m = /QTSC_UNIT words=(\d+) errors=(\d+) cycles=(\d+) frame0=(-?\d+) first_error=(-?\d+)/.exec(r.stdout);
+  expect(m, `${what}: ${log}`).to.not.equal(null);
+  return { words: Number(m![1]), errors: Number(m![2]), cycles: Number(m![3]), frame0: Number(m![4]), firstError: Number(m![5]) };
+}
+
 async function runCase(s: Spec, frames: number, stall: number, work: string, tag: string, corrupt?: number): Promise<RunResult> {
   const { ir, node } = buildIr(s, `vvu_${tag}`);
   const dir = path.join(work, tag);
@@ -211,37 +239,85 @@ async function runCase(s: Spec, frames: number, stall: number, work: string, tag
     Stall: Math.round(stall * 65536),
     Seed: s.seed,
   };
-  const comp = await runTool(
-    'iverilog',
+  const r = await simulate(dir, plan.module, sources, params, label(s));
+  return { ...r, expectedWords: expected.length / plan.outElems, plan };
+}
+
+/**
+ * A depthwise convolution as the compiler builds it: qtsc_swu feeding the VVU
+ * wrapper, on a feature map [ih, iw, c]; golden = slidingWindow, then the VVU.
+ */
+async function runChain(seed: number, stall: number, work: string, tag: string): Promise<{ r: Omit<RunResult, 'expectedWords' | 'plan'>; expectedWords: number; what: string }> {
+  const rng = new Rng(seed);
+  let g: WindowGeometry;
+  let s: Spec;
+  for (;;) {
+    const kh = rng.pick([1, 2, 3, 3, 5]);
+    const kw = rng.next() < 0.7 ? kh : rng.pick([1, 3, 5]);
+    const sh = rng.int(1, 2);
+    const sw = rng.next() < 0.7 ? sh : rng.int(1, 2);
+    const ih = rng.int(1, 7);
+    const iw = rng.int(1, 7);
+    const c = rng.int(1, 6);
+    const base = randomSpec(seed * 13 + 1, rng.int(0, 5));
+    // bipolar streams have no code for 0: no padding
+    const same = base.input.kind === 'uint' && rng.next() < 0.7;
+    const [t, b] = same ? samePadding(ih, kh, sh) : [0, 0];
+    const [l, r] = same ? samePadding(iw, kw, sw) : [0, 0];
+    g = { ih, iw, c, kh, kw, sh, sw, padTop: t, padLeft: l, padBottom: b, padRight: r };
+    if (ih + t + b < kh || iw + l + r < kw || t >= kh || b >= kh || l >= kw || r >= kw) continue;
+    const { oh, ow } = windowOutputSize(g);
+    s = { ...base, seed: seed * 13 + 1, pixels: oh * ow, taps: kh * kw, channels: c, simd: rng.pick(divisors(c)) };
+    break;
+  }
+  const { ir, node } = buildIr(s, `dwc_${tag}`);
+  const { oh, ow } = windowOutputSize(g);
+  ir.tensors.win.shape = [oh, ow, s.taps * s.channels];
+  ir.tensors.y.shape = [oh, ow, s.channels * s.multiplier];
+  const dir = path.join(work, tag);
+  fs.mkdirSync(dir);
+  const { plan, sources } = writeDesign(ir, node, dir);
+  fs.copyFileSync(path.join(hwDir, 'qtsc_swu.v'), path.join(dir, 'qtsc_swu.v'));
+  const eb = plan.inBits;
+  const top = `${plan.module}_chain`;
+  fs.writeFileSync(
+    path.join(dir, `${top}.v`),
     [
-      '-g2012',
-      '-o',
-      'sim.vvp',
-      '-s',
-      'qtsc_tb_unit',
-      `-I${path.dirname(tb)}`,
-      `-DQTSC_DUT=${plan.module}`,
-      ...Object.entries(params).map(([k, v]) => `-Pqtsc_tb_unit.${k}=${v}`),
-      tb,
-      ...sources,
-    ],
-    { cwd: dir, timeoutMs: 60_000 },
+      '`default_nettype none',
+      `module ${top} (input wire logic clk_i, input wire logic rst_i,`,
+      `  input wire logic [${plan.inWidth - 1}:0] s_data_i, input wire logic s_valid_i, output logic s_ready_o,`,
+      `  output logic [${plan.outWidth - 1}:0] m_data_o, output logic m_valid_o, input wire logic m_ready_i);`,
+      `  logic [${plan.inWidth - 1}:0] w_data;`,
+      '  logic w_valid, w_ready;',
+      `  qtsc_swu #(.Ih(${g.ih}), .Iw(${g.iw}), .C(${g.c}), .Kh(${g.kh}), .Kw(${g.kw}), .Sh(${g.sh}), .Sw(${g.sw}), .PadTop(${g.padTop}), .PadLeft(${g.padLeft}), .PadBottom(${g.padBottom}), .PadRight(${g.padRight}), .Simd(${s.simd}), .ElemBits(${eb}), .PadCode(0)) u_swu (`,
+      '    .clk_i, .rst_i, .s_data_i, .s_valid_i, .s_ready_o, .m_data_o(w_data), .m_valid_o(w_valid), .m_ready_i(w_ready));',
+      `  ${plan.module} u_vvu (.clk_i, .rst_i, .s_data_i(w_data), .s_valid_i(w_valid), .s_ready_o(w_ready), .m_data_o, .m_valid_o, .m_ready_i);`,
+      'endmodule',
+      '`default_nettype wire',
+      '',
+    ].join('\n'),
   );
-  expect(comp.code, `${label(s)}: ${comp.stdout}${comp.stderr}`).to.equal(0);
-  expect(comp.stdout + comp.stderr, label(s)).to.not.match(/warning: Port .* expects/i);
-  const r = await runTool('vvp', ['-n', 'sim.vvp', '+input=in.hex', '+expected=exp.hex'], { cwd: dir, timeoutMs: 120_000 });
-  const log = r.stdout + r.stderr;
-  const m = /QTSC_UNIT words=(\d+) errors=(\d+) cycles=(\d+) frame0=(-?\d+) first_error=(-?\d+)/.exec(r.stdout);
-  expect(m, `${label(s)}: ${log}`).to.not.equal(null);
-  return {
-    words: Number(m![1]),
-    errors: Number(m![2]),
-    cycles: Number(m![3]),
-    frame0: Number(m![4]),
-    firstError: Number(m![5]),
-    expectedWords: expected.length / plan.outElems,
-    plan,
+  const frames = 3;
+  const frameIn = g.ih * g.iw * g.c;
+  const input = new Int32Array(frameIn * frames);
+  const maxCode = 2 ** eb - 1;
+  for (let i = 0; i < input.length; i++) input[i] = rng.int(0, maxCode);
+  const expected: number[] = [];
+  for (let f = 0; f < frames; f++) expected.push(...runNode(ir, node, slidingWindow(input.subarray(f * frameIn, (f + 1) * frameIn), g, 0)));
+  fs.writeFileSync(path.join(dir, 'in.hex'), hexWords(input, s.simd, eb));
+  fs.writeFileSync(path.join(dir, 'exp.hex'), hexWords(expected, plan.outElems, plan.outElemBits));
+  const what = `${label(s)}; image ${g.ih}x${g.iw}, kernel ${g.kh}x${g.kw}, stride ${g.sh}x${g.sw}, pad ${g.padTop},${g.padLeft},${g.padBottom},${g.padRight}, stall ${stall}`;
+  const params: Record<string, number> = {
+    InW: plan.inWidth,
+    OutW: plan.outWidth,
+    InWords: (frameIn / s.simd) * frames,
+    OutWords: plan.outWords * frames,
+    OutPerFrame: plan.outWords,
+    Stall: Math.round(stall * 65536),
+    Seed: seed,
   };
+  const r = await simulate(dir, top, ['qtsc_swu.v', ...sources, `${top}.v`], params, what);
+  return { r, expectedWords: expected.length / plan.outElems, what };
 }
 
 /** Small fixed specs covering every coding and input kind (for lint and synthesis). */
@@ -361,6 +437,15 @@ describeIf('VVU in Icarus Verilog: qtsc_vvu + qtsc_thresholds in the vvu wrapper
         expect(r.errors, `${label(s)} stall ${stall}: first error at word ${r.firstError}`).to.equal(0);
         expect(r.words, label(s)).to.equal(r.expectedWords);
       }
+    }
+  });
+
+  it('behind qtsc_swu (a whole depthwise convolution, padding and strides): every output bit, under stalls', async () => {
+    const stalls = [0, 0.3, 0.6];
+    for (let i = 0; i < 12; i++) {
+      const { r, expectedWords, what } = await runChain(700 + i, stalls[i % stalls.length], work, `c${i}`);
+      expect(r.errors, `${what}: first error at word ${r.firstError}`).to.equal(0);
+      expect(r.words, what).to.equal(expectedWords);
     }
   });
 
