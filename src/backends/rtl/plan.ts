@@ -21,6 +21,7 @@ import {
   type MvuNode,
   type SumPoolNode,
   type SwuNode,
+  type ThresholdStage,
   actBits,
   clog2,
   elemBits,
@@ -298,15 +299,18 @@ function badWeightCode(n: MvuNode): string | null {
   return null;
 }
 
-function mask(bits: number): bigint {
+/** All ones in the low `bits` bits. */
+export function mask(bits: number): bigint {
   return (1n << BigInt(bits)) - 1n;
 }
 
-function hexWord(v: bigint, width: number): string {
+/** A ROM word as $readmemh reads it: ceil(width/4) hex digits. */
+export function hexWord(v: bigint, width: number): string {
   return v.toString(16).padStart(Math.max(1, Math.ceil(width / 4)), '0');
 }
 
-function addrWidth(depth: number): number {
+/** Address bits of a ROM of `depth` words (at least 1). */
+export function addrWidth(depth: number): number {
   return Math.max(1, clog2(depth));
 }
 
@@ -332,13 +336,20 @@ function weightRom(n: MvuNode, file: string): RomImage {
   return { file, width, depth: nf * sf, addrWidth: addrWidth(nf * sf), words, style: romStyle(width, nf * sf) };
 }
 
+/**
+ * What the threshold helpers need of a node: its accumulator width, and its engine
+ * (only xnor-popcount has an unsigned accumulator; a node without an engine, a VVU,
+ * is signed).
+ */
+export type AccShape = Pick<MvuNode, 'accWidth'> & { engine?: EngineKind };
+
 /** Representable accumulator range [lo, hi] of a node's accWidth. */
-export function accRepresentable(n: MvuNode): [number, number] {
+export function accRepresentable(n: AccShape): [number, number] {
   return n.engine === 'xnor-popcount' ? [0, 2 ** n.accWidth - 1] : [-(2 ** (n.accWidth - 1)), 2 ** (n.accWidth - 1) - 1];
 }
 
 /** Compare width of qtsc_thresholds for a node. */
-export function cmpWidthOf(n: MvuNode): number {
+export function cmpWidthOf(n: AccShape): number {
   return n.accWidth + (n.engine === 'xnor-popcount' ? 2 : 1);
 }
 
@@ -346,7 +357,7 @@ export function cmpWidthOf(n: MvuNode): number {
  * One threshold as qtsc_thresholds stores it: [e >= T] with e = negate ? -acc : acc
  * becomes [acc >= T'] xor invert, T' clamped to the representable [lo, hi + 1].
  */
-export function preparedThreshold(n: MvuNode, t: number, negate: boolean): { value: number; invert: boolean } {
+export function preparedThreshold(n: AccShape, t: number, negate: boolean): { value: number; invert: boolean } {
   const [lo, hi] = accRepresentable(n);
   const raw = negate ? -t + 1 : t;
   return { value: Math.min(hi + 1, Math.max(lo, raw)), invert: negate };
@@ -396,34 +407,42 @@ function bsearchTables(n: MvuNode, levels: number, fileOf: (p: number) => string
   return tables;
 }
 
+/**
+ * Threshold ROM of qtsc_thresholds with `pe` channels per word: word f holds
+ * channels f*pe + p, thresholds prepared (preparedThreshold) at
+ * [(p*count + j)*CW +: CW], invert flags at bit pe*count*CW + p.
+ */
+export function thresholdRom(n: AccShape, out: ThresholdStage, pe: number, file: string): RomImage {
+  const nf = out.thresholds.length / pe;
+  const cw = cmpWidthOf(n);
+  const width = pe * (out.count * cw + 1);
+  const words: string[] = [];
+  for (let f = 0; f < nf; f++) {
+    let v = 0n;
+    for (let p = 0; p < pe; p++) {
+      const c = f * pe + p;
+      for (let j = 0; j < out.count; j++) {
+        const { value, invert } = preparedThreshold(n, out.thresholds[c][j], out.negate[c]);
+        v |= (BigInt(value) & mask(cw)) << BigInt((p * out.count + j) * cw);
+        if (invert) v |= 1n << BigInt(pe * out.count * cw + p);
+      }
+    }
+    words.push(hexWord(v, width));
+  }
+  return { file, width, depth: nf, addrWidth: addrWidth(nf), words, style: romStyle(width, nf) };
+}
+
 function paramRom(n: MvuNode, file: string): RomImage {
   const nf = n.mh / n.pe;
   const out = n.output;
+  if (out.kind === 'thresholds') return thresholdRom(n, out, n.pe, file);
+  const lw = out.logitWidth;
+  const width = n.pe * lw;
   const words: string[] = [];
-  let width: number;
-  if (out.kind === 'thresholds') {
-    const cw = cmpWidthOf(n);
-    width = n.pe * (out.count * cw + 1);
-    for (let f = 0; f < nf; f++) {
-      let v = 0n;
-      for (let p = 0; p < n.pe; p++) {
-        const c = f * n.pe + p;
-        for (let j = 0; j < out.count; j++) {
-          const { value, invert } = preparedThreshold(n, out.thresholds[c][j], out.negate[c]);
-          v |= (BigInt(value) & mask(cw)) << BigInt((p * out.count + j) * cw);
-          if (invert) v |= 1n << BigInt(n.pe * out.count * cw + p);
-        }
-      }
-      words.push(hexWord(v, width));
-    }
-  } else {
-    const lw = out.logitWidth;
-    width = n.pe * lw;
-    for (let f = 0; f < nf; f++) {
-      let v = 0n;
-      for (let p = 0; p < n.pe; p++) v |= (BigInt(out.offsets[f * n.pe + p]) & mask(lw)) << BigInt(p * lw);
-      words.push(hexWord(v, width));
-    }
+  for (let f = 0; f < nf; f++) {
+    let v = 0n;
+    for (let p = 0; p < n.pe; p++) v |= (BigInt(out.offsets[f * n.pe + p]) & mask(lw)) << BigInt(p * lw);
+    words.push(hexWord(v, width));
   }
   return { file, width, depth: nf, addrWidth: addrWidth(nf), words, style: romStyle(width, nf) };
 }

@@ -16,7 +16,7 @@ export const hwDir = path.join(repoRoot, 'hw');
 /** Directory of the Handlebars RTL templates. */
 export const templatesDir = path.join(repoRoot, 'templates');
 
-export type TemplateName = 'top' | 'node' | 'window';
+export type TemplateName = 'top' | 'node' | 'window' | 'vvu';
 
 const partialNames = ['header'] as const;
 
@@ -37,6 +37,7 @@ function load(): Record<TemplateName, Handlebars.TemplateDelegate> {
     top: compile('top.v.hbs', hb),
     node: compile('node.v.hbs', hb),
     window: compile('window.v.hbs', hb),
+    vvu: compile('vvu.v.hbs', hb),
   };
 }
 
