@@ -81,6 +81,7 @@
 import { type HardwareIR, type MvuNode, actBits, clog2, mvuNodes, outputElementBits, outputNode, weightBits } from '../../ir/hardware-ir.js';
 import { streamFormat } from '../../golden/stream-format.js';
 import { type NodePlan, type PlanOptions, type RomImage, type WindowPlan, planRtl } from '../rtl/plan.js';
+import type { VvuPlan } from '../rtl/vvu-plan.js';
 import { type TreeEngine, buildTree, treeEngineOf, treeTakesXsum, treeWeightBits } from '../rtl/dot-tree.js';
 
 export interface Resources {
@@ -549,6 +550,23 @@ export function estimateWindow(w: WindowPlan, c: Coefficients = DEFAULT_COEFFICI
   return { name: w.name, engine: w.kind === 'swu' ? 'sliding window' : w.kind === 'maxpool' ? 'max pool' : 'sum pool', ...sum(Object.values(parts)), parts };
 }
 
+/**
+ * A depthwise unit: per lane (SIMD x multiplier) an adder of accWidth bits
+ * (twice that for a pow2 shifter in front) and the threshold comparators;
+ * the running sums (C/SIMD words of every lane) and the two ROMs. Not yet
+ * fitted on synthesis.
+ */
+export function estimateVvu(v: VvuPlan, c: Coefficients = DEFAULT_COEFFICIENTS): NodeResources {
+  const shifter = v.weightKind === 1 ? 2 : 1;
+  const datapath: Resources = { luts: Math.round(v.lanes * v.accWidth * shifter), ffs: v.lanes * v.accWidth, brams: 0, dsps: v.multipliers };
+  const output: Resources = { luts: Math.round(v.lanes * v.thrCount * v.cmpWidth * (c.cmp ?? 1)), ffs: v.outWidth, brams: 0, dsps: 0 };
+  const sums = memoryCost(v.groups, v.lanes * v.accWidth, 'ram');
+  const weightRom = memoryCost(v.weightRom.depth, v.weightRom.width);
+  const paramRom = memoryCost(v.paramRom.depth, v.paramRom.width);
+  const parts = { datapath, output, sums, weightRom, paramRom, skid: skidCost(v.outWidth) };
+  return { name: v.name, engine: 'depthwise (vvu)', ...sum(Object.values(parts)), parts };
+}
+
 /** Stream glue between nodes (width converters) and the end of the pipeline (argmax collection). */
 export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS, opts: PlanOptions = {}): Resources {
   const parts: Resources[] = [];
@@ -577,7 +595,7 @@ export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEF
   const plan = planRtl(ir, opts);
   const mvus = mvuNodes(ir);
   let k = 0;
-  const nodes = plan.stages.map((st) => (st.kind === 'mvu' ? estimateNode(mvus[k], plan.nodes[k++], c) : estimateWindow(st, c)));
+  const nodes = plan.stages.map((st) => (st.kind === 'mvu' ? estimateNode(mvus[k], plan.nodes[k++], c) : st.kind === 'vvu' ? estimateVvu(st, c) : estimateWindow(st, c)));
   const top = estimateTop(ir, c, opts);
   return { nodes, top, total: sum([...nodes, top]) };
 }
@@ -596,7 +614,7 @@ export function lutFeatures(ir: HardwareIR, opts: PlanOptions = {}): { features:
     fixed += estimateNode(n, plan.nodes[i], zero).luts;
     for (const [k, v] of Object.entries(nodeLutFeatures(n, plan.nodes[i]))) add(k, v);
   });
-  for (const st of plan.stages) if (st.kind !== 'mvu') fixed += estimateWindow(st, zero).luts;
+  for (const st of plan.stages) if (st.kind !== 'mvu') fixed += (st.kind === 'vvu' ? estimateVvu(st, zero) : estimateWindow(st, zero)).luts;
   fixed += estimateTop(ir, zero, opts).luts;
   const last = outputNode(ir);
   const fmt = streamFormat(ir);

@@ -36,6 +36,7 @@ const primitiveOrder = [
   'qtsc_logits',
   'qtsc_dot_acc',
   'qtsc_mvu',
+  'qtsc_vvu',
   'qtsc_swu',
   'qtsc_pool',
   'qtsc_argmax_collect',
@@ -47,7 +48,8 @@ function primitivesUsed(plan: RtlPlan): string[] {
   const used: Record<string, boolean> = {
     qtsc_dot_acc: genericEngine,
     qtsc_thresholds_bsearch: bsearch,
-    qtsc_swu: plan.stages.some((st) => st.kind !== 'mvu' && !st.direct),
+    qtsc_vvu: plan.stages.some((st) => st.kind === 'vvu'),
+    qtsc_swu: plan.stages.some((st) => (st.kind === 'swu' || st.kind === 'maxpool' || st.kind === 'sumpool') && !st.direct),
     qtsc_pool: plan.stages.some((st) => st.kind === 'maxpool' || st.kind === 'sumpool'),
   };
   return primitiveOrder.filter((p) => used[p] ?? true);
@@ -83,6 +85,7 @@ function stageData(st: StagePlan): object {
   if (st.kind === 'mvu') {
     return { ...nodeData(st), describe: `${st.engine}, ${st.mh}x${st.mw}, PE ${st.pe}, SIMD ${st.simd}, ${st.nf * st.sf} cycles per frame`, outElems: st.pe };
   }
+  if (st.kind === 'vvu') return { ...st, describe: `depthwise (vvu), ${st.taps} taps x ${st.channels} channels x ${st.multiplier}, SIMD ${st.simd}, ${st.cycles} cycles per frame` };
   const what = st.kind === 'swu' ? `sliding window ${st.kh}x${st.kw}` : `${st.kind === 'maxpool' ? 'max' : 'sum'} pool ${st.kh}x${st.kw}`;
   return { ...st, describe: `${what}, stride ${st.sh}x${st.sw}, pad [${st.padTop}, ${st.padLeft}, ${st.padBottom}, ${st.padRight}], ${st.ih}x${st.iw}x${st.c} -> ${st.oh}x${st.ow}, SIMD ${st.simd}, ${st.cycles} cycles per frame` };
 }
@@ -93,6 +96,7 @@ function topData(plan: RtlPlan): object {
     return { ...stageData(st), next: next ? { index: next.index, simd: next.simd } : null };
   });
   const first = plan.stages[0];
+  if (first.kind === 'vvu') throw new QtscError('RTL backend: a design cannot start with a depthwise unit (a sliding window feeds it)');
   const inputElemBits = first.kind === 'mvu' ? first.inBits : first.elemBits;
   const inputElems = first.kind === 'mvu' ? first.mw : first.ih * first.iw * first.c;
   return {
@@ -146,6 +150,15 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<
   }
   for (const st of plan.stages) {
     if (st.kind === 'mvu') continue;
+    if (st.kind === 'vvu') {
+      files.set(`${st.module}.v`, render('vvu', st));
+      sources.push(`${st.module}.v`);
+      for (const rom of [st.weightRom, st.paramRom]) {
+        files.set(rom.file, romText(rom));
+        memFiles.push(rom.file);
+      }
+      continue;
+    }
     files.set(`${st.module}.v`, render('window', { ...st, isPool: st.kind !== 'swu', isMax: st.kind === 'maxpool', taps: st.kh * st.kw }));
     sources.push(`${st.module}.v`);
   }

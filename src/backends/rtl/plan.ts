@@ -32,6 +32,7 @@ import {
 import { checkGraph, elemName } from '../../ir/check-graph.js';
 import { nodeCycles } from '../../ir/node-cycles.js';
 import { swuBufferWords } from './swu-geometry.js';
+import { type VvuPlan, planVvu } from './vvu-plan.js';
 import { streamFormat } from '../../golden/stream-format.js';
 import { QtscError } from '../../util/errors.js';
 
@@ -155,7 +156,7 @@ export interface WindowPlan {
 }
 
 /** One unit of the chain the top instantiates, in stream order. */
-export type StagePlan = ({ kind: 'mvu' } & NodePlan) | WindowPlan;
+export type StagePlan = ({ kind: 'mvu' } & NodePlan) | WindowPlan | VvuPlan;
 
 export interface RtlPlan {
   top: string;
@@ -219,7 +220,7 @@ export function checkIrForRtl(ir: HardwareIR): string[] {
     const fed = i === 0 ? ir.input.tensor : ir.nodes[i - 1].outputs[0];
     if (n.inputs[0] !== fed) errs.push(`${at}: reads '${n.inputs[0]}', not the previous stream '${fed}' (branches have no RTL yet)`);
     if (n.op !== 'mvu') {
-      if (n.op !== 'swu' && n.op !== 'maxpool' && n.op !== 'sumpool') errs.push(`${at}: op '${String((n as HwNode).op)}' has no RTL`);
+      if (n.op !== 'swu' && n.op !== 'maxpool' && n.op !== 'sumpool' && n.op !== 'vvu') errs.push(`${at}: op '${String((n as HwNode).op)}' has no RTL`);
       return;
     }
     for (const [k, v] of [
@@ -476,7 +477,7 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   const treeMode = opts.dotTrees ?? defaultDotTrees;
   const stages = ir.nodes.map((n, index): StagePlan => {
     if (n.op === 'mvu') return { kind: 'mvu', ...planMvu(ir, n, index, treeMode, opts) };
-    if (n.op === 'vvu') throw new QtscError(`RTL backend: node '${n.name}': depthwise (vvu) units have no RTL yet`);
+    if (n.op === 'vvu') return planVvu(ir, n, index);
     return planWindow(ir, n, index);
   });
   return {
