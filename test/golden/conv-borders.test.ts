@@ -1,0 +1,96 @@
+/**
+ * Borders, property-tested: for every padding ('same', 'valid') and stride
+ * (1, 2) of square and non-square kernels 1..7, and for max and average
+ * pools, the golden model's codes after the window layer equal the codes
+ * tfjs' own layers give (the float model's activation divided by its step),
+ * element by element. A padded tap must mean in hardware what it means in
+ * tfjs: zero for a convolution, ignored for a max pool.
+ */
+import { expect } from 'chai';
+import * as tf from '@tensorflow/tfjs';
+import { makeConvModel, type ConvLayerSpec } from '../helpers/make-conv-model.js';
+import { compileModel } from '../../src/compile.js';
+import { runGolden } from '../../src/golden/execute.js';
+import { dequantizeInput } from '../../src/golden/float-model.js';
+import { inputLength } from '../../src/ir/hardware-ir.js';
+import { initTf } from '../../src/util/tf-backend.js';
+import { Rng } from '../../src/util/random.js';
+
+const FRAMES = 8;
+
+interface Case {
+  label: string;
+  layers: ConvLayerSpec[];
+  /** Index in spec.layers of the activation (or pool) whose output is compared. */
+  probe: number;
+  valueSpace: string;
+}
+
+const cases: Case[] = [];
+for (const padding of ['same', 'valid'] as const) {
+  for (const stride of [1, 2]) {
+    for (const kernel of [[1, 1], [3, 3], [5, 5], [7, 7], [3, 5], [5, 1]] as Array<[number, number]>) {
+      cases.push({
+        label: `conv ${kernel.join('x')} stride ${stride} ${padding}`,
+        layers: [{ kind: 'conv', filters: 3, kernel, strides: [stride, stride], padding, bias: true }, { kind: 'bn' }, { kind: 'act', bits: 3 }, { kind: 'flatten' }, { kind: 'dense', units: 2 }],
+        probe: 2,
+        valueSpace: stride === 1 ? 'pow2-3' : 'binary',
+      });
+    }
+    for (const pool of [2, 3]) {
+      cases.push({
+        label: `max pool ${pool}x${pool} stride ${stride} ${padding}`,
+        layers: [{ kind: 'conv', filters: 2, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 2 }, { kind: 'maxpool', pool: [pool, pool], strides: [stride, stride], padding }, { kind: 'flatten' }, { kind: 'dense', units: 2 }],
+        probe: 3,
+        valueSpace: 'binary',
+      });
+    }
+  }
+}
+for (const pool of [2, 3]) {
+  for (const stride of [1, 2]) {
+    cases.push({
+      label: `average pool ${pool}x${pool} stride ${stride} valid (codes summed; compared after the next layer)`,
+      layers: [{ kind: 'conv', filters: 2, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 2 }, { kind: 'avgpool', pool: [pool, pool], strides: [stride, stride] }, { kind: 'conv', filters: 2, kernel: [1, 1], padding: 'valid' }, { kind: 'bn' }, { kind: 'act', bits: 2 }, { kind: 'flatten' }, { kind: 'dense', units: 2 }],
+      probe: 6,
+      valueSpace: 'binary',
+    });
+  }
+}
+
+describe('golden model at the borders: codes equal tfjs for every padding, stride and pool', () => {
+  before(async () => {
+    await initTf({ backend: 'wasm' });
+  });
+  cases.forEach((c, k) => {
+    it(c.label, async () => {
+      const rng = new Rng(500 + k);
+      const inputShape: [number, number, number] = [rng.int(7, 11), rng.int(7, 11), rng.int(1, 2)];
+      const spec = { inputShape, layers: c.layers, valueSpace: c.valueSpace, seed: 900 + k, probes: 32 };
+      const { dir, model } = await makeConvModel(spec);
+      const compiled = await compileModel({ model: dir });
+      const frames = Array.from({ length: FRAMES }, () => Array.from({ length: inputLength(compiled.ir) }, () => rng.int(0, 255)));
+      const x = tf.tensor(Float32Array.from(frames.flatMap((f) => Array.from(dequantizeInput(compiled.graph, f)))), [FRAMES, ...inputShape]);
+      const probeLayer = model.layers[c.probe];
+      const sub = tf.model({ inputs: model.inputs, outputs: probeLayer.output as tf.SymbolicTensor });
+      const ref = (sub.predict(x) as tf.Tensor).dataSync();
+      tf.dispose(x);
+      // The activation's step: the layer's clip / (2^bits - 1).
+      const act = model.layers[c.layers.slice(0, c.probe + 1).map((l) => l.kind).lastIndexOf('act')] as unknown as { clip: number; bits: number };
+      const step = act.clip / (2 ** act.bits - 1);
+      // The hardware tensor written for that layer: the node whose layers name it (or, for a pool, the pool node).
+      const name = probeLayer.name;
+      const idx = compiled.ir.nodes.findIndex((n) => n.layers.includes(name));
+      expect(idx, `a node implements '${name}'`).to.be.at.least(0);
+      const per = ref.length / FRAMES;
+      let bad = 0;
+      frames.forEach((f, i) => {
+        const g = runGolden(compiled.ir, f).layers[idx];
+        expect(g.length).to.equal(per);
+        for (let e = 0; e < per; e++) if (g[e] !== Math.round(ref[i * per + e] / step)) bad++;
+      });
+      // Float rounding can put a value exactly on a quantizer threshold: allow one such element in a thousand.
+      expect(bad, `${bad} of ${ref.length} codes differ`).to.be.at.most(Math.floor(ref.length / 1000));
+    });
+  });
+});
