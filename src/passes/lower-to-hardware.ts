@@ -172,7 +172,9 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
     const where = `${graph.file}: layer '${d.name}'`;
     const last = i === lastBlock;
     const name = sanitizeName(d.name, i);
-    if (d.kind === 'conv2d' || d.kind === 'depthwise') {
+    // A pointwise convolution (1x1, stride 1, no padding) reads the pixels as they stream: no window needed.
+    const pointwise = d.kind === 'conv2d' && d.kernelSize.every((k) => k === 1) && d.strides.every((s) => s === 1) && d.pad.every((p) => p === 0);
+    if ((d.kind === 'conv2d' && !pointwise) || d.kind === 'depthwise') {
       // A convolution is an MVU (a depthwise one a VVU) behind a sliding window: one window vector per output pixel.
       const swuName = `${name}_swu`;
       const pad = d.pad;
