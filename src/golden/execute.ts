@@ -90,10 +90,27 @@ function geometry(w: Window, shape: [number, number, number]): WindowGeometry {
   };
 }
 
-/** One node on its input tensor's codes (stream order): its output tensor's codes. */
-export function runNode(ir: HardwareIR, node: HwNode, x: ArrayLike<number>): number[] {
+/**
+ * One node on its input tensors' codes (stream order): its output tensor's
+ * codes (a fork's two outputs are both this).
+ */
+export function runNode(ir: HardwareIR, node: HwNode, x: ArrayLike<number>, y?: ArrayLike<number>): number[] {
   const shape = ir.tensors[node.inputs[0]].shape;
   switch (node.op) {
+    case 'fork':
+    case 'fifo':
+      return Array.from(x);
+    case 'add': {
+      if (!y) throw new Error(`golden model: add '${node.name}' needs two inputs`);
+      const C = shape[2];
+      const z = new Array<number>(C);
+      const out: number[] = [];
+      for (let p = 0; p < x.length / C; p++) {
+        for (let c = 0; c < C; c++) z[c] = node.aMul * actValue(node.a, x[p * C + c]) + node.bMul * actValue(node.b, y[p * C + c]);
+        out.push(...thresholdCodes(node.output, z));
+      }
+      return out;
+    }
     case 'mvu': {
       // numVectors vectors of mw elements, one after the other in the stream.
       const out: number[] = [];
@@ -143,10 +160,13 @@ export function runGolden(ir: HardwareIR, input: ArrayLike<number>): GoldenResul
   const values = new Map<string, ArrayLike<number>>([[ir.input.tensor, input]]);
   const layers: number[][] = [];
   for (const node of ir.nodes) {
-    const x = values.get(node.inputs[0]);
-    if (!x) throw new Error(`golden model: node '${node.name}' reads '${node.inputs[0]}', which no earlier node wrote`);
-    const y = runNode(ir, node, x);
-    values.set(node.outputs[0], y);
+    const ins = node.inputs.map((t) => {
+      const v = values.get(t);
+      if (!v) throw new Error(`golden model: node '${node.name}' reads '${t}', which no earlier node wrote`);
+      return v;
+    });
+    const y = runNode(ir, node, ins[0], ins[1]);
+    for (const t of node.outputs) values.set(t, y);
     layers.push(y);
   }
   const logits = Array.from(values.get(ir.output) ?? []);

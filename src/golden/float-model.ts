@@ -4,7 +4,7 @@
  * golden model (a tie between logits, or a pre-activation that lands on a
  * quantizer threshold).
  */
-import { type Activation, type AvgPoolLayer, type Conv2DLayer, type DepthwiseConv2DLayer, type Graph, type MaxPoolLayer, applyActivation, quantStep, windowOutShape } from '../ir/graph-ir.js';
+import { GRAPH_INPUT, type Activation, type AvgPoolLayer, type Conv2DLayer, type DepthwiseConv2DLayer, type Graph, type MaxPoolLayer, applyActivation, quantStep, windowOutShape } from '../ir/graph-ir.js';
 
 export interface FloatResult {
   logits: number[];
@@ -39,8 +39,25 @@ export function runFloat(graph: Graph, input: ArrayLike<number>, keepPreActivati
   let channels = graph.inputShape[2];
   let margin = Infinity;
   const pre = keepPreActivations ? new Map<string, Float64Array>() : undefined;
+  // Outputs by layer name, for layers that read something other than the layer before them.
+  // (Copies: later layers work in place.)
+  const needed = new Set(graph.layers.flatMap((l) => (l.kind === 'add' ? l.inputs : l.input !== undefined ? [l.input] : [])));
+  const outputs = new Map<string, { x: Float64Array; channels: number }>();
+  if (needed.has(GRAPH_INPUT)) outputs.set(GRAPH_INPUT, { x: Float64Array.from(x), channels });
   for (const layer of graph.layers) {
-    if (layer.kind === 'dense') {
+    if (layer.input !== undefined) {
+      const src = outputs.get(layer.input);
+      if (!src) throw new Error(`float model: layer '${layer.name}' reads '${layer.input}', which comes later or does not exist`);
+      x = Float64Array.from(src.x);
+      channels = src.channels;
+    }
+    if (layer.kind === 'add') {
+      const a = outputs.get(layer.inputs[0]);
+      const b = outputs.get(layer.inputs[1]);
+      if (!a || !b) throw new Error(`float model: add '${layer.name}' reads a layer that comes later or does not exist`);
+      x = Float64Array.from(a.x, (v, i) => v + b.x[i]);
+      channels = a.channels;
+    } else if (layer.kind === 'dense') {
       const y = new Float64Array(layer.units);
       const { kernel, units } = layer;
       for (let i = 0; i < layer.inFeatures; i++) {
@@ -71,13 +88,14 @@ export function runFloat(graph: Graph, input: ArrayLike<number>, keepPreActivati
         const c = j % channels;
         x[j] = (layer.gamma[c] * (x[j] - layer.mean[c])) / Math.sqrt(layer.variance[c] + layer.epsilon) + layer.beta[c];
       }
-    } else {
+    } else if (layer.kind === 'activation') {
       if (pre) pre.set(layer.name, Float64Array.from(x));
       for (let j = 0; j < x.length; j++) {
         margin = Math.min(margin, thresholdDistance(layer.act, x[j]));
         x[j] = applyActivation(layer.act, x[j]);
       }
     }
+    if (needed.has(layer.name)) outputs.set(layer.name, { x: Float64Array.from(x), channels });
   }
   return { logits: Array.from(x), thresholdMargin: margin, preActivations: pre };
 }

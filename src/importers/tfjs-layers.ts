@@ -5,7 +5,7 @@
  * accepted; anything else is refused with the file, layer and field named.
  */
 import { z } from 'zod';
-import type { Activation, Graph, GraphLayer, InputQuant } from '../ir/graph-ir.js';
+import { GRAPH_INPUT, type Activation, type Graph, type GraphLayer, type InputQuant } from '../ir/graph-ir.js';
 import { ValueSpaceSchema, resolveValueSpace } from '../layers/value-space.js';
 import { QtscError } from '../util/errors.js';
 import { modelJsonPath, readModelJson, readWeights } from './tfjs-artifacts.js';
@@ -80,13 +80,14 @@ function orderedLayers(topology: Record<string, unknown>, file: string): RawLaye
   if (className !== 'Model' && className !== 'Functional') {
     throw new QtscError(`${file}: field 'modelTopology.class_name': '${className}' is not a Layers model (Sequential or Model)`);
   }
-  // Functional: accept a single chain from one input to one output.
+  // Functional: a graph from one input to one output; branches meet only at Add layers.
   const byName = new Map(layers.map((l) => [l.name, l]));
   const consumers = new Map<string, RawLayer[]>();
   for (const l of layers) {
-    if (l.inbound.length > 1) {
-      throw new QtscError(`${file}: layer '${l.name}' (${l.className}): field 'inbound_nodes': merges ${l.inbound.length} tensors; only chains of layers are supported`);
+    if (l.inbound.length > 1 && l.className !== 'Add') {
+      throw new QtscError(`${file}: layer '${l.name}' (${l.className}): field 'inbound_nodes': merges ${l.inbound.length} tensors; only Add joins branches`);
     }
+    if (l.className === 'Add' && l.inbound.length !== 2) throw new QtscError(`${file}: layer '${l.name}' (Add): field 'inbound_nodes': adds ${l.inbound.length} tensors; exactly 2 are supported`);
     for (const src of l.inbound) {
       if (!byName.has(src)) throw new QtscError(`${file}: layer '${l.name}': field 'inbound_nodes' names unknown layer '${src}'`);
       consumers.set(src, [...(consumers.get(src) ?? []), l]);
@@ -94,15 +95,23 @@ function orderedLayers(topology: Record<string, unknown>, file: string): RawLaye
   }
   const starts = layers.filter((l) => l.inbound.length === 0);
   if (starts.length !== 1) throw new QtscError(`${file}: the model has ${starts.length} inputs; exactly one is supported`);
+  // Topological order, depth first so that a branch stays together (stable: file order among equals).
   const ordered: RawLayer[] = [];
-  let cur: RawLayer | undefined = starts[0];
-  while (cur) {
+  const waiting = new Map(layers.map((l) => [l.name, l.inbound.length]));
+  const stack: RawLayer[] = [starts[0]];
+  while (stack.length > 0) {
+    const cur = stack.pop()!;
     ordered.push(cur);
-    const next: RawLayer[] = consumers.get(cur.name) ?? [];
-    if (next.length > 1) throw new QtscError(`${file}: layer '${cur.name}' feeds ${next.length} layers; branches are not supported yet`);
-    cur = next[0];
+    const next = consumers.get(cur.name) ?? [];
+    for (let k = next.length - 1; k >= 0; k--) {
+      const left = waiting.get(next[k].name)! - 1;
+      waiting.set(next[k].name, left);
+      if (left === 0) stack.push(next[k]);
+    }
   }
-  if (ordered.length !== layers.length) throw new QtscError(`${file}: ${layers.length - ordered.length} layer(s) are not on the path from input to output`);
+  if (ordered.length !== layers.length) throw new QtscError(`${file}: ${layers.length - ordered.length} layer(s) are not reachable from the input (or form a cycle)`);
+  const ends = layers.filter((l) => !(consumers.get(l.name)?.length));
+  if (ends.length !== 1) throw new QtscError(`${file}: the model has ${ends.length} outputs; exactly one is supported`);
   return ordered;
 }
 
@@ -224,9 +233,20 @@ export function importTfjsLayers(modelDir: string, options: ImportOptions = {}):
   let shape: Shape3 | null = null;
   /** Whether the map has been flattened (or passed a Dense): spatial layers no longer apply. */
   let flat = false;
+  /** Per raw layer: its output shape, flatness, and the graph layer holding its output (GRAPH_INPUT for the input). */
+  const shapeAfter = new Map<string, { shape: Shape3 | null; flat: boolean; graphName: string }>();
+  let lastGraphName = GRAPH_INPUT;
   for (const l of raw) {
     const where = `${file}: layer '${l.name}' (${l.className})`;
     const c = l.config;
+    // A functional model's layer reads its inbound layer, which need not be the one before it.
+    const from = l.inbound.length > 0 ? shapeAfter.get(l.inbound[0]) : undefined;
+    if (from) {
+      shape = from.shape;
+      flat = from.flat;
+    }
+    const readsFrom = from ? from.graphName : lastGraphName;
+    const firstNew = layers.length;
     const declared = declaredShape(cfg(c, 'batchInputShape'), where);
     if (declared !== null && inputShape === null) {
       inputShape = declared;
@@ -381,9 +401,23 @@ export function importTfjsLayers(modelDir: string, options: ImportOptions = {}):
         layers.push({ kind: 'activation', name: l.name, act: { fn: 'quant', bits, clip } });
         break;
       }
+      case 'Add': {
+        const [a, b] = l.inbound.map((n) => shapeAfter.get(n)!);
+        if (!a.shape || !b.shape || a.shape.some((v, k) => v !== b.shape![k])) {
+          throw new QtscError(`${where}: field 'inbound_nodes': adds maps of shapes ${a.shape?.join('x')} and ${b.shape?.join('x')}; they must be equal`);
+        }
+        layers.push({ kind: 'add', name: l.name, inputs: [a.graphName, b.graphName], shape: a.shape });
+        shape = a.shape;
+        flat = a.flat;
+        break;
+      }
       default:
         throw new QtscError(`${where}: field 'class_name': layer type '${l.className}' is not supported (see docs/model-format.md)`);
     }
+    // The first graph layer made here reads the inbound layer's output when that is not the one just before it.
+    if (layers.length > firstNew && layers[firstNew].kind !== 'add' && readsFrom !== lastGraphName) layers[firstNew].input = readsFrom;
+    if (layers.length > firstNew) lastGraphName = layers[layers.length - 1].name;
+    shapeAfter.set(l.name, { shape, flat, graphName: layers.length > firstNew ? layers[layers.length - 1].name : readsFrom });
   }
   if (inputShape === null) throw new QtscError(`${file}: field 'batch_input_shape': no layer declares the input shape`);
   if (!layers.some((l) => l.kind === 'dense')) throw new QtscError(`${file}: the model has no Dense layer`);

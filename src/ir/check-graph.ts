@@ -40,6 +40,17 @@ export function nodeOutputTensor(n: HwNode, input: TensorInfo): TensorInfo | str
       const elem: ElemType = n.output.kind === 'logits' ? { kind: 'sint', bits: n.output.logitWidth } : n.output.out;
       return { elem, shape };
     }
+    case 'fork':
+    case 'fifo':
+      if (input.elem.kind === 'sint' || !sameElem(input.elem, n.elem)) return `elem ${elemName(n.elem)} differs from its input tensor's ${elemName(input.elem)}`;
+      if (c % n.simd !== 0) return `simd ${n.simd} does not divide the ${c} channels`;
+      if (n.op === 'fifo' && !(Number.isInteger(n.depth) && n.depth >= 2)) return `depth ${n.depth} must be an integer >= 2`;
+      return { elem: n.elem, shape: input.shape };
+    case 'add':
+      if (input.elem.kind === 'sint' || !sameElem(input.elem, n.a)) return `a ${elemName(n.a)} differs from its first input tensor's ${elemName(input.elem)}`;
+      if (c % n.simd !== 0) return `simd ${n.simd} does not divide the ${c} channels`;
+      if (n.output.thresholds.length !== c || n.output.negate.length !== c) return `thresholds and negate must have ${c} rows`;
+      return { elem: n.output.out, shape: input.shape };
     case 'vvu': {
       if (input.elem.kind === 'sint' || !sameElem(input.elem, n.input)) return `input ${elemName(n.input)} differs from its input tensor's ${elemName(input.elem)}`;
       if (c !== n.taps * n.channels) return `its input tensor ${shapeText(input.shape)} does not hold windows of ${n.taps} taps x ${n.channels} channels`;
@@ -90,23 +101,34 @@ export function checkGraph(ir: HardwareIR): string[] {
     const at = `field 'nodes.${i}' ('${n.name}')`;
     if (names.has(n.name)) errs.push(`${at}: the name is used twice`);
     names.add(n.name);
-    if (n.inputs.length !== 1 || n.outputs.length !== 1) {
-      errs.push(`${at}: a ${n.op} node has one input and one output tensor`);
+    const ins = n.op === 'add' ? 2 : 1;
+    const outs = n.op === 'fork' ? 2 : 1;
+    if (n.inputs.length !== ins || n.outputs.length !== outs) {
+      errs.push(`${at}: a ${n.op} node has ${ins} input and ${outs} output tensor(s)`);
       return;
     }
-    const [tin] = n.inputs;
-    const [tout] = n.outputs;
-    if (!written.has(tin)) {
-      errs.push(`${at}: input tensor '${tin}' is not written by an earlier node or the design input`);
-      return;
+    for (const tin of n.inputs) {
+      if (!written.has(tin)) {
+        errs.push(`${at}: input tensor '${tin}' is not written by an earlier node or the design input`);
+        return;
+      }
+      if (read.has(tin)) errs.push(`${at}: tensor '${tin}' is already read by '${read.get(tin)}' (a stream has one reader; a fork node duplicates it)`);
+      read.set(tin, n.name);
     }
-    if (read.has(tin)) errs.push(`${at}: tensor '${tin}' is already read by '${read.get(tin)}' (a stream has one reader)`);
-    read.set(tin, n.name);
-    if (written.has(tout)) errs.push(`${at}: output tensor '${tout}' is written twice`);
-    written.add(tout);
+    const tin = n.inputs[0];
+    if (n.op === 'add') {
+      const b = tensors[n.inputs[1]];
+      if (b.elem.kind === 'sint' || !sameElem(b.elem, n.b)) errs.push(`${at}: b ${elemName(n.b)} differs from its second input tensor's ${elemName(b.elem)}`);
+      if (b.shape.some((v, k) => v !== tensors[tin].shape[k])) errs.push(`${at}: its inputs differ in shape (${shapeText(tensors[tin].shape)} and ${shapeText(b.shape)})`);
+    }
+    for (const tout of n.outputs) {
+      if (written.has(tout)) errs.push(`${at}: output tensor '${tout}' is written twice`);
+      written.add(tout);
+    }
+    const tout = n.outputs[0];
     const decl = tensors[tout];
-    if (!decl) {
-      errs.push(`${at}: output tensor '${tout}' is not declared in 'tensors'`);
+    if (!decl || n.outputs.some((t) => !tensors[t])) {
+      errs.push(`${at}: output tensor '${n.outputs.find((t) => !tensors[t])}' is not declared in 'tensors'`);
       return;
     }
     const got = nodeOutputTensor(n, tensors[tin]);

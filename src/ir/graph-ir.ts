@@ -126,7 +126,36 @@ export interface ActivationLayer {
   act: Activation;
 }
 
-export type GraphLayer = DenseLayer | Conv2DLayer | DepthwiseConv2DLayer | MaxPoolLayer | AvgPoolLayer | ZeroPadLayer | FlattenLayer | BatchNormLayer | ActivationLayer;
+/** Elementwise sum of two maps of the same shape (a residual join). */
+export interface AddLayer {
+  kind: 'add';
+  name: string;
+  /** The two layers (or GRAPH_INPUT) whose outputs are added. */
+  inputs: [string, string];
+  shape: [number, number, number];
+}
+
+/**
+ * A layer of the graph. Layers are listed in topological order; a layer reads
+ * the output of the one listed before it unless `input` names another layer
+ * (or GRAPH_INPUT): that is how branches, and the Add that joins them, are
+ * written.
+ */
+export type GraphLayer = (DenseLayer | Conv2DLayer | DepthwiseConv2DLayer | MaxPoolLayer | AvgPoolLayer | ZeroPadLayer | FlattenLayer | BatchNormLayer | ActivationLayer | AddLayer) & { input?: string };
+
+/** The name a layer's `input` uses for the model input. */
+export const GRAPH_INPUT = '';
+
+/** The name of the layer each layer reads (GRAPH_INPUT for the model input); an Add reads two. */
+export function layerInputs(graph: Graph): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  let prev = GRAPH_INPUT;
+  for (const l of graph.layers) {
+    m.set(l.name, l.kind === 'add' ? [...l.inputs] : [l.input ?? prev]);
+    prev = l.name;
+  }
+  return m;
+}
 
 /** Weighted layers: the ones that become MVUs (dense, conv2d) or VVUs (depthwise). */
 export type WeightedLayer = DenseLayer | Conv2DLayer | DepthwiseConv2DLayer;

@@ -215,7 +215,42 @@ export interface SumPoolNode extends NodeBase {
   out: ActType;
 }
 
-export type HwNode = MvuNode | SwuNode | MaxPoolNode | VvuNode | SumPoolNode;
+/** Duplicates a stream: both outputs see every word (a residual block's fork). */
+export interface ForkNode extends NodeBase {
+  op: 'fork';
+  simd: number;
+  elem: ActType;
+}
+
+/** A FIFO of `depth` words on a stream (the skip path of a residual block). */
+export interface FifoNode extends NodeBase {
+  op: 'fifo';
+  simd: number;
+  elem: ActType;
+  depth: number;
+}
+
+/**
+ * Joins two streams of the same shape element by element and requantizes:
+ * z = aMul*value(a) + bMul*value(b) (values: bipolar ±1, uint the code), then
+ * a threshold stage per channel. aMul/bMul are small non-negative integers,
+ * the ratio of the two inputs' steps (exact when that ratio is rational with
+ * small terms; the lowering note says when it was rounded).
+ */
+export interface AddNode extends NodeBase {
+  op: 'add';
+  simd: number;
+  a: ActType;
+  b: ActType;
+  aMul: number;
+  bMul: number;
+  /** Exact range of z and the signed width that holds it. */
+  zRange: [number, number];
+  zWidth: number;
+  output: ThresholdStage;
+}
+
+export type HwNode = MvuNode | SwuNode | MaxPoolNode | VvuNode | SumPoolNode | ForkNode | FifoNode | AddNode;
 
 export interface HardwareIR {
   format: 'qtsc-hardware-ir';

@@ -16,7 +16,7 @@ export function mvuCycles(n: Pick<MvuNode, 'mw' | 'mh' | 'pe' | 'simd'> & { numV
 export function nodeCycles(ir: HardwareIR, n: HwNode): number {
   if (n.op === 'mvu') return mvuCycles(n);
   // One window word (simd channels of one tap) per cycle.
-  if (n.op === 'vvu') return shapeSize(ir.tensors[n.inputs[0]].shape) / n.simd;
+  if (n.op === 'vvu' || n.op === 'fork' || n.op === 'fifo' || n.op === 'add') return shapeSize(ir.tensors[n.inputs[0]].shape) / n.simd;
   const [ih, iw, c] = ir.tensors[n.inputs[0]].shape;
   const { oh, ow } = windowOutput(n.window, ih, iw);
   const inWords = (ih * iw * c) / n.simd;

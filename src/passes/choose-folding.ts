@@ -68,6 +68,10 @@ function simdChoices(ir: HardwareIR, n: MvuNode): number[] {
 /** Window and depthwise units: the fewest channels per word that meet the target. */
 function windowSimd(ir: HardwareIR, n: Exclude<HwNode, MvuNode>, target: number): number {
   const c = n.op === 'vvu' ? n.channels : ir.tensors[n.inputs[0]].shape[2];
+  if (n.op === 'fork' || n.op === 'fifo' || n.op === 'add') {
+    for (const simd of divisors(c)) if (nodeCyclesOf(ir, { ...n, simd }) <= target) return simd;
+    return c;
+  }
   for (const simd of divisors(c)) if (nodeCyclesOf(ir, { ...n, simd }) <= target) return simd;
   return c;
 }

@@ -5,7 +5,7 @@
  * thresholds (hidden blocks) or into a shifted logit offset (the last block).
  * Folding (PE/SIMD) is left at 1 here; choose-folding.ts sets it.
  */
-import { type DepthwiseConv2DLayer, type Graph, type MaxPoolLayer, kernelMatrix, windowOutShape } from '../ir/graph-ir.js';
+import { GRAPH_INPUT, type DepthwiseConv2DLayer, type Graph, type MaxPoolLayer, kernelMatrix, windowOutShape } from '../ir/graph-ir.js';
 import {
   type ActType,
   type EngineKind,
@@ -18,6 +18,8 @@ import {
   type SwuNode,
   type TensorInfo,
   type VvuNode,
+  type AddNode,
+  actRange,
   clog2,
   type WeightCoding,
   signedWidth,
@@ -26,7 +28,8 @@ import { classifySpace, codingOf, encodeWeight, describeSpace } from '../ir/valu
 import { QtscError } from '../util/errors.js';
 import { accumulatorRange } from './accumulator-range.js';
 import { type ChannelAffine, foldThresholds, quantizerLevels } from './fold-thresholds.js';
-import { type Block, groupStages } from './group-blocks.js';
+import { type AddStage, type Block, type Stage, groupStages } from './group-blocks.js';
+import { insertForks } from './insert-forks.js';
 import { integerWeights } from './integer-weights.js';
 
 export interface LowerOptions {
@@ -147,7 +150,21 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
     nodes.push(node);
     cur = node.outputs[0];
   };
-  stages.forEach((stage, i) => {
+  /** Where each stream of the graph lives in hardware: tensor, element type, real value of one code. */
+  const streams = new Map<string, { tensor: string; act: ActType; step: number }>([[GRAPH_INPUT, { tensor: 'input', act: inputType, step: inputStep }]]);
+  const streamOf = (name: string, reader: string) => {
+    const s = streams.get(name);
+    if (!s) throw new QtscError(`${graph.file}: layer '${reader}': reads '${name}', which has no hardware stream (an unsupported layer before it?)`);
+    return s;
+  };
+  const lowerStage = (stage: Stage, i: number): void => {
+    if (stage.kind === 'add') {
+      emit(...addNode(graph.file, stage, sanitizeName(stage.layer.name, i), streamOf(stage.inputs[0], stage.layer.name), streamOf(stage.inputs[1], stage.layer.name), tensors, notes));
+      const q = quantizerLevels(stage.act)!;
+      input = q.out;
+      inputStep = q.step;
+      return;
+    }
     if (stage.kind === 'avgpool') {
       const l = stage.layer;
       if (i > lastBlock) throw new QtscError(`${graph.file}: layer '${l.name}': pooling after the last weighted layer is not supported (the logits leave the accelerator there)`);
@@ -246,19 +263,79 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
       notes.push({ layer: pool.name, note: 'max pool moved after the activation (exact: every channel\'s scale is positive)' });
       emit(...maxPoolNode(graph.file, { ...pool, inShape: outShape }, sanitizeName(pool.name, i), cur, tensors[cur], input));
     }
-  });
-  return {
-    ir: {
-      format: 'qtsc-hardware-ir',
-      version: 2,
-      top: opts.top,
-      input: { tensor: 'input', scale: graph.inputQuant.scale },
-      tensors,
-      nodes,
-      output: cur,
-    },
-    notes,
   };
+  stages.forEach((stage, i) => {
+    if (stage.kind !== 'add') {
+      const src = streamOf(stage.input, stage.layer.name);
+      cur = src.tensor;
+      input = src.act;
+      inputStep = src.step;
+    }
+    lowerStage(stage, i);
+    streams.set(stage.output, { tensor: cur, act: input, step: inputStep });
+  });
+  const ir: HardwareIR = {
+    format: 'qtsc-hardware-ir',
+    version: 2,
+    top: opts.top,
+    input: { tensor: 'input', scale: graph.inputQuant.scale },
+    tensors,
+    nodes,
+    output: cur,
+  };
+  return { ir: insertForks(ir), notes };
+}
+
+/**
+ * A residual join: z = aMul*a + bMul*b in integers, aMul/bMul the ratio of
+ * the two streams' steps (exact when it is p/q with small terms, else
+ * rounded to 2^-6 and said), then the activation after the Add as thresholds.
+ */
+function addNode(
+  file: string,
+  stage: AddStage,
+  name: string,
+  a: { tensor: string; act: ActType; step: number },
+  b: { tensor: string; act: ActType; step: number },
+  tensors: HardwareIR['tensors'],
+  notes: LoweringNote[],
+): [AddNode, TensorInfo] {
+  const where = `${file}: layer '${stage.layer.name}'`;
+  const sa = tensors[a.tensor].shape;
+  const sb = tensors[b.tensor].shape;
+  if (sa.some((v, k) => v !== sb[k])) throw new QtscError(`${where}: adds streams of shapes ${sa.join('x')} and ${sb.join('x')}`);
+  const q = quantizerLevels(stage.act);
+  if (!q) throw new QtscError(`${where}: an Add must be followed by a quantized activation (QtscSign or QtscQuantAct, or --act-bits), which requantizes the sum`);
+  const r = a.step / b.step;
+  let aMul = 0;
+  let bMul = 0;
+  for (let qd = 1; qd <= 16 && bMul === 0; qd++) {
+    const p = Math.round(r * qd);
+    if (p >= 1 && p <= 255 && Math.abs(p / qd - r) <= 1e-9 * r) {
+      aMul = p;
+      bMul = qd;
+    }
+  }
+  if (bMul === 0) {
+    // Not a small rational: scale the larger step to 64.
+    const big = Math.max(r, 1);
+    aMul = Math.max(1, Math.round((64 * r) / big));
+    bMul = Math.max(1, Math.round(64 / big));
+    notes.push({ layer: stage.layer.name, note: `input steps ${a.step} and ${b.step} are not in a small integer ratio: the sum weighs them ${aMul}:${bMul} (rounded)` });
+  }
+  const [aLo, aHi] = actRange(a.act);
+  const [bLo, bHi] = actRange(b.act);
+  const zRange: [number, number] = [aMul * aLo + bMul * bLo, aMul * aHi + bMul * bHi];
+  const zWidth = signedWidth(Math.min(0, zRange[0]), Math.max(0, zRange[1]));
+  // Real sum = unit * z in every channel.
+  const unit = b.step / bMul;
+  const C = sa[2];
+  const output = foldThresholds({ a: new Float64Array(C).fill(unit), b: new Float64Array(C) }, q.points, q.out, zRange);
+  const layers = [stage.layer.name, ...(stage.actName ? [stage.actName] : [])];
+  return [
+    { op: 'add', name, layers, inputs: [a.tensor, b.tensor], outputs: [name], simd: 1, a: a.act, b: b.act, aMul, bMul, zRange, zWidth, output },
+    { elem: q.out, shape: sa },
+  ];
 }
 
 /** A depthwise convolution's VVU, behind the sliding window emitted before it. */

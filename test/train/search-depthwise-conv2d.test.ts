@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { QtscQuantAct } from '../../src/layers/qtsc-quant-act.js';
 import { initTf } from '../../src/util/tf-backend.js';
 import { compileModel } from '../../src/compile.js';
 import { fileSaveHandler, loadArtifacts } from '../../src/importers/tfjs-artifacts.js';
@@ -160,7 +161,7 @@ describe('SearchDepthwiseConv2D, strided SearchConv2D and their frozen forms', (
     });
   }
 
-  it('gen-hw refuses a frozen depthwise model with an error naming the layer', async () => {
+  it('gen-hw compiles a frozen depthwise model to a sliding window and a VVU; without a quantized activation the error names the layer', async () => {
     const model = tf.sequential({
       layers: [
         new SearchDepthwiseConv2D({ name: 'dw', kernelSize: 3, strides: 2, valueSpace: 'binary', method: 'sgt', inputShape: [6, 6, 1] }),
@@ -172,8 +173,21 @@ describe('SearchDepthwiseConv2D, strided SearchConv2D and their frozen forms', (
     await (await freezeModel(model)).save(fileSaveHandler(dir));
     let msg = '';
     await compileModel({ model: dir }).catch((e: Error) => (msg = e.message));
-    expect(msg).to.match(/layer 'dw' \(QtscDepthwiseConv2D\): field 'class_name': layer type 'QtscDepthwiseConv2D' is not supported/);
+    expect(msg).to.match(/layer 'dw': activation 'linear' is float; the hardware needs quantized activations/);
     fs.rmSync(dir, { recursive: true, force: true });
+    const quantized = tf.sequential({
+      layers: [
+        new SearchDepthwiseConv2D({ name: 'dw', kernelSize: 3, strides: 2, depthMultiplier: 2, valueSpace: 'binary', method: 'sgt', inputShape: [6, 6, 1] }),
+        new QtscQuantAct({ name: 'q', bits: 2, clip: 1 }),
+        tf.layers.flatten({ name: 'flat' }),
+        new SearchDense({ name: 'logits', units: 2, valueSpace: 'binary', method: 'sgt' }),
+      ],
+    });
+    const dir2 = tmp();
+    await (await freezeModel(quantized)).save(fileSaveHandler(dir2));
+    const compiled = await compileModel({ model: dir2 });
+    expect(compiled.ir.nodes.map((n) => n.op)).to.deep.equal(['swu', 'vvu', 'mvu']);
+    fs.rmSync(dir2, { recursive: true, force: true });
   });
 
   it('initFromFloat selects the nearest candidates of a float depthwise kernel', () => {

@@ -80,8 +80,9 @@
  */
 import { type HardwareIR, type MvuNode, actBits, clog2, mvuNodes, outputElementBits, outputNode, weightBits } from '../../ir/hardware-ir.js';
 import { streamFormat } from '../../golden/stream-format.js';
-import { type NodePlan, type PlanOptions, type RomImage, type WindowPlan, planRtl } from '../rtl/plan.js';
+import { type NodePlan, type PlanOptions, type RomImage, type StagePlan, type WindowPlan, planRtl } from '../rtl/plan.js';
 import type { VvuPlan } from '../rtl/vvu-plan.js';
+import type { AddPlan, FifoPlan, ForkPlan } from '../rtl/residual-plan.js';
 import { type TreeEngine, buildTree, treeEngineOf, treeTakesXsum, treeWeightBits } from '../rtl/dot-tree.js';
 
 export interface Resources {
@@ -567,6 +568,28 @@ export function estimateVvu(v: VvuPlan, c: Coefficients = DEFAULT_COEFFICIENTS):
   return { name: v.name, engine: 'depthwise (vvu)', ...sum(Object.values(parts)), parts };
 }
 
+/** Fork (two skid buffers), skip FIFO (a RAM of depth words) and requantizing add (adders, comparators, ROM). Not yet fitted. */
+export function estimateResidual(u: ForkPlan | FifoPlan | AddPlan, c: Coefficients = DEFAULT_COEFFICIENTS): NodeResources {
+  let parts: Record<string, Resources>;
+  if (u.kind === 'fork') parts = { skids: sum([skidCost(u.outWidth), skidCost(u.outWidth)]) };
+  else if (u.kind === 'fifo') parts = { memory: memoryCost(u.depth, u.outWidth, 'ram'), control: { luts: 4 * clog2(u.depth + 1) + 8, ffs: 2 * clog2(u.depth + 1) + u.outWidth + 4, brams: 0, dsps: 0 } };
+  else {
+    parts = {
+      datapath: { luts: u.simd * u.zWidth * 2, ffs: u.simd * u.zWidth, brams: 0, dsps: 0 },
+      output: { luts: Math.round(u.simd * u.thrCount * u.cmpWidth * (c.cmp ?? 1)), ffs: u.outWidth, brams: 0, dsps: 0 },
+      paramRom: memoryCost(u.paramRom.depth, u.paramRom.width),
+    };
+  }
+  return { name: u.name, engine: u.kind, ...sum(Object.values(parts)), parts };
+}
+
+function estimateStage(st: StagePlan, c: Coefficients): NodeResources {
+  if (st.kind === 'vvu') return estimateVvu(st, c);
+  if (st.kind === 'fork' || st.kind === 'fifo' || st.kind === 'add') return estimateResidual(st, c);
+  if (st.kind === 'mvu') throw new Error('estimateStage: MVUs are estimated by estimateNode');
+  return estimateWindow(st, c);
+}
+
 /** Stream glue between nodes (width converters) and the end of the pipeline (argmax collection). */
 export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS, opts: PlanOptions = {}): Resources {
   const parts: Resources[] = [];
@@ -595,7 +618,7 @@ export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEF
   const plan = planRtl(ir, opts);
   const mvus = mvuNodes(ir);
   let k = 0;
-  const nodes = plan.stages.map((st) => (st.kind === 'mvu' ? estimateNode(mvus[k], plan.nodes[k++], c) : st.kind === 'vvu' ? estimateVvu(st, c) : estimateWindow(st, c)));
+  const nodes = plan.stages.map((st) => (st.kind === 'mvu' ? estimateNode(mvus[k], plan.nodes[k++], c) : estimateStage(st, c)));
   const top = estimateTop(ir, c, opts);
   return { nodes, top, total: sum([...nodes, top]) };
 }
@@ -614,7 +637,7 @@ export function lutFeatures(ir: HardwareIR, opts: PlanOptions = {}): { features:
     fixed += estimateNode(n, plan.nodes[i], zero).luts;
     for (const [k, v] of Object.entries(nodeLutFeatures(n, plan.nodes[i]))) add(k, v);
   });
-  for (const st of plan.stages) if (st.kind !== 'mvu') fixed += (st.kind === 'vvu' ? estimateVvu(st, zero) : estimateWindow(st, zero)).luts;
+  for (const st of plan.stages) if (st.kind !== 'mvu') fixed += estimateStage(st, zero).luts;
   fixed += estimateTop(ir, zero, opts).luts;
   const last = outputNode(ir);
   const fmt = streamFormat(ir);

@@ -71,6 +71,29 @@ export function buildReport(c: Compiled): CompileReport {
         weightRomBits: n.taps * n.channels * n.multiplier * weightBits(n.weights),
       };
     }
+    if (n.op === 'fork' || n.op === 'fifo' || n.op === 'add') {
+      const [h, w, ch] = c.ir.tensors[n.inputs[0]].shape;
+      return {
+        name: n.name,
+        op: n.op,
+        source: n.layers.join(' + '),
+        engine: n.op === 'fork' ? 'fork' : n.op === 'fifo' ? `fifo (${n.depth} words)` : 'add',
+        valueSpace: '-',
+        valueSpaceSource: '-',
+        mw: ch,
+        mh: ch,
+        pe: n.simd,
+        simd: n.simd,
+        lanes: n.simd,
+        cyclesPerFrame: nodeCycles(c.ir, n),
+        inputBits: n.op === 'add' ? actBits(n.a) : elemBits(n.elem),
+        weightBits: 0,
+        accWidth: n.op === 'add' ? n.zWidth : 0,
+        output: n.op === 'add' ? `${h}x${w}x${ch}, z = ${n.aMul}a + ${n.bMul}b, ${n.output.count} threshold(s) -> ${actBits(n.output.out)}-bit ${n.output.out.kind}` : `${h}x${w}x${ch}`,
+        multipliers: 0,
+        weightRomBits: 0,
+      };
+    }
     if (n.op !== 'mvu') {
       const [ih, iw, ch] = c.ir.tensors[n.inputs[0]].shape;
       const { oh, ow } = windowOutput(n.window, ih, iw);

@@ -12,7 +12,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { HardwareIR } from '../../ir/hardware-ir.js';
+import { type HardwareIR, type HwNode, inputLength } from '../../ir/hardware-ir.js';
 import { QtscError } from '../../util/errors.js';
 import { type NodePlan, type RomImage, type RtlPlan, type PlanOptions, type StagePlan, engineCode, planRtl } from './plan.js';
 import { generatedHeader, hwDir, render } from './templates.js';
@@ -31,12 +31,15 @@ export interface EmittedRtl {
 const primitiveOrder = [
   'qtsc_axis_skid',
   'qtsc_axis_width_conv',
+  'qtsc_axis_fork',
+  'qtsc_axis_fifo',
   'qtsc_thresholds',
   'qtsc_thresholds_bsearch',
   'qtsc_logits',
   'qtsc_dot_acc',
   'qtsc_mvu',
   'qtsc_vvu',
+  'qtsc_add',
   'qtsc_swu',
   'qtsc_pool',
   'qtsc_argmax_collect',
@@ -49,6 +52,9 @@ function primitivesUsed(plan: RtlPlan): string[] {
     qtsc_dot_acc: genericEngine,
     qtsc_thresholds_bsearch: bsearch,
     qtsc_vvu: plan.stages.some((st) => st.kind === 'vvu'),
+    qtsc_axis_fork: plan.stages.some((st) => st.kind === 'fork'),
+    qtsc_axis_fifo: plan.stages.some((st) => st.kind === 'fifo'),
+    qtsc_add: plan.stages.some((st) => st.kind === 'add'),
     qtsc_swu: plan.stages.some((st) => (st.kind === 'swu' || st.kind === 'maxpool' || st.kind === 'sumpool') && !st.direct),
     qtsc_pool: plan.stages.some((st) => st.kind === 'maxpool' || st.kind === 'sumpool'),
   };
@@ -86,6 +92,7 @@ function stageData(st: StagePlan): object {
     return { ...nodeData(st), describe: `${st.engine}, ${st.mh}x${st.mw}, PE ${st.pe}, SIMD ${st.simd}, ${st.nf * st.sf} cycles per frame`, outElems: st.pe };
   }
   if (st.kind === 'vvu') return { ...st, describe: `depthwise (vvu), ${st.taps} taps x ${st.channels} channels x ${st.multiplier}, SIMD ${st.simd}, ${st.cycles} cycles per frame` };
+  if (st.kind === 'fork' || st.kind === 'fifo' || st.kind === 'add') throw new QtscError(`RTL backend: a ${st.kind} unit belongs in a graph top, not a chain`);
   const what = st.kind === 'swu' ? `sliding window ${st.kh}x${st.kw}` : `${st.kind === 'maxpool' ? 'max' : 'sum'} pool ${st.kh}x${st.kw}`;
   return { ...st, describe: `${what}, stride ${st.sh}x${st.sw}, pad [${st.padTop}, ${st.padLeft}, ${st.padBottom}, ${st.padRight}], ${st.ih}x${st.iw}x${st.c} -> ${st.oh}x${st.ow}, SIMD ${st.simd}, ${st.cycles} cycles per frame` };
 }
@@ -96,7 +103,7 @@ function topData(plan: RtlPlan): object {
     return { ...stageData(st), next: next ? { index: next.index, simd: next.simd } : null };
   });
   const first = plan.stages[0];
-  if (first.kind === 'vvu') throw new QtscError('RTL backend: a design cannot start with a depthwise unit (a sliding window feeds it)');
+  if (first.kind === 'vvu' || first.kind === 'fork' || first.kind === 'fifo' || first.kind === 'add') throw new QtscError(`RTL backend: a chain cannot start with a ${first.kind} unit`);
   const inputElemBits = first.kind === 'mvu' ? first.inBits : first.elemBits;
   const inputElems = first.kind === 'mvu' ? first.mw : first.ih * first.iw * first.c;
   return {
@@ -114,6 +121,154 @@ function topData(plan: RtlPlan): object {
     // Signed trees are the ones Verilator 5.006 gets wrong without -fno-const-bit-op-tree.
     treeNote: plan.nodes.some((n) => n.engineFiles.length > 0 && n.engine !== 'xnor-popcount'),
     nodes,
+  };
+}
+
+/** Bits of one input element of a stage, and its elements per input word. */
+function stageInput(st: StagePlan): { bits: number; elems: number } {
+  switch (st.kind) {
+    case 'mvu':
+      return { bits: st.inBits, elems: st.simd };
+    case 'vvu':
+      return { bits: st.inBits, elems: st.simd };
+    case 'add':
+      return { bits: st.aBits, elems: st.simd };
+    case 'fork':
+    case 'fifo':
+      return { bits: st.outElemBits, elems: st.simd };
+    default:
+      return { bits: st.elemBits, elems: st.simd };
+  }
+}
+
+/** One line saying what a unit of the graph is. */
+function stageComment(st: StagePlan): string {
+  if (st.kind === 'fork') return `node ${st.index} '${st.name}': fork, SIMD ${st.simd}`;
+  if (st.kind === 'fifo') return `node ${st.index} '${st.name}': skip FIFO of ${st.depth} words, SIMD ${st.simd}`;
+  if (st.kind === 'add') return `node ${st.index} '${st.name}': add z = ${st.aMul}a + ${st.bMul}b, SIMD ${st.simd}, ${st.cycles} cycles per frame`;
+  return `node ${st.index} '${st.name}': ${(stageData(st) as { describe: string }).describe}`;
+}
+
+/**
+ * The top of a design that is a graph (forks, residual adds): every tensor
+ * is a stream from its producer's output port through a skid buffer and a
+ * width converter to its consumer's input port.
+ */
+function topGraphData(ir: HardwareIR, plan: RtlPlan): object {
+  const streams: Array<{ name: string; width: number }> = [];
+  const instances: Array<{ comment: string; module: string; params: Array<{ name: string; value: string | number }>; inst: string; ports: Array<{ port: string; wire: string }> }> = [];
+  const stream = (name: string, width: number) => {
+    streams.push({ name, width });
+    return name;
+  };
+  const bind = (prefix: string, wire: string, out: boolean) => [
+    { port: `${prefix}_data_${out ? 'o' : 'i'}`, wire: `${wire}_data` },
+    { port: `${prefix}_valid_${out ? 'o' : 'i'}`, wire: `${wire}_valid` },
+    { port: `${prefix}_ready_${out ? 'i' : 'o'}`, wire: `${wire}_ready` },
+  ];
+  // Consumer-side wire of every tensor; the design input is s_axis itself.
+  const consumerWire = new Map<string, string>();
+  const first = plan.stages[ir.nodes.findIndex((n) => n.inputs.includes(ir.input.tensor))];
+  const fin = stageInput(first);
+  const inputStream = stream('in', fin.bits * fin.elems);
+  consumerWire.set(ir.input.tensor, inputStream);
+  ir.nodes.forEach((n, i) => {
+    const st = plan.stages[i];
+    n.outputs.forEach((t, k) => {
+      if (t === ir.output) return;
+      const reader = ir.nodes.findIndex((m) => m.inputs.includes(t));
+      const cin = stageInput(plan.stages[reader]);
+      const w = st.outElemBits * (st.kind === 'mvu' ? st.pe : st.outElems);
+      const base = `t${i}_${k}`;
+      stream(`${base}_p`, w);
+      stream(`${base}_r`, w);
+      consumerWire.set(t, stream(`${base}_c`, cin.bits * cin.elems));
+    });
+  });
+  const outWire = (n: HwNode, k: number) => `t${ir.nodes.indexOf(n)}_${k}_p`;
+  ir.nodes.forEach((n, i) => {
+    const st = plan.stages[i];
+    const ins = n.inputs.map((t) => consumerWire.get(t)!);
+    const ports: Array<{ port: string; wire: string }> = [];
+    let module: string;
+    let params: Array<{ name: string; value: string | number }> = [];
+    if (st.kind === 'fork') {
+      module = 'qtsc_axis_fork';
+      params = [{ name: 'Width', value: st.outWidth }, { name: 'Buffered', value: 1 }];
+      ports.push(...bind('s', ins[0], false), ...bind('a', outWire(n, 0), true), ...bind('b', outWire(n, 1), true));
+    } else if (st.kind === 'fifo') {
+      module = 'qtsc_axis_fifo';
+      params = [{ name: 'Width', value: st.outWidth }, { name: 'Depth', value: st.depth }, { name: 'RamStyle', value: `"${st.ramStyle}"` }];
+      ports.push(...bind('s', ins[0], false), ...bind('m', outWire(n, 0), true));
+    } else if (st.kind === 'add') {
+      module = st.module;
+      ports.push(...bind('a', ins[0], false), ...bind('b', ins[1], false), ...bind('m', n.outputs[0] === ir.output ? 'out' : outWire(n, 0), true));
+    } else {
+      module = st.module;
+      ports.push(...bind('s', ins[0], false), ...bind('m', n.outputs[0] === ir.output ? 'out_p' : outWire(n, 0), true));
+    }
+    instances.push({ comment: stageComment(st), module, params, inst: st.inst, ports });
+    // The glue after every output: skid buffer, then width converter to the reader's SIMD.
+    n.outputs.forEach((t, k) => {
+      if (t === ir.output) return;
+      const reader = plan.stages[ir.nodes.findIndex((m) => m.inputs.includes(t))];
+      const outElems = st.kind === 'mvu' ? st.pe : st.outElems;
+      const base = `t${i}_${k}`;
+      instances.push({
+        comment: `stream '${t}': skid buffer`,
+        module: 'qtsc_axis_skid',
+        params: [{ name: 'DataWidth', value: st.outElemBits * outElems }, { name: 'RegType', value: 2 }],
+        inst: `${st.inst}_skid${k}`,
+        ports: [...bind('s', `${base}_p`, false), ...bind('m', `${base}_r`, true)],
+      });
+      instances.push({
+        comment: `stream '${t}': ${outElems} -> ${stageInput(reader).elems} elements of ${st.outElemBits} bit(s) per word`,
+        module: 'qtsc_axis_width_conv',
+        params: [{ name: 'ElemBits', value: st.outElemBits }, { name: 'InElems', value: outElems }, { name: 'OutElems', value: stageInput(reader).elems }],
+        inst: `${st.inst}_conv${k}`,
+        ports: [...bind('s', `${base}_r`, false), ...bind('m', consumerWire.get(t)!, true)],
+      });
+    });
+  });
+  // The logits: skid buffer and argmax collector.
+  const last = plan.nodes[plan.nodes.length - 1];
+  stream('out_p', last.outWidth);
+  stream('out_r', last.outWidth);
+  instances.push({
+    comment: 'logits: skid buffer',
+    module: 'qtsc_axis_skid',
+    params: [{ name: 'DataWidth', value: last.outWidth }, { name: 'RegType', value: 2 }],
+    inst: `${last.inst}_skid`,
+    ports: [...bind('s', 'out_p', false), ...bind('m', 'out_r', true)],
+  });
+  instances.push({
+    comment: 'argmax collector',
+    module: 'qtsc_argmax_collect',
+    params: [{ name: 'Classes', value: last.mh }, { name: 'Pe', value: last.pe }, { name: 'LogitWidth', value: last.logitWidth }, { name: 'IndexWidth', value: plan.indexBits }],
+    inst: 'u_collect',
+    ports: [
+      ...bind('s', 'out_r', false),
+      { port: 'm_data_o', wire: 'm_axis_tdata' },
+      { port: 'm_valid_o', wire: 'm_axis_tvalid' },
+      { port: 'm_ready_i', wire: 'm_axis_tready' },
+    ],
+  });
+  return {
+    top: plan.top,
+    unitCount: plan.stages.length,
+    nodeCount: plan.nodes.length,
+    inputWidth: plan.inputWidth,
+    inputWords: inputLength(ir) / fin.elems,
+    inputSimd: fin.elems,
+    inputElemBits: fin.bits,
+    outputWidth: plan.outputWidth,
+    indexBits: plan.indexBits,
+    logitBits: plan.logitBits,
+    maxCycles: Math.max(...plan.stages.map((st) => (st.kind === 'mvu' ? st.nf * st.sf : st.cycles))),
+    treeNote: plan.nodes.some((n) => n.engineFiles.length > 0 && n.engine !== 'xnor-popcount'),
+    inputStream,
+    streams,
+    instances,
   };
 }
 
@@ -149,7 +304,14 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<
     }
   }
   for (const st of plan.stages) {
-    if (st.kind === 'mvu') continue;
+    if (st.kind === 'mvu' || st.kind === 'fork' || st.kind === 'fifo') continue;
+    if (st.kind === 'add') {
+      files.set(`${st.module}.v`, render('add', st));
+      sources.push(`${st.module}.v`);
+      files.set(st.paramRom.file, romText(st.paramRom));
+      memFiles.push(st.paramRom.file);
+      continue;
+    }
     if (st.kind === 'vvu') {
       files.set(`${st.module}.v`, render('vvu', st));
       sources.push(`${st.module}.v`);
@@ -162,7 +324,7 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<
     files.set(`${st.module}.v`, render('window', { ...st, isPool: st.kind !== 'swu', isMax: st.kind === 'maxpool', taps: st.kh * st.kw }));
     sources.push(`${st.module}.v`);
   }
-  files.set(`${plan.top}.v`, render('top', topData(plan)));
+  files.set(`${plan.top}.v`, plan.chain ? render('top', topData(plan)) : render('top-graph', topGraphData(ir, plan)));
   sources.push(`${plan.top}.v`);
   return { files, emitted: { top: plan.top, sources, memFiles } };
 }

@@ -33,6 +33,7 @@ import { checkGraph, elemName } from '../../ir/check-graph.js';
 import { nodeCycles } from '../../ir/node-cycles.js';
 import { swuBufferWords } from './swu-geometry.js';
 import { type VvuPlan, planVvu } from './vvu-plan.js';
+import { type AddPlan, type FifoPlan, type ForkPlan, planAdd, planFifo, planFork } from './residual-plan.js';
 import { streamFormat } from '../../golden/stream-format.js';
 import { QtscError } from '../../util/errors.js';
 
@@ -156,7 +157,7 @@ export interface WindowPlan {
 }
 
 /** One unit of the chain the top instantiates, in stream order. */
-export type StagePlan = ({ kind: 'mvu' } & NodePlan) | WindowPlan | VvuPlan;
+export type StagePlan = ({ kind: 'mvu' } & NodePlan) | WindowPlan | VvuPlan | ForkPlan | FifoPlan | AddPlan;
 
 export interface RtlPlan {
   top: string;
@@ -169,6 +170,8 @@ export interface RtlPlan {
   nodes: NodePlan[];
   /** Every node, in node order. */
   stages: StagePlan[];
+  /** Every node reads what the one before it wrote (the chain top, templates/top.v.hbs); else templates/top-graph.v.hbs. */
+  chain: boolean;
 }
 
 const verilogKeywords = new Set(
@@ -216,11 +219,8 @@ export function checkIrForRtl(ir: HardwareIR): string[] {
   ir.nodes.forEach((n, i) => {
     const at = `node ${i} '${n.name}'`;
     const last = i === ir.nodes.length - 1;
-    // This backend builds chains: every node reads what the one before it wrote.
-    const fed = i === 0 ? ir.input.tensor : ir.nodes[i - 1].outputs[0];
-    if (n.inputs[0] !== fed) errs.push(`${at}: reads '${n.inputs[0]}', not the previous stream '${fed}' (branches have no RTL yet)`);
     if (n.op !== 'mvu') {
-      if (n.op !== 'swu' && n.op !== 'maxpool' && n.op !== 'sumpool' && n.op !== 'vvu') errs.push(`${at}: op '${String((n as HwNode).op)}' has no RTL`);
+      if (!['swu', 'maxpool', 'sumpool', 'vvu', 'fork', 'fifo', 'add'].includes(n.op)) errs.push(`${at}: op '${String((n as HwNode).op)}' has no RTL`);
       return;
     }
     for (const [k, v] of [
@@ -478,6 +478,9 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   const stages = ir.nodes.map((n, index): StagePlan => {
     if (n.op === 'mvu') return { kind: 'mvu', ...planMvu(ir, n, index, treeMode, opts) };
     if (n.op === 'vvu') return planVvu(ir, n, index);
+    if (n.op === 'fork') return planFork(ir, n, index);
+    if (n.op === 'fifo') return planFifo(ir, n, index);
+    if (n.op === 'add') return planAdd(ir, n, index);
     return planWindow(ir, n, index);
   });
   return {
@@ -489,6 +492,7 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
     logitBits: fmt.logitBits,
     nodes: stages.filter((st): st is { kind: 'mvu' } & NodePlan => st.kind === 'mvu'),
     stages,
+    chain: ir.nodes.every((n, i) => n.inputs.length === 1 && n.outputs.length === 1 && n.inputs[0] === (i === 0 ? ir.input.tensor : ir.nodes[i - 1].outputs[0])),
   };
 }
 

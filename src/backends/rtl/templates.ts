@@ -16,7 +16,7 @@ export const hwDir = path.join(repoRoot, 'hw');
 /** Directory of the Handlebars RTL templates. */
 export const templatesDir = path.join(repoRoot, 'templates');
 
-export type TemplateName = 'top' | 'node' | 'window' | 'vvu';
+export type TemplateName = 'top' | 'top-graph' | 'node' | 'window' | 'vvu' | 'add';
 
 const partialNames = ['header'] as const;
 
@@ -38,6 +38,8 @@ function load(): Record<TemplateName, Handlebars.TemplateDelegate> {
     node: compile('node.v.hbs', hb),
     window: compile('window.v.hbs', hb),
     vvu: compile('vvu.v.hbs', hb),
+    add: compile('add.v.hbs', hb),
+    'top-graph': compile('top-graph.v.hbs', hb),
   };
 }
 
