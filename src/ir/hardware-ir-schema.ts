@@ -100,13 +100,28 @@ const VvuSchema = z
     }
   });
 
+const ForkSchema = z.object({ op: z.literal('fork'), ...base, simd: int.positive(), elem: ActTypeSchema });
+const FifoSchema = z.object({ op: z.literal('fifo'), ...base, simd: int.positive(), elem: ActTypeSchema, depth: int.min(2).max(1 << 20) });
+const AddSchema = z.object({
+  op: z.literal('add'),
+  ...base,
+  simd: int.positive(),
+  a: ActTypeSchema,
+  b: ActTypeSchema,
+  aMul: int.min(0).max(255),
+  bMul: int.min(0).max(255),
+  zRange: z.tuple([int, int]),
+  zWidth: int.min(2).max(31),
+  output: ThresholdStageSchema,
+});
+
 export const HardwareIRSchema = z.object({
   format: z.literal('qtsc-hardware-ir'),
   version: z.literal(2),
   top: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
   input: z.object({ tensor: z.string(), scale: z.number().positive() }),
   tensors: z.record(z.string(), z.object({ elem: ElemTypeSchema, shape: ShapeSchema })),
-  nodes: z.array(z.discriminatedUnion('op', [MvuSchema, SwuSchema, MaxPoolSchema, SumPoolSchema, VvuSchema])).min(1),
+  nodes: z.array(z.discriminatedUnion('op', [MvuSchema, SwuSchema, MaxPoolSchema, SumPoolSchema, VvuSchema, ForkSchema, FifoSchema, AddSchema])).min(1),
   output: z.string(),
 });
 

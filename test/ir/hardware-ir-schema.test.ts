@@ -43,3 +43,30 @@ describe('hardware IR weight codes', () => {
     }
   });
 });
+
+describe('hardware IR schema: convolutional and residual graphs', () => {
+  it('round-trips the IR of a residual network (sliding windows, MVUs, fork, skip FIFO, add, sum pool) through ir.json', async () => {
+    const { initTf } = await import('../../src/util/tf-backend.js');
+    const { makeResNetModel } = await import('../helpers/reference-networks.js');
+    const { compileModel } = await import('../../src/compile.js');
+    await initTf({ backend: 'wasm' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-ir-res-'));
+    try {
+      const { dir: model } = await makeResNetModel({ seed: 2, side: 8, dir: path.join(dir, 'model') });
+      const { ir } = await compileModel({ model });
+      const ops = new Set(ir.nodes.map((n) => n.op));
+      for (const op of ['swu', 'mvu', 'fork', 'fifo', 'add', 'sumpool']) expect(ops.has(op as never), op).to.equal(true);
+      const file = path.join(dir, 'ir.json');
+      fs.writeFileSync(file, JSON.stringify(ir));
+      expect(readHardwareIR(file)).to.deep.equal(JSON.parse(JSON.stringify(ir)));
+      // A second reader of one stream (no fork) is refused, naming the node.
+      const bad = structuredClone(ir);
+      const add = bad.nodes.find((n) => n.op === 'add')!;
+      add.inputs = [add.inputs[0], add.inputs[0]];
+      fs.writeFileSync(file, JSON.stringify(bad));
+      expect(() => readHardwareIR(file)).to.throw(/is already read by/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -7,6 +7,8 @@
 import type { Compiled } from '../../compile.js';
 import { actBits, elemBits, inputElem, weightBits, windowOutput } from '../../ir/hardware-ir.js';
 import { nodeCycles } from '../../ir/node-cycles.js';
+import { planRtl } from '../rtl/plan.js';
+import { estimateResources } from '../estimates/resources.js';
 import { describeSpace } from '../../ir/value-space-class.js';
 
 export interface LayerReport {
@@ -30,6 +32,8 @@ export interface LayerReport {
   output: string;
   multipliers: number;
   weightRomBits: number;
+  /** Line buffer, running sums or FIFO of a window/depthwise/FIFO unit: size and where the estimate puts it. */
+  memory?: string;
 }
 
 export interface CompileReport {
@@ -142,6 +146,19 @@ export function buildReport(c: Compiled): CompileReport {
       weightRomBits: n.mw * n.mh * weightBits(n.weights),
     };
   });
+  // Where each unit's buffer goes (block RAM or LUTs), from the estimate of the RTL gen-hw writes.
+  const plan = planRtl(c.ir);
+  const est = estimateResources(c.ir);
+  plan.stages.forEach((st, i) => {
+    const parts = est.nodes[i].parts;
+    const mem = parts.buffer ?? parts.sums ?? parts.memory;
+    let words = 0;
+    let width = 0;
+    if (st.kind === 'swu' || st.kind === 'maxpool' || st.kind === 'sumpool') [words, width] = st.direct ? [0, 0] : [st.bufferWords, st.inWidth];
+    else if (st.kind === 'vvu') [words, width] = [st.groups, st.lanes * st.accWidth];
+    else if (st.kind === 'fifo') [words, width] = [st.depth, st.outWidth];
+    if (mem && words > 0) layers[i].memory = `${words} x ${width} bits, ${mem.brams > 0 ? `block RAM (${mem.brams} RAMB36)` : `LUTRAM/logic (~${mem.luts} LUTs)`}`;
+  });
   const worst = layers.reduce((a, b) => (b.cyclesPerFrame > a.cyclesPerFrame ? b : a));
   const notes = [
     ...c.calibrationNotes.map((n) => ({ layer: n.layer, note: `calibrated: ${n.from} -> ${n.to.fn === 'quant' ? `${n.to.bits}-bit uniform, clip ${n.to.clip.toPrecision(6)}` : 'sign'}` })),
@@ -171,9 +188,9 @@ export function reportMarkdown(r: CompileReport): string {
     `Expected cycles per frame: ${r.expectedCyclesPerFrame} (bottleneck ${r.bottleneck})  `,
     `Multipliers: ${r.multipliers}`,
     '',
-    '| layer | engine | value space | MW | MH | PE | SIMD | cycles/frame | in bits | w bits | acc bits | output | mult |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
-    ...r.layers.map((l) => `| ${l.source} | ${l.engine} | ${l.valueSpace} (${l.valueSpaceSource}) | ${l.mw} | ${l.mh} | ${l.pe} | ${l.simd} | ${l.cyclesPerFrame} | ${l.inputBits} | ${l.weightBits} | ${l.accWidth} | ${l.output} | ${l.multipliers} |`),
+    '| layer | engine | value space | MW | MH | PE | SIMD | cycles/frame | in bits | w bits | acc bits | output | mult | buffer |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...r.layers.map((l) => `| ${l.source} | ${l.engine} | ${l.valueSpace} (${l.valueSpaceSource}) | ${l.mw} | ${l.mh} | ${l.pe} | ${l.simd} | ${l.cyclesPerFrame} | ${l.inputBits} | ${l.weightBits} | ${l.accWidth} | ${l.output} | ${l.multipliers} | ${l.memory ?? ''} |`),
   ];
   if (r.accuracy) {
     const a = r.accuracy;
