@@ -4,6 +4,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { trainCommand } from '../../src/cli/train.js';
+import { compileModel } from '../../src/compile.js';
+import { mvuNodes } from '../../src/ir/hardware-ir.js';
 import { encodeIdx } from '../../src/data/idx.js';
 import { readWeights } from '../../src/importers/tfjs-artifacts.js';
 import { loadMnist } from '../../src/data/mnist.js';
@@ -172,6 +174,10 @@ describe('qtsc train (CLI)', () => {
     const summary = JSON.parse(fs.readFileSync(path.join(out, 'training.json'), 'utf8'));
     expect(summary.run.arch).to.equal('cnn-dw');
     expect(summary.run.convForm).to.equal('expand');
+    // gen-hw compiles what train writes, with no flags: windows, depthwise units, a global sum pool.
+    const compiled = await compileModel({ model: out });
+    expect(compiled.ir.nodes.map((n) => n.op)).to.include.members(['swu', 'mvu', 'vvu', 'sumpool']);
+    expect(mvuNodes(compiled.ir).every((n) => n.multipliers === 0)).to.equal(true);
   });
 
   it('--init-from carries a float cnn-dw (depthwise kernels included) to the nearest candidates', async () => {
@@ -367,6 +373,11 @@ describe('qtsc train (CLI)', () => {
     const summary = JSON.parse(fs.readFileSync(path.join(out, 'training.json'), 'utf8'));
     expect(summary.dataset).to.include({ rows: 8, cols: 8, channels: 3, classes: 3 });
     expect(summary.run.inputShape).to.deep.equal([8, 8, 3]);
+    // gen-hw compiles the RGB CNN with no flags: sliding windows, MVUs and max pools, no multiplier.
+    const compiled = await compileModel({ model: out });
+    expect(compiled.ir.nodes.map((n) => n.op)).to.include.members(['swu', 'mvu', 'maxpool']);
+    expect(compiled.ir.tensors.input.shape).to.deep.equal([8, 8, 3]);
+    expect(mvuNodes(compiled.ir).every((n) => n.multipliers === 0)).to.equal(true);
 
     const csvDir = path.join(dir, 'rgb-csv');
     fs.mkdirSync(csvDir);
