@@ -10,7 +10,7 @@ import { assignValueSpaces } from './passes/assign-value-spaces.js';
 import { type CalibrationNote, calibrateActivations } from './passes/calibrate-activations.js';
 import { lowerToHardware, type LoweringNote } from './passes/lower-to-hardware.js';
 import { autoFold, foldFromFile, readFoldFile } from './passes/choose-folding.js';
-import { insertSkipFifos } from './passes/skip-fifos.js';
+import { insertSkipFifos, insertWindowFifos } from './passes/skip-fifos.js';
 import { dequantizeInput, runFloat } from './golden/float-model.js';
 import { framesFromSource } from './golden/input-frames.js';
 import { argmax, runGolden } from './golden/execute.js';
@@ -94,7 +94,7 @@ export async function compileModel(o: CompileOptions): Promise<Compiled> {
   let ir = lowered.ir;
   if (o.fold && o.fold !== 'auto') ir = foldFromFile(ir, readFoldFile(o.fold), o.fold);
   else ir = autoFold(ir, { targetCycles: o.targetCycles });
-  ir = insertSkipFifos(ir);
+  ir = insertSkipFifos(insertWindowFifos(ir));
   if (accuracy) {
     const test = await framesFromSource(accuracy.source, { count: accuracy.samples, inputLength: graph.inputLength, input: graph.inputQuant, split: 'test' });
     accuracy.hardware = test.frames.filter((fr, i) => runGolden(ir, fr).argmax === test.labels![i]).length / test.frames.length;

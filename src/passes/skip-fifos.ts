@@ -96,3 +96,34 @@ export function insertSkipFifos(ir: HardwareIR): HardwareIR {
   }
   return { ...ir, tensors, nodes };
 }
+
+/** Rows of its input a FIFO in front of a sliding window holds, beyond the window's own buffer. */
+export const WINDOW_FIFO_ROWS = 2;
+
+/**
+ * Pass (after folding): a FIFO of a few input rows in front of every
+ * sliding window that an MVU feeds. At the end of a frame a window unit
+ * still emits the last band while its buffer has room for only the first
+ * rows of the next frame; without a FIFO the MVU before it then stalls, and
+ * restarts a row's worth of work late, which shows as a few percent over the
+ * slowest unit's pace (FINN sizes such FIFOs by simulation, qtsc by rows).
+ */
+export function insertWindowFifos(ir: HardwareIR): HardwareIR {
+  let nodes = [...ir.nodes];
+  const tensors = { ...ir.tensors };
+  for (const n of ir.nodes) {
+    if (n.op !== 'swu' && n.op !== 'maxpool' && n.op !== 'sumpool') continue;
+    const t = n.inputs[0];
+    const producer = ir.nodes.find((m) => m.outputs.includes(t));
+    if (!producer || producer.op !== 'mvu') continue;
+    const [ih, iw, c] = ir.tensors[t].shape;
+    if (n.op !== 'swu' && n.window.kernel[0] === ih && n.window.kernel[1] === iw) continue;
+    const depth = Math.max(2, WINDOW_FIFO_ROWS * iw * (c / n.simd));
+    const name = `${n.name}_in_fifo`;
+    const fifo: FifoNode = { op: 'fifo', name, layers: [], inputs: [t], outputs: [name], simd: n.simd, elem: n.elem, depth };
+    tensors[name] = tensors[t];
+    nodes = nodes.map((m) => (m === n ? ({ ...m, inputs: [name] } as HwNode) : m));
+    nodes.splice(nodes.findIndex((m) => m.name === n.name), 0, fifo);
+  }
+  return { ...ir, tensors, nodes };
+}

@@ -492,7 +492,7 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
     logitBits: fmt.logitBits,
     nodes: stages.filter((st): st is { kind: 'mvu' } & NodePlan => st.kind === 'mvu'),
     stages,
-    chain: ir.nodes.every((n, i) => n.inputs.length === 1 && n.outputs.length === 1 && n.inputs[0] === (i === 0 ? ir.input.tensor : ir.nodes[i - 1].outputs[0])),
+    chain: ir.nodes.every((n, i) => n.op !== 'fifo' && n.inputs.length === 1 && n.outputs.length === 1 && n.inputs[0] === (i === 0 ? ir.input.tensor : ir.nodes[i - 1].outputs[0])),
   };
 }
 
