@@ -47,6 +47,14 @@ for (const padding of ['same', 'valid'] as const) {
     }
   }
 }
+for (const stride of [1, 2]) {
+  cases.push({
+    label: `ZeroPadding2D [[1, 2], [2, 0]] merged into a 3x3 valid convolution, stride ${stride}`,
+    layers: [{ kind: 'zeropad', pad: [[1, 2], [2, 0]] }, { kind: 'conv', filters: 3, kernel: [3, 3], strides: [stride, stride], padding: 'valid' }, { kind: 'bn' }, { kind: 'act', bits: 3 }, { kind: 'flatten' }, { kind: 'dense', units: 2 }],
+    probe: 3,
+    valueSpace: 'pow2-2',
+  });
+}
 for (const pool of [2, 3]) {
   for (const stride of [1, 2]) {
     cases.push({
