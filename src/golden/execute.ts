@@ -8,12 +8,11 @@ import {
   type HwNode,
   type MvuNode,
   type ThresholdStage,
-  type Window,
   actValue,
   inputLength,
   weightValue,
 } from '../ir/hardware-ir.js';
-import { poolWindows, slidingWindow, type WindowGeometry } from './sliding-window.js';
+import { poolWindows, slidingWindow, windowGeometry as geometry } from './sliding-window.js';
 
 /**
  * Engine values of a node's weights, [mh*mw] row-major, computed once per node:
@@ -82,13 +81,6 @@ export interface GoldenResult {
   argmax: number;
 }
 
-function geometry(w: Window, shape: [number, number, number]): WindowGeometry {
-  return {
-    ih: shape[0], iw: shape[1], c: shape[2],
-    kh: w.kernel[0], kw: w.kernel[1], sh: w.stride[0], sw: w.stride[1],
-    padTop: w.pad[0], padLeft: w.pad[1], padBottom: w.pad[2], padRight: w.pad[3],
-  };
-}
 
 /**
  * One node on its input tensors' codes (stream order): its output tensor's

@@ -123,3 +123,12 @@ export function poolWindows(windows: ArrayLike<number>, taps: number, c: number,
   }
   return out;
 }
+
+/** The geometry of an IR window (kernel, stride, [top, left, bottom, right] padding) over a map [ih, iw, c]. */
+export function windowGeometry(w: { kernel: [number, number]; stride: [number, number]; pad: [number, number, number, number] }, shape: [number, number, number]): WindowGeometry {
+  return {
+    ih: shape[0], iw: shape[1], c: shape[2],
+    kh: w.kernel[0], kw: w.kernel[1], sh: w.stride[0], sw: w.stride[1],
+    padTop: w.pad[0], padLeft: w.pad[1], padBottom: w.pad[2], padRight: w.pad[3],
+  };
+}

@@ -15,6 +15,7 @@
 import type { FifoNode, HardwareIR, HwNode } from '../ir/hardware-ir.js';
 
 import { swuBufferWords } from '../backends/rtl/swu-geometry.js';
+import { windowGeometry } from '../golden/sliding-window.js';
 
 /** Slack beyond the computed hold (words of the fork stream). */
 export const SKIP_FIFO_MARGIN = 16;
@@ -28,7 +29,7 @@ function heldElements(ir: HardwareIR, n: HwNode): number {
     case 'maxpool':
     case 'sumpool': {
       const direct = n.op !== 'swu' && n.window.kernel[0] === ih && n.window.kernel[1] === iw;
-      const g = { ih, iw, c, kh: n.window.kernel[0], kw: n.window.kernel[1], sh: n.window.stride[0], sw: n.window.stride[1], padTop: n.window.pad[0], padLeft: n.window.pad[1], padBottom: n.window.pad[2], padRight: n.window.pad[3] };
+      const g = windowGeometry(n.window, [ih, iw, c]);
       // A global pool holds the whole map before it emits.
       return (direct ? ih * iw * c : swuBufferWords(g, n.simd) * n.simd) + regs;
     }

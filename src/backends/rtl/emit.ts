@@ -97,6 +97,15 @@ function stageData(st: StagePlan): object {
   return { ...st, describe: `${what}, stride ${st.sh}x${st.sw}, pad [${st.padTop}, ${st.padLeft}, ${st.padBottom}, ${st.padRight}], ${st.ih}x${st.iw}x${st.c} -> ${st.oh}x${st.ow}, SIMD ${st.simd}, ${st.cycles} cycles per frame` };
 }
 
+/** What both tops say about the whole design. */
+function topCommon(plan: RtlPlan): { maxCycles: number; treeNote: boolean } {
+  return {
+    maxCycles: Math.max(...plan.stages.map((st) => (st.kind === 'mvu' ? st.nf * st.sf : st.cycles))),
+    // Signed trees are the ones Verilator 5.006 gets wrong without -fno-const-bit-op-tree.
+    treeNote: plan.nodes.some((n) => n.engineFiles.length > 0 && n.engine !== 'xnor-popcount'),
+  };
+}
+
 function topData(plan: RtlPlan): object {
   const nodes = plan.stages.map((st, i) => {
     const next = plan.stages[i + 1];
@@ -117,9 +126,7 @@ function topData(plan: RtlPlan): object {
     outputWidth: plan.outputWidth,
     indexBits: plan.indexBits,
     logitBits: plan.logitBits,
-    maxCycles: Math.max(...plan.stages.map((st) => (st.kind === 'mvu' ? st.nf * st.sf : st.cycles))),
-    // Signed trees are the ones Verilator 5.006 gets wrong without -fno-const-bit-op-tree.
-    treeNote: plan.nodes.some((n) => n.engineFiles.length > 0 && n.engine !== 'xnor-popcount'),
+    ...topCommon(plan),
     nodes,
   };
 }
@@ -264,8 +271,7 @@ function topGraphData(ir: HardwareIR, plan: RtlPlan): object {
     outputWidth: plan.outputWidth,
     indexBits: plan.indexBits,
     logitBits: plan.logitBits,
-    maxCycles: Math.max(...plan.stages.map((st) => (st.kind === 'mvu' ? st.nf * st.sf : st.cycles))),
-    treeNote: plan.nodes.some((n) => n.engineFiles.length > 0 && n.engine !== 'xnor-popcount'),
+    ...topCommon(plan),
     inputStream,
     streams,
     instances,

@@ -32,6 +32,7 @@ import {
 import { checkGraph, elemName } from '../../ir/check-graph.js';
 import { nodeCycles } from '../../ir/node-cycles.js';
 import { swuBufferWords } from './swu-geometry.js';
+import { windowGeometry } from '../../golden/sliding-window.js';
 import { type VvuPlan, planVvu } from './vvu-plan.js';
 import { type AddPlan, type FifoPlan, type ForkPlan, planAdd, planFifo, planFork } from './residual-plan.js';
 import { streamFormat } from '../../golden/stream-format.js';
@@ -531,10 +532,7 @@ function planWindow(ir: HardwareIR, n: SwuNode | MaxPoolNode | SumPoolNode, inde
     outElemBits: ob,
     outElems: n.simd,
     cycles: nodeCycles(ir, n),
-    bufferWords: swuBufferWords(
-      { ih, iw, c, kh: n.window.kernel[0], kw: n.window.kernel[1], sh: n.window.stride[0], sw: n.window.stride[1], padTop: n.window.pad[0], padLeft: n.window.pad[1], padBottom: n.window.pad[2], padRight: n.window.pad[3] },
-      n.simd,
-    ),
+    bufferWords: swuBufferWords(windowGeometry(n.window, [ih, iw, c]), n.simd),
   };
 }
 
