@@ -20,6 +20,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
@@ -297,6 +298,7 @@ async function synthModules(p: Prepared, o: ConvBenchOptions): Promise<{ rows: A
 }
 
 export async function runConvBench(o: ConvBenchOptions): Promise<Record<string, unknown>> {
+  const loadBefore = os.loadavg().map((x) => Math.round(x * 100) / 100);
   await initTf({ backend: 'wasm' });
   const nets = CONV_NETS.filter((n) => !o.nets || o.nets.includes(n.key));
   const genHw: Array<Record<string, unknown>> = [];
@@ -326,5 +328,7 @@ export async function runConvBench(o: ConvBenchOptions): Promise<Record<string, 
     }
     if (o.synth && net.key === 'cnv-w1a1') synth = await synthModules(p, o);
   }
-  return { frames: o.frames, genHw, sim, folding, synth };
+  const loadAfter = os.loadavg().map((x) => Math.round(x * 100) / 100);
+  o.log(`load average (1, 5, 15 min): ${loadBefore.join(', ')} before, ${loadAfter.join(', ')} after`);
+  return { frames: o.frames, loadBefore, loadAfter, genHw, sim, folding, synth };
 }
