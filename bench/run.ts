@@ -12,6 +12,14 @@
  *               reference design (bench/reference/frame_sum.v) when the RTL
  *               backend is missing, to time the toolchain alone
  *   primitives  (--primitives) ROM mapping grid, Yosys vs memoryCost
+ *   conv        the reference convolutional networks (bench/conv.ts): gen-hw
+ *               time, uncached Verilator build, simulated frames/s, measured
+ *               vs analytic cycles per frame, bit-exactness; per-module Yosys
+ *               figures of CNV W1A1 at FINN's folding beside the estimate.
+ *               Options: --conv-frames N (default 20), --conv-nets a,b (keys
+ *               cnv-w1a1, cnv-pow2-3-a4, mobilenet), --conv-no-sim,
+ *               --conv-no-synth, --conv-synth-only m1,m2 (modules or layers),
+ *               --conv-synth-top (also the whole CNV W1A1), --conv-synth-timeout S
  *   calibrate   (--calibrate) synthesises the representative and 10 random
  *               designs per engine, refits the LUT model and reports its error
  *               before and after; (--refit FILE) refits from the samples a
@@ -47,6 +55,13 @@ const { values: opt } = parseArgs({
     primitives: { type: 'boolean', default: false },
     calibrate: { type: 'boolean', default: false },
     refit: { type: 'string' },
+    'conv-frames': { type: 'string', default: '20' },
+    'conv-nets': { type: 'string' },
+    'conv-no-sim': { type: 'boolean', default: false },
+    'conv-no-synth': { type: 'boolean', default: false },
+    'conv-synth-only': { type: 'string' },
+    'conv-synth-top': { type: 'boolean', default: false },
+    'conv-synth-timeout': { type: 'string', default: '900' },
   },
 });
 const target = opt.target as SynthTarget;
@@ -283,6 +298,36 @@ if (opt.primitives) {
     return rows;
   });
 }
+
+await section('conv', async () => {
+  if (!findTool('verilator') && !opt['conv-no-sim']) throw new Skip('verilator is not on PATH (--conv-no-sim runs the rest)');
+  const { runConvBench } = await import('./conv.js');
+  const list = (s: string | undefined) => (s ? s.split(',').filter(Boolean) : undefined);
+  const data = await runConvBench({
+    work,
+    frames: Number(opt['conv-frames']),
+    target,
+    nets: list(opt['conv-nets']),
+    simulate: !opt['conv-no-sim'],
+    synth: !opt['conv-no-synth'],
+    synthOnly: list(opt['conv-synth-only']),
+    synthTop: opt['conv-synth-top'],
+    synthTimeoutMs: Number(opt['conv-synth-timeout']) * 1000,
+    log: (l) => console.log(l),
+  });
+  const d = data as { genHw: Array<Record<string, unknown>>; sim: Array<Record<string, unknown>>; synth?: { rows: Array<Record<string, unknown>> } };
+  console.log('');
+  table(d.genHw);
+  if (d.sim.length) {
+    console.log('');
+    table(d.sim.map(({ firstMismatch: _f, ...r }) => r));
+  }
+  if (d.synth?.rows.length) {
+    console.log('');
+    table(d.synth.rows.map(({ cells: _c, ...r }) => r));
+  }
+  return data;
+});
 
 /** A calibration design; dotTrees as emitRtl takes it (absent: the default). */
 type SampleSpec = ({ kind: 'rep'; engine: EngineKind; shape: 'mvu' | 'mlp2' } | { kind: 'random'; engine: EngineKind; index: number }) & { dotTrees?: DotTrees };
