@@ -224,12 +224,14 @@ async function simulate(p: Prepared, o: ConvBenchOptions): Promise<Record<string
 function describeStage(st: StagePlan): { kind: string; shape: string; pe: number; simd: number; lanes: number | null } {
   if (st.kind === 'mvu') return { kind: `mvu ${st.engine}`, shape: `${st.mh}x${st.mw}`, pe: st.pe, simd: st.simd, lanes: st.pe * st.simd };
   if (st.kind === 'vvu') return { kind: 'vvu', shape: `${st.taps}x${st.channels}`, pe: 1, simd: st.simd, lanes: null };
+  if (st.kind === 'fork' || st.kind === 'fifo' || st.kind === 'add') return { kind: st.kind, shape: `${st.outElems} x ${st.outElemBits} bits per word`, pe: 1, simd: st.simd, lanes: null };
   return { kind: st.kind === 'swu' ? 'sliding window' : st.kind, shape: `${st.kh}x${st.kw} on ${st.ih}x${st.iw}x${st.c}`, pe: 1, simd: st.simd, lanes: null };
 }
 
 /** A rough size of a stage, to synthesise small ones first. */
 function stageSize(st: StagePlan): number {
   if (st.kind === 'mvu') return st.pe * st.simd * Math.max(1, st.inBits) * st.weightBits + st.weightRom.depth * st.weightRom.width / 64;
+  if (st.kind === 'fork' || st.kind === 'fifo' || st.kind === 'add') return st.outWidth * 4;
   return st.kind === 'vvu' ? st.simd * 64 : st.inWidth * 4;
 }
 
@@ -237,8 +239,13 @@ async function synthModules(p: Prepared, o: ConvBenchOptions): Promise<{ rows: A
   const plan = planRtl(p.ir);
   const est = estimateResources(p.ir);
   const byName = new Map<string, NodeResources>();
-  plan.stages.forEach((st, i) => byName.set(st.module, est.nodes[i]));
-  let stages = plan.stages.slice();
+  // Forks and FIFOs are primitives the top instantiates, not modules of their own.
+  type ModuleStage = Exclude<StagePlan, { kind: 'fork' } | { kind: 'fifo' }>;
+  const isModule = (st: StagePlan): st is ModuleStage => st.kind !== 'fork' && st.kind !== 'fifo';
+  plan.stages.forEach((st, i) => {
+    if (isModule(st)) byName.set(st.module, est.nodes[i]);
+  });
+  let stages = plan.stages.filter(isModule);
   if (o.synthOnly && o.synthOnly.length > 0) {
     const want = new Set(o.synthOnly);
     stages = stages.filter((st) => want.has(st.name) || want.has(st.module) || st.source.split(/[ ,]+/).some((s) => want.has(s)));
