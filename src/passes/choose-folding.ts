@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { z } from 'zod';
-import { type HardwareIR, type HwNode, type MaxPoolNode, type MvuNode, type SwuNode, type VvuNode, mvuNodes } from '../ir/hardware-ir.js';
+import { type HardwareIR, type HwNode, type MvuNode, mvuNodes } from '../ir/hardware-ir.js';
 import { mvuCycles, nodeCycles as nodeCyclesOf } from '../ir/node-cycles.js';
 import { QtscError } from '../util/errors.js';
 import { readJsonFile, validateJson } from '../util/json-file.js';

@@ -15,7 +15,7 @@ import { loadArtifacts } from '../../src/importers/tfjs-artifacts.js';
 import { registerQtscLayers } from '../../src/layers/index.js';
 import { initTf } from '../../src/util/tf-backend.js';
 import { DEFAULT_MODEL } from '../../src/cli/gen-hw.js';
-import { inputLength, mvuNodes } from '../../src/ir/hardware-ir.js';
+import { inputLength } from '../../src/ir/hardware-ir.js';
 
 describe('golden model vs tfjs on the shipped example (10,000 MNIST digits)', () => {
   it('agrees on the argmax for >= 99.9%, and each disagreement is a tie or a threshold touch', async () => {

@@ -78,7 +78,7 @@
  * `npm run bench -- --calibrate` refits them (fitCoefficients) when the RTL
  * changes.
  */
-import { type HardwareIR, type MvuNode, actBits, clog2, mvuNodes, outputElementBits, outputNode, weightBits } from '../../ir/hardware-ir.js';
+import { type HardwareIR, type MvuNode, actBits, clog2, mvuNodes, outputNode, weightBits } from '../../ir/hardware-ir.js';
 import { streamFormat } from '../../golden/stream-format.js';
 import { type NodePlan, type PlanOptions, type RomImage, type StagePlan, type WindowPlan, planRtl } from '../rtl/plan.js';
 import type { VvuPlan } from '../rtl/vvu-plan.js';
