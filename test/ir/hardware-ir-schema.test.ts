@@ -5,6 +5,11 @@ import * as path from 'node:path';
 import { weightCodeError, type HardwareIR, type MvuNode, type WeightCoding } from '../../src/ir/hardware-ir.js';
 import { readHardwareIR } from '../../src/ir/hardware-ir-schema.js';
 import { randomHardwareIR } from '../helpers/random-hw.js';
+// Static imports only: a dynamic import under tsx loads a second copy of the layer modules,
+// whose registration would replace the classes other tests check with instanceof.
+import { initTf } from '../../src/util/tf-backend.js';
+import { makeResNetModel } from '../helpers/reference-networks.js';
+import { compileModel } from '../../src/compile.js';
 
 describe('hardware IR weight codes', () => {
   it('weightCodeError: bits of the coding, and a pow2 exponent below the level count', () => {
@@ -46,9 +51,6 @@ describe('hardware IR weight codes', () => {
 
 describe('hardware IR schema: convolutional and residual graphs', () => {
   it('round-trips the IR of a residual network (sliding windows, MVUs, fork, skip FIFO, add, sum pool) through ir.json', async () => {
-    const { initTf } = await import('../../src/util/tf-backend.js');
-    const { makeResNetModel } = await import('../helpers/reference-networks.js');
-    const { compileModel } = await import('../../src/compile.js');
     await initTf({ backend: 'wasm' });
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-ir-res-'));
     try {
