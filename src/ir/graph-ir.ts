@@ -21,23 +21,15 @@ export interface DenseLayer {
   valueSpaceSource: ValueSpaceSource;
 }
 
-/**
- * 2-D convolution over an [h, w, c] feature map. Its kernel is kept in tfjs'
- * layout [kh][kw][cin][cout], which read row-major is a Dense kernel
- * [kh*kw*cin][cout] over the window vector in (ky, kx, c) order: the order
- * in which the sliding-window unit emits taps.
- */
-export interface Conv2DLayer {
-  kind: 'conv2d';
+/** What both convolutions have: a window over the input map and a kernel in a value space. */
+interface ConvolutionBase {
   name: string;
   /** Input feature map [h, w, cin]. */
   inShape: [number, number, number];
-  filters: number;
   kernelSize: [number, number];
   strides: [number, number];
   /** Zero padding [top, left, bottom, right] ('same' resolved as tfjs does). */
   pad: [number, number, number, number];
-  /** [kh][kw][cin][cout] */
   kernel: Float32Array;
   bias: Float32Array | null;
   valueSpace: number[] | null;
@@ -45,22 +37,23 @@ export interface Conv2DLayer {
 }
 
 /**
+ * 2-D convolution over an [h, w, c] feature map. Its kernel is kept in tfjs'
+ * layout [kh][kw][cin][cout], which read row-major is a Dense kernel
+ * [kh*kw*cin][cout] over the window vector in (ky, kx, c) order: the order
+ * in which the sliding-window unit emits taps.
+ */
+export interface Conv2DLayer extends ConvolutionBase {
+  kind: 'conv2d';
+  filters: number;
+}
+
+/**
  * Depthwise convolution: input channel c convolved with `multiplier` kernels,
  * output channel c*multiplier + m. Kernel in tfjs' layout [kh][kw][cin][multiplier].
  */
-export interface DepthwiseConv2DLayer {
+export interface DepthwiseConv2DLayer extends ConvolutionBase {
   kind: 'depthwise';
-  name: string;
-  inShape: [number, number, number];
   multiplier: number;
-  kernelSize: [number, number];
-  strides: [number, number];
-  pad: [number, number, number, number];
-  /** [kh][kw][cin][multiplier] */
-  kernel: Float32Array;
-  bias: Float32Array | null;
-  valueSpace: number[] | null;
-  valueSpaceSource: ValueSpaceSource;
 }
 
 /** Average pooling over a window (valid padding: every window has kh*kw taps); global = the whole map. */

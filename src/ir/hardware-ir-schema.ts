@@ -5,7 +5,7 @@
  * how they connect.
  */
 import { z } from 'zod';
-import { weightCodeError, type HardwareIR } from './hardware-ir.js';
+import { weightCodeError, type HardwareIR, type WeightCoding } from './hardware-ir.js';
 import { checkGraph } from './check-graph.js';
 import { QtscError } from '../util/errors.js';
 import { readJsonFile } from '../util/json-file.js';
@@ -21,6 +21,22 @@ const WeightCodingSchema = z.union([
   z.object({ kind: z.literal('pow2'), levels: int.min(1).max(16), hasZero: z.boolean() }),
   z.object({ kind: z.literal('int'), bits: int.min(1).max(32) }),
 ]);
+/**
+ * The RTL and the golden model decode codes bit by bit and would give an
+ * out-of-range code some meaning; it is refused here instead (MVU and VVU).
+ */
+function validWeightCodes(n: { weights: WeightCoding; weightCodes: number[][] }, ctx: z.RefinementCtx): void {
+  for (let r = 0; r < n.weightCodes.length; r++) {
+    for (let c = 0; c < n.weightCodes[r].length; c++) {
+      const why = weightCodeError(n.weights, n.weightCodes[r][c]);
+      if (why) {
+        ctx.addIssue({ code: 'custom', message: why, path: ['weightCodes', r, c] });
+        return;
+      }
+    }
+  }
+}
+const ThresholdStageSchema = z.object({ kind: z.literal('thresholds'), count: int.positive(), thresholds: z.array(z.array(int)), negate: z.array(z.boolean()), thresholdWidth: int.min(1).max(62), out: ActTypeSchema });
 const base = {
   name: ident,
   layers: z.array(z.string()),
@@ -48,7 +64,7 @@ const MvuSchema = z
     accWidth: int.min(1).max(62),
     accRange: z.tuple([int, int]),
     output: z.union([
-      z.object({ kind: z.literal('thresholds'), count: int.positive(), thresholds: z.array(z.array(int)), negate: z.array(z.boolean()), thresholdWidth: int.min(1).max(62), out: ActTypeSchema }),
+      ThresholdStageSchema,
       z.object({ kind: z.literal('logits'), shift: int.min(0).max(31), offsets: z.array(int), logitWidth: int.min(1).max(62) }),
     ]),
     multipliers: int.nonnegative(),
@@ -56,23 +72,10 @@ const MvuSchema = z
   .refine((n) => n.mh % n.pe === 0, { message: 'pe must divide mh', path: ['pe'] })
   .refine((n) => n.mw % n.simd === 0, { message: 'simd must divide mw', path: ['simd'] })
   .refine((n) => n.weightCodes.length === n.mh && n.weightCodes.every((r) => r.length === n.mw), { message: 'weightCodes must be [mh][mw]', path: ['weightCodes'] })
-  // The RTL and the golden model decode codes bit by bit and would give an
-  // out-of-range code some meaning; it is refused here instead.
-  .superRefine((n, ctx) => {
-    for (let r = 0; r < n.weightCodes.length; r++) {
-      for (let c = 0; c < n.weightCodes[r].length; c++) {
-        const why = weightCodeError(n.weights, n.weightCodes[r][c]);
-        if (why) {
-          ctx.addIssue({ code: 'custom', message: why, path: ['weightCodes', r, c] });
-          return;
-        }
-      }
-    }
-  });
+  .superRefine(validWeightCodes);
 const SwuSchema = z.object({ op: z.literal('swu'), ...base, window: WindowSchema, simd: int.positive(), elem: ActTypeSchema, padCode: int.nonnegative() });
 const MaxPoolSchema = z.object({ op: z.literal('maxpool'), ...base, window: WindowSchema, simd: int.positive(), elem: ActTypeSchema });
 const SumPoolSchema = z.object({ op: z.literal('sumpool'), ...base, window: WindowSchema, simd: int.positive(), elem: ActTypeSchema, out: ActTypeSchema });
-const ThresholdStageSchema = z.object({ kind: z.literal('thresholds'), count: int.positive(), thresholds: z.array(z.array(int)), negate: z.array(z.boolean()), thresholdWidth: int.min(1).max(62), out: ActTypeSchema });
 const VvuSchema = z
   .object({
     op: z.literal('vvu'),
@@ -88,17 +91,7 @@ const VvuSchema = z
     accRange: z.tuple([int, int]),
     output: ThresholdStageSchema,
   })
-  .superRefine((n, ctx) => {
-    for (let r = 0; r < n.weightCodes.length; r++) {
-      for (let c = 0; c < n.weightCodes[r].length; c++) {
-        const why = weightCodeError(n.weights, n.weightCodes[r][c]);
-        if (why) {
-          ctx.addIssue({ code: 'custom', message: why, path: ['weightCodes', r, c] });
-          return;
-        }
-      }
-    }
-  });
+  .superRefine(validWeightCodes);
 
 const ForkSchema = z.object({ op: z.literal('fork'), ...base, simd: int.positive(), elem: ActTypeSchema });
 const FifoSchema = z.object({ op: z.literal('fifo'), ...base, simd: int.positive(), elem: ActTypeSchema, depth: int.min(2).max(1 << 20) });

@@ -209,8 +209,8 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
     }
     if (d.kind === 'depthwise') {
       if (last) throw new QtscError(`${where}: the last weighted layer must be a Dense layer giving the logits`);
-      emit(...vvuNode(graph.file, stage, name, cur, tensors[cur], input, inputStep, opts, notes));
-      const q = quantizerLevels(stage.act)!;
+      const q = blockQuantizer(graph.file, stage);
+      emit(...vvuNode(graph.file, stage, q, name, cur, tensors[cur], input, inputStep, opts, notes));
       input = q.out;
       inputStep = q.step;
       return;
@@ -236,12 +236,7 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
       if (stage.act.fn === 'softmax') notes.push({ layer: stage.actName!, note: 'softmax left out: the logits before it have the same argmax' });
       output = logitStage(affine, accRange, where, notes, d.name);
     } else {
-      const q = quantizerLevels(stage.act);
-      if (!q) {
-        throw new QtscError(
-          `${graph.file}: layer '${stage.actName ?? d.name}': activation '${stage.act.fn}' is float; the hardware needs quantized activations: use QtscSign/QtscQuantAct in the model, or pass --act-bits N --calib SOURCE`,
-        );
-      }
+      const q = blockQuantizer(graph.file, stage);
       output = foldThresholds(affine, q.points, q.out, accRange);
       input = q.out;
       inputStep = q.step;
@@ -339,17 +334,24 @@ function addNode(
 }
 
 /** A depthwise convolution's VVU, behind the sliding window emitted before it. */
-function vvuNode(file: string, block: Block, name: string, inTensor: string, t: TensorInfo, input: ActType, inputStep: number, opts: LowerOptions, notes: LoweringNote[]): [VvuNode, TensorInfo] {
+/** The quantizer that ends a hidden block, or the error that names its float activation. */
+function blockQuantizer(file: string, block: Block): NonNullable<ReturnType<typeof quantizerLevels>> {
+  const q = quantizerLevels(block.act);
+  if (!q) {
+    throw new QtscError(
+      `${file}: layer '${block.actName ?? block.layer.name}': activation '${block.act.fn}' is float; the hardware needs quantized activations: use QtscSign/QtscQuantAct in the model, or pass --act-bits N --calib SOURCE`,
+    );
+  }
+  return q;
+}
+
+function vvuNode(file: string, block: Block, q: ReturnType<typeof blockQuantizer>, name: string, inTensor: string, t: TensorInfo, input: ActType, inputStep: number, opts: LowerOptions, notes: LoweringNote[]): [VvuNode, TensorInfo] {
   const d = block.layer as DepthwiseConv2DLayer;
   const w = lowerWeights(block, file, opts, notes);
   // Signed dot products of engine values, bipolar inputs as ±1 (no popcount form).
   const engine: EngineKind = w.general ? 'int-mac' : 'sign-add';
   const taps = d.kernelSize[0] * d.kernelSize[1];
   const { accRange, accWidth } = accumulatorRange({ engine, mw: taps, input, weights: w.coding, weightCodes: w.codes });
-  const q = quantizerLevels(block.act);
-  if (!q) {
-    throw new QtscError(`${file}: layer '${block.actName ?? d.name}': activation '${block.act.fn}' is float; the hardware needs quantized activations: use QtscSign/QtscQuantAct in the model, or pass --act-bits N --calib SOURCE`);
-  }
   if (block.poolsBeforeAct.length > 0) throw new QtscError(`${file}: layer '${block.poolsBeforeAct[0].name}': max pooling between a depthwise convolution and its activation is not supported; put it after the activation`);
   const output = foldThresholds(channelAffine(block, engine, inputStep, w.scale), q.points, q.out, accRange);
   const C = d.inShape[2];

@@ -80,7 +80,7 @@
  */
 import { type HardwareIR, type MvuNode, actBits, clog2, mvuNodes, outputNode, weightBits } from '../../ir/hardware-ir.js';
 import { streamFormat } from '../../golden/stream-format.js';
-import { type NodePlan, type PlanOptions, type RomImage, type StagePlan, type WindowPlan, planRtl } from '../rtl/plan.js';
+import { type NodePlan, type PlanOptions, type RomImage, type RtlPlan, type StagePlan, type WindowPlan, planRtl } from '../rtl/plan.js';
 import type { VvuPlan } from '../rtl/vvu-plan.js';
 import type { AddPlan, FifoPlan, ForkPlan } from '../rtl/residual-plan.js';
 import { type TreeEngine, buildTree, treeEngineOf, treeTakesXsum, treeWeightBits } from '../rtl/dot-tree.js';
@@ -591,9 +591,8 @@ function estimateStage(st: StagePlan, c: Coefficients): NodeResources {
 }
 
 /** Stream glue between nodes (width converters) and the end of the pipeline (argmax collection). */
-export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS, opts: PlanOptions = {}): Resources {
+export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS, opts: PlanOptions = {}, plan: RtlPlan = planRtl(ir, opts)): Resources {
   const parts: Resources[] = [];
-  const plan = planRtl(ir, opts);
   for (let i = 0; i + 1 < plan.stages.length; i++) {
     const a = plan.stages[i];
     const b = plan.stages[i + 1];
@@ -614,12 +613,12 @@ export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIEN
 }
 
 /** `opts` are the RTL backend's (planRtl): the estimate is of the RTL emitRtl(ir, dir, opts) writes. */
-export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS, opts: PlanOptions = {}): ResourceEstimate {
-  const plan = planRtl(ir, opts);
+/** `plan`, when the caller has it, must be planRtl(ir, opts). */
+export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIENTS, opts: PlanOptions = {}, plan: RtlPlan = planRtl(ir, opts)): ResourceEstimate {
   const mvus = mvuNodes(ir);
   let k = 0;
   const nodes = plan.stages.map((st) => (st.kind === 'mvu' ? estimateNode(mvus[k], plan.nodes[k++], c) : estimateStage(st, c)));
-  const top = estimateTop(ir, c, opts);
+  const top = estimateTop(ir, c, opts, plan);
   return { nodes, top, total: sum([...nodes, top]) };
 }
 
@@ -638,7 +637,7 @@ export function lutFeatures(ir: HardwareIR, opts: PlanOptions = {}): { features:
     for (const [k, v] of Object.entries(nodeLutFeatures(n, plan.nodes[i]))) add(k, v);
   });
   for (const st of plan.stages) if (st.kind !== 'mvu') fixed += estimateStage(st, zero).luts;
-  fixed += estimateTop(ir, zero, opts).luts;
+  fixed += estimateTop(ir, zero, opts, plan).luts;
   const last = outputNode(ir);
   const fmt = streamFormat(ir);
   add('cmp', last.pe * fmt.logitBits);

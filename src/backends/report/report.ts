@@ -148,7 +148,7 @@ export function buildReport(c: Compiled): CompileReport {
   });
   // Where each unit's buffer goes (block RAM or LUTs), from the estimate of the RTL gen-hw writes.
   const plan = planRtl(c.ir);
-  const est = estimateResources(c.ir);
+  const est = estimateResources(c.ir, undefined, {}, plan);
   plan.stages.forEach((st, i) => {
     const parts = est.nodes[i].parts;
     const mem = parts.buffer ?? parts.sums ?? parts.memory;
