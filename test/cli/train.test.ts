@@ -193,6 +193,12 @@ describe('qtsc train (CLI)', () => {
       expect(q.length, name).to.equal(f.length);
       for (let i = 0; i < f.length; i++) if (q[i] !== (f[i] >= 0 ? 1 : -1)) expect.fail(`${name}[${i}]: ${f[i]} -> ${q[i]}`);
     }
+    // With sign activations the 'same'-padded depthwise windows read ±1 codes: gen-hw compiles them with
+    // border classes (padded taps are 0 in the model, -1 on the stream), with no flags.
+    const compiled = await compileModel({ model: searched });
+    const dws = compiled.ir.nodes.filter((n) => n.op === 'vvu');
+    expect(dws.length).to.be.greaterThan(0);
+    for (const n of dws) expect(n.op === 'vvu' && n.borders !== undefined, n.name).to.equal(true);
   });
 
   it('--teacher distils from a trained model (recorded with the run); a missing or mismatched teacher is refused naming it', async () => {
