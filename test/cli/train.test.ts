@@ -384,6 +384,13 @@ describe('qtsc train (CLI)', () => {
     expect(compiled.ir.nodes.map((n) => n.op)).to.include.members(['swu', 'mvu', 'maxpool']);
     expect(compiled.ir.tensors.input.shape).to.deep.equal([8, 8, 3]);
     expect(mvuNodes(compiled.ir).every((n) => n.multipliers === 0)).to.equal(true);
+    // With sign activations (--act-bits 1) the second 'same' convolution reads ±1 codes: compiled with border classes, no flags.
+    const signOut = path.join(dir, 'rgb-cnn-a1');
+    await capture(() => trainCommand(['--backend', 'wasm', '--dataset', rgb, '--arch', 'cnn', '--hidden', '16', '--method', 'sgt', '--value-space', 'binary', '--act-bits', '1', '--epochs', '1', '--batch-size', '30', '--quiet', '--out', signOut]));
+    const signed = await compileModel({ model: signOut });
+    const bordered = mvuNodes(signed.ir).filter((n) => n.borders);
+    expect(bordered.length, 'MVUs with border classes').to.be.greaterThan(0);
+    expect(bordered.every((n) => n.engine === 'xnor-popcount' && n.multipliers === 0)).to.equal(true);
 
     const csvDir = path.join(dir, 'rgb-csv');
     fs.mkdirSync(csvDir);
