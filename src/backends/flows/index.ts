@@ -44,10 +44,12 @@ export function renderFlows(d: FlowDesign, flows: readonly FlowName[]): Map<stri
 /** Writes the flows into flowDir (created; normally OUT/flow inside gen-hw's staging folder). */
 export function writeFlows(flowDir: string, d: FlowDesign, flows: readonly FlowName[]): string[] {
   const files = renderFlows(d, flows);
-  fs.mkdirSync(flowDir, { recursive: true });
-  for (const [name, text] of files) {
+  // Every name is checked before the first file is written.
+  const targets = [...files.keys()].map((name) => {
     if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)?$/.test(name)) throw new QtscError(`flow backend: refusing the file name '${name}'`);
-    const full = resolveInside(flowDir, name, 'flow file');
+    return [resolveInside(flowDir, name, 'flow file'), files.get(name)!] as const;
+  });
+  for (const [full, text] of targets) {
     fs.mkdirSync(path.dirname(full), { recursive: true });
     fs.writeFileSync(full, text);
   }
