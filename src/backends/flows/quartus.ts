@@ -51,7 +51,7 @@ function projectTcl(d: FlowDesign): string {
 set projdir [file join $here project]
 file mkdir $projdir
 cd $projdir
-project_new $top -revision $top -overwrite
+project_new -overwrite -revision $top $top
 set_global_assignment -name FAMILY {${quartusFamily(d.options.device)}}
 set_global_assignment -name DEVICE {${d.options.device}}
 set_global_assignment -name TOP_LEVEL_ENTITY $top

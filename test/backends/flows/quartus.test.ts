@@ -18,7 +18,7 @@ describe('flows: Quartus script under stub commands', () => {
     const assignment = (name: string) => calls.filter((x) => x.cmd === 'set_global_assignment' && x.args[1] === name).map((x) => x.args[2]);
     expectSteps(calls, ['project_new', 'set_global_assignment', 'set_instance_assignment', 'export_assignments', 'project_close']);
     expect(calls[0].cmd).to.equal('project_new');
-    expect(calls[0].args[0]).to.equal('qtsc_top');
+    expect(calls[0].args).to.deep.equal(['-overwrite', '-revision', 'qtsc_top', 'qtsc_top']);
     expect(assignment('FAMILY')).to.deep.equal(['MAX 10']);
     expect(assignment('DEVICE')).to.deep.equal(['10M50DAF484C7G']);
     expect(assignment('TOP_LEVEL_ENTITY')).to.deep.equal(['qtsc_top']);
