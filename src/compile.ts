@@ -69,14 +69,14 @@ export async function compileModel(o: CompileOptions): Promise<Compiled> {
     if (!o.calib) throw new QtscError('--act-bits needs --calib SOURCE (mnist, fashion-mnist, an IDX or CSV file or a directory of them, or random)');
     const count = o.calibSamples ?? 512;
     log(`calibrating ${o.actBits}-bit activations on ${count} samples from ${o.calib}`);
-    const calib = await framesFromSource(o.calib, { count, inputLength: graph.inputLength, input: graph.inputQuant, split: 'train' });
+    const calib = await framesFromSource(o.calib, { count, inputLength: graph.inputLength, inputShape: graph.inputShape, input: graph.inputQuant, split: 'train' });
     const samples = calib.frames.map((f) => dequantizeInput(graph, f));
     const before = graph;
     const r = calibrateActivations(graph, samples, o.actBits);
     graph = r.graph;
     calibrationNotes = r.notes;
     if (o.calib !== 'random') {
-      const test = await framesFromSource(o.calib, { count: 1000, inputLength: graph.inputLength, input: graph.inputQuant, split: 'test' });
+      const test = await framesFromSource(o.calib, { count: 1000, inputLength: graph.inputLength, inputShape: graph.inputShape, input: graph.inputQuant, split: 'test' });
       if (test.labels) {
         const acc = (f: (frame: number[]) => number) => test.frames.filter((fr, i) => f(fr) === test.labels![i]).length / test.frames.length;
         accuracy = {
@@ -96,7 +96,7 @@ export async function compileModel(o: CompileOptions): Promise<Compiled> {
   else ir = autoFold(ir, { targetCycles: o.targetCycles });
   ir = insertSkipFifos(insertWindowFifos(ir));
   if (accuracy) {
-    const test = await framesFromSource(accuracy.source, { count: accuracy.samples, inputLength: graph.inputLength, input: graph.inputQuant, split: 'test' });
+    const test = await framesFromSource(accuracy.source, { count: accuracy.samples, inputLength: graph.inputLength, inputShape: graph.inputShape, input: graph.inputQuant, split: 'test' });
     accuracy.hardware = test.frames.filter((fr, i) => runGolden(ir, fr).argmax === test.labels![i]).length / test.frames.length;
   }
   return { graph, ir, loweringNotes: lowered.notes, calibrationNotes, accuracy };

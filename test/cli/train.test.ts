@@ -391,6 +391,12 @@ describe('qtsc train (CLI)', () => {
     const bordered = mvuNodes(signed.ir).filter((n) => n.borders);
     expect(bordered.length, 'MVUs with border classes').to.be.greaterThan(0);
     expect(bordered.every((n) => n.engine === 'xnor-popcount' && n.multipliers === 0)).to.equal(true);
+    // gen-hw --act-bits --calib on the RGB data: a float-ReLU CNN calibrated and checked on 8x8x3 images.
+    const floatOut = path.join(dir, 'rgb-cnn-relu');
+    await capture(() => trainCommand(['--backend', 'wasm', '--dataset', rgb, '--arch', 'cnn', '--hidden', '16', '--method', 'sgt', '--act-bits', '0', '--epochs', '1', '--batch-size', '30', '--quiet', '--out', floatOut]));
+    const calibrated = await compileModel({ model: floatOut, actBits: 4, calib: rgb });
+    expect(calibrated.accuracy?.samples).to.equal(30);
+    expect(calibrated.accuracy?.hardware).to.be.within(0, 1);
 
     const csvDir = path.join(dir, 'rgb-csv');
     fs.mkdirSync(csvDir);
