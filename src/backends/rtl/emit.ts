@@ -36,6 +36,7 @@ const primitiveOrder = [
   'qtsc_thresholds',
   'qtsc_thresholds_bsearch',
   'qtsc_logits',
+  'qtsc_term',
   'qtsc_dot_acc',
   'qtsc_mvu',
   'qtsc_vvu',
@@ -51,6 +52,7 @@ function primitivesUsed(plan: RtlPlan): string[] {
   const bsearch = plan.nodes.some((n) => n.bsearch);
   const used: Record<string, boolean> = {
     qtsc_dot_acc: genericEngine,
+    qtsc_term: genericEngine || plan.stages.some((st) => st.kind === 'vvu'),
     qtsc_thresholds_bsearch: bsearch,
     qtsc_vvu: plan.stages.some((st) => st.kind === 'vvu'),
     qtsc_axis_fork: plan.stages.some((st) => st.kind === 'fork'),

@@ -172,10 +172,10 @@ function hexWords(codes: ArrayLike<number>, per: number, bits: number): string {
 /** Writes the wrapper, its ROMs and the primitives into dir; returns the plan and the sources in compile order. */
 function writeDesign(ir: HardwareIR, node: VvuNode, dir: string): { plan: VvuPlan; sources: string[] } {
   const plan = planVvu(ir, node, 0);
-  for (const f of ['qtsc_thresholds.v', 'qtsc_vvu.v']) fs.copyFileSync(path.join(hwDir, f), path.join(dir, f));
+  for (const f of ['qtsc_thresholds.v', 'qtsc_term.v', 'qtsc_vvu.v']) fs.copyFileSync(path.join(hwDir, f), path.join(dir, f));
   fs.writeFileSync(path.join(dir, `${plan.module}.v`), render('vvu', plan));
   for (const rom of [plan.weightRom, plan.paramRom]) fs.writeFileSync(path.join(dir, rom.file), rom.words.join('\n') + '\n');
-  return { plan, sources: ['qtsc_thresholds.v', 'qtsc_vvu.v', `${plan.module}.v`] };
+  return { plan, sources: ['qtsc_thresholds.v', 'qtsc_term.v', 'qtsc_vvu.v', `${plan.module}.v`] };
 }
 
 interface RunResult {
