@@ -9,13 +9,13 @@ import { compileModel } from '../compile.js';
 import { emitRtl } from '../backends/rtl/emit.js';
 import { buildReport, reportMarkdown } from '../backends/report/report.js';
 import { parseValueSpaceArg, resolveValueSpace } from '../layers/value-space.js';
-import { projectRoot } from '../drivers/tools.js';
+import { packageRoot } from '../util/package-root.js';
 import { withOutputDir } from '../util/output-dir.js';
 import { flowDesign, flowOptions, parseFlowList, writeFlows } from '../backends/flows/index.js';
 import { QtscError } from '../util/errors.js';
 import { intArg, numberArg, parseOptions } from './args.js';
 
-export const DEFAULT_MODEL = path.join(projectRoot, 'examples', 'mnist-mlp-binary');
+export const DEFAULT_MODEL = path.join(packageRoot, 'examples', 'mnist-mlp-binary');
 
 export const GEN_HW_USAGE = `usage: npm run gen-hw -- [--model DIR] [--out DIR] [--value-space S] [--fold FILE|auto]
          [--target-cycles N] [--act-bits N --calib SOURCE [--calib-samples N]] [--allow-mult]
