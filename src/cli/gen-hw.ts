@@ -9,15 +9,18 @@ import { compileModel } from '../compile.js';
 import { emitRtl } from '../backends/rtl/emit.js';
 import { buildReport, reportMarkdown } from '../backends/report/report.js';
 import { parseValueSpaceArg, resolveValueSpace } from '../layers/value-space.js';
-import { projectRoot } from '../drivers/tools.js';
+import { packageRoot } from '../util/package-root.js';
+import { estimateRtl } from '../backends/estimates/resources.js';
+import { checkSizeGuard, DEFAULT_MAX_LUTS } from '../backends/estimates/size-guard.js';
 import { withOutputDir } from '../util/output-dir.js';
 import { flowDesign, flowOptions, parseFlowList, writeFlows } from '../backends/flows/index.js';
 import { QtscError } from '../util/errors.js';
 import { intArg, numberArg, parseOptions } from './args.js';
+import { progressLog } from './progress.js';
 
-export const DEFAULT_MODEL = path.join(projectRoot, 'examples', 'mnist-mlp-binary');
+export const DEFAULT_MODEL = path.join(packageRoot, 'examples', 'mnist-mlp-binary');
 
-export const GEN_HW_USAGE = `usage: npm run gen-hw -- [--model DIR] [--out DIR] [--value-space S] [--fold FILE|auto]
+export const GEN_HW_USAGE = `usage: qtsc gen-hw [--model DIR] [--out DIR] [--value-space S] [--fold FILE|auto]
          [--target-cycles N] [--act-bits N --calib SOURCE [--calib-samples N]] [--allow-mult]
          [--top NAME] [--input-bits N --input-scale X] [--dot-trees all|xnor|none] [--quiet]
          [--flow vivado|quartus|yosys-nextpnr|all [--clock MHZ] [--part P] [--device D] [--ice40 up5k|hx8k]]
@@ -36,7 +39,8 @@ export const GEN_HW_USAGE = `usage: npm run gen-hw -- [--model DIR] [--out DIR] 
   --flow F           build-flow files in OUT/flow/: vivado, quartus, yosys-nextpnr, all, or a list a,b (docs/flows.md)
   --clock MHZ        target clock of the flows' constraints (default 100)
   --part P           Vivado part (default xc7z020clg400-1); --device D Quartus device (default 5CSEMA5F31C6)
-  --ice40 DEV        iCE40 of the open flow: up5k (SG48, default) or hx8k (CT256)`;
+  --ice40 DEV        iCE40 of the open flow: up5k (SG48, default) or hx8k (CT256)
+  --max-luts N       refuse a design whose estimate exceeds N LUTs (default ${DEFAULT_MAX_LUTS}); --force builds it anyway`;
 
 const spec = {
   model: { type: 'string' },
@@ -52,13 +56,14 @@ const spec = {
   'input-bits': { type: 'string' },
   'input-scale': { type: 'string' },
   'dot-trees': { type: 'string' },
+  'max-luts': { type: 'string' },
+  force: { type: 'boolean' },
   quiet: { type: 'boolean' },
   flow: { type: 'string' },
   clock: { type: 'string' },
   part: { type: 'string' },
   device: { type: 'string' },
   ice40: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const schema = z.object({
@@ -75,22 +80,19 @@ const schema = z.object({
   'input-bits': intArg(1, 16).optional(),
   'input-scale': numberArg().pipe(z.number().positive()).optional(),
   'dot-trees': z.enum(['all', 'xnor', 'none']).optional(),
+  'max-luts': intArg().default(DEFAULT_MAX_LUTS),
+  force: z.boolean().default(false),
   quiet: z.boolean().optional(),
   flow: z.string().optional(),
   clock: numberArg().pipe(z.number().positive().max(2000)).optional(),
   part: z.string().optional(),
   device: z.string().optional(),
   ice40: z.string().optional(),
-  help: z.boolean().optional(),
 });
 
 export async function genHwCommand(argv: string[]): Promise<number> {
   const o = parseOptions('gen-hw', argv, spec, schema);
-  if (o.help) {
-    console.log(GEN_HW_USAGE);
-    return 0;
-  }
-  const log = o.quiet ? () => {} : (s: string) => console.log(`gen-hw: ${s}`);
+  const log = progressLog('gen-hw', o.quiet);
   let valueSpace: number[] | undefined;
   if (o['value-space'] !== undefined) {
     try {
@@ -120,7 +122,9 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     inputQuant: o['input-bits'] !== undefined ? { bits: o['input-bits'], scale: o['input-scale']! } : undefined,
     log,
   });
-  const report = buildReport(compiled);
+  const rtl = estimateRtl(compiled.ir, { dotTrees: o['dot-trees'] });
+  checkSizeGuard(rtl, { maxLuts: o['max-luts'], force: o.force });
+  const report = buildReport(compiled, rtl);
   await withOutputDir(out, async (staging) => {
     log(`writing ${out}`);
     fs.writeFileSync(path.join(staging, 'ir.json'), JSON.stringify(compiled.ir) + '\n');

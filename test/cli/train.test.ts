@@ -11,6 +11,7 @@ import { readWeights } from '../../src/importers/tfjs-artifacts.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { subset } from '../../src/data/dataset.js';
 import { encodeCsv } from '../../src/data/csv.js';
+import { withProgress } from '../helpers/progress-env.js';
 
 /** Captures stdout and stderr writes and console.log during f. */
 async function capture(f: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
@@ -85,8 +86,11 @@ describe('qtsc train (CLI)', () => {
     ]);
   });
 
-  it('non-TTY progress is one plain line per epoch, no control characters', async () => {
-    const r = await capture(() => trainCommand([...base(path.join(dir, 'b')), '--epochs', '2']));
+  it('progress: none when stderr is not a terminal; with QTSC_PROGRESS=1 one plain line per epoch, no control characters', async () => {
+    const quietRun = await withProgress('0', () => capture(() => trainCommand([...base(path.join(dir, 'b0')), '--epochs', '1'])));
+    expect(quietRun.err).to.equal('');
+    expect(quietRun.out).to.match(/^test accuracy: \d+\.\d\d%\n$/);
+    const r = await withProgress('1', () => capture(() => trainCommand([...base(path.join(dir, 'b')), '--epochs', '2'])));
     expect(r.err).to.not.match(/\r|\x1b/);
     expect(r.err.split('\n').filter((l) => /^epoch \d\/2 loss/.test(l))).to.have.length(2);
     expect(r.out.trim().split('\n').pop()).to.match(/^test accuracy: \d+\.\d\d%$/);
@@ -205,7 +209,7 @@ describe('qtsc train (CLI)', () => {
     const teacher = path.join(dir, 'teacher');
     await capture(() => trainCommand([...base(teacher), '--method', 'fp', '--act-bits', '0', '--quiet', '--epochs', '2']));
     const student = path.join(dir, 'student');
-    const r = await capture(() => trainCommand([...base(student), '--teacher', teacher, '--teacher-weight', '0.5']));
+    const r = await withProgress('1', () => capture(() => trainCommand([...base(student), '--teacher', teacher, '--teacher-weight', '0.5'])));
     expect(r.code).to.equal(0);
     expect(r.err).to.contain(`distilling from ${teacher} (weight 0.5)`);
     expect(r.out.trim().split('\n').pop()).to.match(/^test accuracy: \d+\.\d\d%$/);
@@ -274,7 +278,7 @@ describe('qtsc train (CLI)', () => {
     fs.writeFileSync(path.join(csvDir, 'mnist_train.csv'), encodeCsv(subset(all, Array.from({ length: 300 }, (_, i) => i)), { header: true }));
     fs.writeFileSync(path.join(csvDir, 'mnist_test.csv.gz'), zlib.gzipSync(encodeCsv(subset(all, Array.from({ length: 100 }, (_, i) => 300 + i)))));
     const out = path.join(dir, 'from-csv');
-    const r = await capture(() => trainCommand(['--dataset', csvDir, '--hidden', '16', '--method', 'sgt', '--value-space', 'binary', '--act-bits', '1', '--epochs', '1', '--batch-size', '50', '--out', out]));
+    const r = await withProgress('1', () => capture(() => trainCommand(['--dataset', csvDir, '--hidden', '16', '--method', 'sgt', '--value-space', 'binary', '--act-bits', '1', '--epochs', '1', '--batch-size', '50', '--out', out])));
     expect(r.code).to.equal(0);
     expect(r.err).to.match(/: 300 train \/ 100 test;/);
     expect(r.out.trim().split('\n').pop()).to.match(/^test accuracy: \d+\.\d\d%$/);

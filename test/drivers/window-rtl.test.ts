@@ -13,12 +13,13 @@ import * as path from 'node:path';
 import { type WindowGeometry, poolWindows, samePadding, slidingWindow, windowOutputSize } from '../../src/golden/sliding-window.js';
 import { swuBufferWords, swuWordsPerFrame } from '../../src/backends/rtl/swu-geometry.js';
 import { hwDir } from '../../src/backends/rtl/templates.js';
-import { findTool, projectRoot, runTool } from '../../src/drivers/tools.js';
+import { findTool, runTool } from '../../src/drivers/tools.js';
+import { packageRoot } from '../../src/util/package-root.js';
 import { lintVerilator } from '../../src/drivers/verilator.js';
 import { synthesize } from '../../src/drivers/yosys.js';
 import { Rng, divisors } from '../../src/util/random.js';
 
-const tb = path.join(projectRoot, 'sim', 'iverilog', 'qtsc_tb_window.sv');
+const tb = path.join(packageRoot, 'sim', 'iverilog', 'qtsc_tb_window.sv');
 
 interface Case {
   g: WindowGeometry;

@@ -7,8 +7,7 @@
 import type { Compiled } from '../../compile.js';
 import { actBits, elemBits, inputElem, weightBits, windowOutput } from '../../ir/hardware-ir.js';
 import { nodeCycles } from '../../ir/node-cycles.js';
-import { planRtl } from '../rtl/plan.js';
-import { estimateResources } from '../estimates/resources.js';
+import { estimateRtl, type RtlEstimate } from '../estimates/resources.js';
 import { describeSpace } from '../../ir/value-space-class.js';
 
 export interface LayerReport {
@@ -48,7 +47,8 @@ export interface CompileReport {
   accuracy?: Compiled['accuracy'];
 }
 
-export function buildReport(c: Compiled): CompileReport {
+/** `rtl`: the plan and estimate of the RTL written beside the report, when the caller has them. */
+export function buildReport(c: Compiled, rtl: RtlEstimate = estimateRtl(c.ir)): CompileReport {
   const weighted = new Map(c.graph.layers.flatMap((l) => (l.kind === 'dense' || l.kind === 'conv2d' ? [[l.name, l] as const] : [])));
   const layers: LayerReport[] = c.ir.nodes.map((n) => {
     if (n.op === 'vvu') {
@@ -147,8 +147,7 @@ export function buildReport(c: Compiled): CompileReport {
     };
   });
   // Where each unit's buffer goes (block RAM or LUTs), from the estimate of the RTL gen-hw writes.
-  const plan = planRtl(c.ir);
-  const est = estimateResources(c.ir, undefined, {}, plan);
+  const { plan, estimate: est } = rtl;
   plan.stages.forEach((st, i) => {
     const parts = est.nodes[i].parts;
     const mem = parts.buffer ?? parts.sums ?? parts.memory;

@@ -16,12 +16,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { hwDir } from '../../../src/backends/rtl/templates.js';
-import { findTool, projectRoot, runTool } from '../../../src/drivers/tools.js';
+import { findTool, runTool } from '../../../src/drivers/tools.js';
+import { packageRoot } from '../../../src/util/package-root.js';
 import { lintVerilator } from '../../../src/drivers/verilator.js';
 import { synthesize } from '../../../src/drivers/yosys.js';
 import { Rng, divisors } from '../../../src/util/random.js';
 
-const tb = path.join(projectRoot, 'sim', 'iverilog', 'qtsc_tb_residual.sv');
+const tb = path.join(packageRoot, 'sim', 'iverilog', 'qtsc_tb_residual.sv');
 const SOURCES = ['qtsc_axis_skid.v', 'qtsc_axis_fork.v', 'qtsc_axis_fifo.v', 'qtsc_thresholds.v', 'qtsc_add.v'];
 
 interface Case {

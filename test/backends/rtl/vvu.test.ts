@@ -30,13 +30,14 @@ import {
   weightValue,
 } from '../../../src/ir/hardware-ir.js';
 import { thresholdDomain } from '../../../src/passes/accumulator-range.js';
-import { findTool, projectRoot, runTool } from '../../../src/drivers/tools.js';
+import { findTool, runTool } from '../../../src/drivers/tools.js';
+import { packageRoot } from '../../../src/util/package-root.js';
 import { lintVerilator } from '../../../src/drivers/verilator.js';
 import { synthesize } from '../../../src/drivers/yosys.js';
 import { QtscError } from '../../../src/util/errors.js';
 import { Rng, divisors } from '../../../src/util/random.js';
 
-const tb = path.join(projectRoot, 'sim', 'iverilog', 'qtsc_tb_unit.sv');
+const tb = path.join(packageRoot, 'sim', 'iverilog', 'qtsc_tb_unit.sv');
 
 interface Spec {
   seed: number;
