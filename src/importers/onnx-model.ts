@@ -58,7 +58,8 @@ const PROTO_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), 'onnx
 let modelType: protobuf.Type | null = null;
 let tensorType: protobuf.Type | null = null;
 
-function types(): { model: protobuf.Type; tensor: protobuf.Type } {
+/** ModelProto and TensorProto of ONNX's onnx.proto (loaded once). */
+export function onnxTypes(): { model: protobuf.Type; tensor: protobuf.Type } {
   if (!modelType || !tensorType) {
     const root = protobuf.loadSync(PROTO_FILE);
     modelType = root.lookupType('onnx.ModelProto');
@@ -115,7 +116,7 @@ export function tensorFromProto(t: Obj, where: string): Tensor {
 
 /** Decodes a serialized TensorProto (the operator tests' .pb files). */
 export function decodeTensor(bytes: Uint8Array, where: string): Tensor {
-  const { tensor } = types();
+  const { tensor } = onnxTypes();
   let m: protobuf.Message;
   try {
     m = tensor.decode(bytes);
@@ -174,7 +175,7 @@ export function readOnnxModel(file: string): OnnxModel {
 }
 
 export function parseOnnxModel(bytes: Uint8Array, file: string): OnnxModel {
-  const { model } = types();
+  const { model } = onnxTypes();
   let m: Obj;
   try {
     m = toObject(model, model.decode(bytes));
