@@ -107,6 +107,23 @@ describe('importers/onnx', () => {
     expect(fs.statSync(path.join(dir, 'qonnx-cnn.onnx')).size).to.be.below(16384);
   });
 
+  it('answers truncated and corrupted files with a QtscError, never an internal error', () => {
+    const dir = path.join(import.meta.dirname, '..', 'fixtures', 'onnx');
+    const r = new Rng(5);
+    for (const f of ['mlp-sign.onnx', 'qonnx-cnn.onnx']) {
+      const orig = fs.readFileSync(path.join(dir, f));
+      for (let t = 0; t < 300; t++) {
+        const b = Uint8Array.from(orig);
+        const bytes = t % 2 === 0 ? b.subarray(0, r.int(0, b.length - 1)) : (b.forEach((_, k) => (r.int(0, 200) === 0 ? (b[k] = r.int(0, 255)) : 0)), b);
+        try {
+          lowerOnnx(parseOnnxModel(bytes, f));
+        } catch (e) {
+          if (!(e instanceof QtscError)) throw new Error(`${f}, trial ${t}: ${(e as Error).stack}`);
+        }
+      }
+    }
+  });
+
   describe('refuses, naming the node, its op type and the field', () => {
     const base = (nodes: ModelSpec['nodes'], extra: Partial<ModelSpec> = {}): ModelSpec => ({
       input: { name: 'x', dims: [1, 2, 4, 4] },
