@@ -579,6 +579,44 @@ export function lowerOnnx(model: OnnxModel, options: OnnxImportOptions = {}): On
         quantActivation(s, bits, step);
         break;
       }
+      case 'MultiThreshold': {
+        // y = out_scale * #{k : x >= T[c][k]} + out_bias. qtsc's quantizer has evenly spaced levels
+        // at s*(k - 1/2): evenly spaced thresholds per channel become a per-channel affine map
+        // (a BatchNorm with unit variance) onto them; one threshold with out_scale 2, out_bias -1 is a sign.
+        if (!isQonnx) throw new QtscError(`${where}: field 'domain': MultiThreshold is QONNX's (domain qonnx.custom_op.general)`);
+        refuseAttrs(['out_dtype', 'out_scale', 'out_bias', 'data_layout']);
+        const s = streamIn(0);
+        if (strAttr('data_layout', 'NCHW') !== 'NCHW') throw new QtscError(`${where}: attribute 'data_layout': only NCHW is supported`);
+        const c = channels(s, 'MultiThreshold');
+        const T = constIn(1, 'thresholds');
+        if (T.dims.length !== 2 || (T.dims[0] !== c && T.dims[0] !== 1)) throw new QtscError(`${where}: field 'input[1]' (thresholds): dims [${T.dims.join(', ')}] must be [${c}, B] or [1, B]`);
+        const B = T.dims[1];
+        const bits = Math.log2(B + 1);
+        if (!Number.isInteger(bits) || bits < 1 || bits > 16) throw new QtscError(`${where}: field 'input[1]' (thresholds): ${B} thresholds per channel; qtsc's quantizers have 2^bits - 1 (1, 3, 7, 15, ...)`);
+        const outScale = Number(attr('out_scale') ?? 1);
+        const outBias = Number(attr('out_bias') ?? 0);
+        const row = (ch: number) => Array.from(T.data.subarray((T.dims[0] === 1 ? 0 : ch) * B, (T.dims[0] === 1 ? 0 : ch) * B + B));
+        const bipolar = B === 1 && outScale === 2 && outBias === -1;
+        if (!bipolar && (outBias !== 0 || !(outScale > 0))) throw new QtscError(`${where}: attribute 'out_bias': ${outBias} with out_scale ${outScale} is not supported (out_bias 0 and out_scale > 0, or one threshold with out_scale 2 and out_bias -1 for ±1)`);
+        const gamma = new Float32Array(c);
+        const mean = new Float32Array(c);
+        for (let ch = 0; ch < c; ch++) {
+          const t = row(ch);
+          const d = B === 1 ? 1 : (t[B - 1] - t[0]) / (B - 1);
+          if (!(d > 0) || t.some((v, k) => Math.abs(v - (t[0] + k * d)) > 1e-6 * Math.max(1, Math.abs(v)))) {
+            throw new QtscError(`${where}: field 'input[1]' (thresholds): channel ${ch}'s thresholds [${t.join(', ')}] are not evenly spaced and increasing; qtsc's quantizer levels are`);
+          }
+          gamma[ch] = bipolar ? 1 : outScale / d;
+          mean[ch] = t[0];
+        }
+        const beta = new Float32Array(c).fill(bipolar ? 0 : outScale / 2);
+        emit({ kind: 'batchnorm', name: layerName(node, '/affine'), gamma, beta, mean, variance: new Float32Array(c).fill(1), epsilon: 0 }, s);
+        const affine: StreamValue = { ...s, layer: last };
+        if (bipolar) emit({ kind: 'activation', name: layerName(node), act: { fn: 'sign' } }, affine);
+        else emit({ kind: 'activation', name: layerName(node), act: { fn: 'quant', bits, clip: outScale * B } }, affine);
+        setOut({ ...s, layer: last });
+        break;
+      }
       default:
         throw new QtscError(`${where}: field 'op_type': operator '${showName(node.opType)}' is not supported (see docs/model-format.md)`);
     }

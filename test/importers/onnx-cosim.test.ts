@@ -32,6 +32,7 @@ const cases: Case[] = [
   { file: 'mlp-sign.onnx', what: 'PyTorch MLP, binary weights, BatchNorm, Sign activations', hardwareAgreement: 0.98 },
   { file: 'cnn-pow2.onnx', what: 'PyTorch CNN, pow2 weights, BatchNorm, ReLU quantized to 4 bits, Flatten of an NCHW map', actBits: 4, hardwareAgreement: 0.75 },
   { file: 'mlp-transposed.onnx', what: 'MLP with a transposed weight initializer and MatMul + Add bias', actBits: 4, hardwareAgreement: 0.8 },
+  { file: 'qonnx-mlp-thresholds.onnx', what: 'QONNX MLP as FINN streamlines it: MultiThreshold to 2 bits and to ±1', hardwareAgreement: null },
   { file: 'qonnx-cnn.onnx', what: 'QONNX CNN: BipolarQuant and 4-bit Quant activations, depthwise Conv, GlobalAveragePool', hardwareAgreement: null },
 ];
 

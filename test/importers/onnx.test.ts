@@ -98,11 +98,33 @@ describe('importers/onnx', () => {
     expect([0.5, 1.5, 2.5, -0.5, -2.5].map(roundHalfEven)).to.deep.equal([0, 2, 2, -0, -2]);
   });
 
+  it('takes QONNX MultiThreshold with evenly spaced thresholds as a per-channel affine map and a quantizer (or a sign)', () => {
+    const T = [-1, 0.5, 2, /* */ 0, 0.25, 0.5, /* */ 3, 4, 5];
+    const spec = (t: number[], b: number, attrs: Record<string, number | string>): ModelSpec => ({
+      input: { name: 'x', dims: [1, 3] },
+      output: { name: 'y', dims: [1, 3] },
+      nodes: [{ op: 'MultiThreshold', domain: 'qonnx.custom_op.general', inputs: ['x', 'T'], outputs: ['y'], name: 'mt', attrs }],
+      initializers: { T: { dims: [3, b], data: t } },
+    });
+    const multi = lower(spec(T, 3, { out_scale: 0.5, out_bias: 0 })).graph;
+    const bipolar = lower(spec([0.5, -1, 2], 1, { out_scale: 2, out_bias: -1 })).graph;
+    expect(multi.layers.map((l) => l.kind)).to.deep.equal(['batchnorm', 'activation']);
+    for (let t = 0; t < 200; t++) {
+      const x = [rng.int(-300, 600) / 100 + 0.001, rng.int(-300, 600) / 100 + 0.001, rng.int(-300, 600) / 100 + 0.001];
+      const want = x.map((v, c) => 0.5 * T.slice(3 * c, 3 * c + 3).filter((th) => v >= th).length);
+      expect(runFloat(multi, x).logits.map((v) => Math.round(v * 1e6) / 1e6)).to.deep.equal(want);
+      expect(runFloat(bipolar, x).logits).to.deep.equal(x.map((v, c) => (v >= [0.5, -1, 2][c] ? 1 : -1)));
+    }
+    expect(refusal(spec([0, 1, 3, 0, 1, 2, 0, 1, 2], 3, {}))).to.match(/node 'mt' \(MultiThreshold\): field 'input\[1\]' \(thresholds\): channel 0's thresholds \[0, 1, 3\] are not evenly spaced/);
+    expect(refusal(spec(T.slice(0, 6), 2, {}))).to.match(/2 thresholds per channel; qtsc's quantizers have 2\^bits - 1/);
+  });
+
   it('imports the committed fixtures with the layers the script describes', () => {
     const dir = path.join(import.meta.dirname, '..', 'fixtures', 'onnx');
     const kinds = (f: string) => importOnnx(path.join(dir, f)).layers.map((l) => (l.kind === 'activation' ? l.act.fn : l.kind)).join(' ');
     expect(kinds('mlp-sign.onnx')).to.equal('flatten dense batchnorm sign dense batchnorm sign dense');
     expect(kinds('cnn-pow2.onnx')).to.equal('conv2d batchnorm relu maxpool conv2d batchnorm relu flatten dense');
+    expect(kinds('qonnx-mlp-thresholds.onnx')).to.equal('flatten dense batchnorm quant dense batchnorm sign dense');
     expect(kinds('qonnx-cnn.onnx')).to.equal('conv2d batchnorm sign depthwise batchnorm quant avgpool dense');
     expect(fs.statSync(path.join(dir, 'qonnx-cnn.onnx')).size).to.be.below(16384);
   });
