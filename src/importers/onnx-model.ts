@@ -150,20 +150,29 @@ function attrValue(a: Obj, where: string): AttrValue {
   }
 }
 
-function valueInfo(v: Obj, file: string, what: string): OnnxValueInfo {
+/**
+ * A graph input's or output's name and dims. An input must have static dims,
+ * except a symbolic batch (dim 0), read as 1; an output's dims are computed
+ * by the importer, so there they may be symbolic (-1): exporters often cannot
+ * infer shapes through custom (QONNX) operators.
+ */
+function valueInfo(v: Obj, file: string, what: 'input' | 'output'): OnnxValueInfo {
   const name = String(v.name ?? '');
   const where = `${file}: graph ${what} '${showName(name)}'`;
   const tensor = ((v.type as Obj | undefined)?.tensorType ?? null) as Obj | null;
   if (!tensor) throw new QtscError(`${where}: field 'type': not a tensor`);
   const dims = (((tensor.shape as Obj | undefined)?.dim as Obj[] | undefined) ?? null);
-  if (dims === null) throw new QtscError(`${where}: field 'type.tensor_type.shape': the shape is not given (a static shape is needed)`);
+  if (dims === null) {
+    if (what === 'output') return { name, dims: [] };
+    throw new QtscError(`${where}: field 'type.tensor_type.shape': the shape is not given (a static shape is needed)`);
+  }
   return {
     name,
     dims: dims.map((d, k) => {
-      if (d.dimValue === undefined || d.dimParam !== undefined) {
-        throw new QtscError(`${where}: field 'type.tensor_type.shape.dim[${k}]': dynamic dimension${d.dimParam ? ` '${String(d.dimParam)}'` : ''}; export the model with static shapes`);
-      }
-      return Number(d.dimValue);
+      if (d.dimValue !== undefined && d.dimParam === undefined) return Number(d.dimValue);
+      if (what === 'output') return -1;
+      if (k === 0) return 1;
+      throw new QtscError(`${where}: field 'type.tensor_type.shape.dim[${k}]': dynamic dimension${d.dimParam ? ` '${String(d.dimParam)}'` : ''}; export the model with static shapes (only the batch may be symbolic)`);
     }),
   };
 }

@@ -15,6 +15,8 @@ import { emitRtl } from '../../src/backends/rtl/emit.js';
 import { writeVectors } from '../../src/golden/vectors.js';
 import { buildVerilatorSim, lintVerilator, runVerilatorSim } from '../../src/drivers/verilator.js';
 import { inputLength } from '../../src/ir/hardware-ir.js';
+import { argmax, runGolden } from '../../src/golden/execute.js';
+import { dequantizeInput, runFloat } from '../../src/golden/float-model.js';
 import { Rng } from '../../src/util/random.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -26,6 +28,8 @@ interface Case {
   actBits?: number;
   /** Least argmax agreement of the golden model with onnxruntime (null: onnxruntime cannot run QONNX). */
   hardwareAgreement: number | null;
+  /** PyTorch's outputs on some frames, from make_fixtures.py (for models onnxruntime cannot run). */
+  torchReference?: string;
 }
 
 const cases: Case[] = [
@@ -33,6 +37,7 @@ const cases: Case[] = [
   { file: 'cnn-pow2.onnx', what: 'PyTorch CNN, pow2 weights, BatchNorm, ReLU quantized to 4 bits, Flatten of an NCHW map', actBits: 4, hardwareAgreement: 0.75 },
   { file: 'mlp-transposed.onnx', what: 'MLP with a transposed weight initializer and MatMul + Add bias', actBits: 4, hardwareAgreement: 0.8 },
   { file: 'qonnx-mlp-thresholds.onnx', what: 'QONNX MLP as FINN streamlines it: MultiThreshold to 2 bits and to ±1', hardwareAgreement: null },
+  { file: 'torch-qonnx.onnx', what: 'PyTorch export with QONNX Quant and BipolarQuant symbolics, pow2 Conv, binary Gemms, BatchNorm', hardwareAgreement: null, torchReference: 'torch-qonnx.expected.json' },
   { file: 'qonnx-cnn.onnx', what: 'QONNX CNN: BipolarQuant and 4-bit Quant activations, depthwise Conv, GlobalAveragePool', hardwareAgreement: null },
 ];
 
@@ -52,6 +57,14 @@ describe('importers/onnx end to end: compile, onnxruntime, Verilator co-simulati
         expect(ort.hardwareAgreement).to.be.at.least(c.hardwareAgreement);
       }
       const ir = compiled.ir;
+      if (c.torchReference) {
+        // The float Graph IR and the golden model compute what PyTorch computes (ties of ROUND aside).
+        const ref = JSON.parse(fs.readFileSync(fixture(c.torchReference), 'utf8')) as { frames: number[][]; logits: number[][] };
+        const close = ref.frames.filter((f, i) => runFloat(compiled.graph, dequantizeInput(compiled.graph, f)).logits.every((v, j) => Math.abs(v - ref.logits[i][j]) < 1e-3)).length;
+        const agree = ref.frames.filter((f, i) => runGolden(ir, f).argmax === argmax(ref.logits[i])).length;
+        expect(close, 'float Graph IR logits = PyTorch logits').to.be.at.least(ref.frames.length - 1);
+        expect(agree, 'golden argmax = PyTorch argmax').to.be.at.least(ref.frames.length - 1);
+      }
       const rng = new Rng(7);
       const frames = Array.from({ length: FRAMES }, () => Array.from({ length: inputLength(ir) }, () => rng.int(0, 255)));
       const vectorsDir = path.join(work, 'vectors');

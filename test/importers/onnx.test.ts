@@ -162,7 +162,9 @@ describe('importers/onnx', () => {
       for (const opset of [10, 19]) expect(refusal(base([{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], { opset }))).to.match(new RegExp(`field 'opset_import': opset ${opset} is not supported \\(11 to 18\\)`));
     });
     it('a dynamic dimension', () => {
-      expect(refusal(base([{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], { input: { name: 'x', dims: ['batch', 2, 4, 4] } }))).to.match(/graph input 'x': field 'type.tensor_type.shape.dim\[0\]': dynamic dimension 'batch'/);
+      expect(refusal(base([{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], { input: { name: 'x', dims: [1, 'channels', 4, 4] } }))).to.match(/graph input 'x': field 'type.tensor_type.shape.dim\[1\]': dynamic dimension 'channels'/);
+      // A symbolic batch is read as 1.
+      expect(lower(base([{ op: 'Relu', inputs: ['x'], outputs: ['y'] }], { input: { name: 'x', dims: ['batch', 2, 4, 4] } })).inputDims).to.deep.equal([1, 2, 4, 4]);
     });
     it('an initializer in an external file', () => {
       const spec = base([{ op: 'Conv', inputs: ['x', 'W'], outputs: ['y'], attrs: { pads: [1, 1, 1, 1] } }], { initializers: w, tensorExtras: { W: { dataLocation: 1 } } });
