@@ -85,10 +85,13 @@ describe('importers/onnx end to end: compile, onnxruntime, Verilator co-simulati
     });
   }
 
-  it('gen-hw --model FILE.onnx --calib random writes the onnxruntime comparison into report.json and report.md', () => {
+  it('gen-hw --model FILE.onnx --calib random writes the onnxruntime comparison into report.json and report.md, the same bytes twice', () => {
     const out = path.join(tmpDir('qtsc-onnx-cli-'), 'build');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'gen-hw', '--model', fixture('mlp-sign.onnx'), '--calib', 'random', '--out', out, '--quiet'], { cwd: root, encoding: 'utf8' });
+    const genHw = (dir: string) => spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'gen-hw', '--model', fixture('mlp-sign.onnx'), '--calib', 'random', '--out', dir, '--quiet'], { cwd: root, encoding: 'utf8' });
+    const r = genHw(out);
     expect(r.status, r.stderr).to.equal(0);
+    expect(genHw(out + '2').status).to.equal(0);
+    for (const f of ['ir.json', 'report.json', 'report.md', 'rtl/filelist.f']) expect(fs.readFileSync(path.join(out + '2', f), 'utf8'), f).to.equal(fs.readFileSync(path.join(out, f), 'utf8'));
     const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'));
     expect(report.onnxruntime.samples).to.equal(200);
     expect(report.onnxruntime.floatAgreement).to.equal(1);
