@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseOnnxModel, readOnnxModel } from '../../src/importers/onnx-model.js';
@@ -8,6 +9,7 @@ import { runFloat } from '../../src/golden/float-model.js';
 import { QtscError } from '../../src/util/errors.js';
 import { Rng } from '../../src/util/random.js';
 import { encodeModel, type ModelSpec } from '../helpers/onnx-builder.js';
+import { tmpDir } from '../helpers/make-model.js';
 
 const lower = (spec: ModelSpec) => lowerOnnx(parseOnnxModel(encodeModel(spec), 'm.onnx'));
 const refusal = (spec: ModelSpec) => {
@@ -127,6 +129,19 @@ describe('importers/onnx', () => {
     expect(kinds('qonnx-mlp-thresholds.onnx')).to.equal('flatten dense batchnorm quant dense batchnorm sign dense');
     expect(kinds('qonnx-cnn.onnx')).to.equal('conv2d batchnorm sign depthwise batchnorm quant avgpool dense');
     expect(fs.statSync(path.join(dir, 'qonnx-cnn.onnx')).size).to.be.below(16384);
+  });
+
+  it('the committed fixtures are what make_fixtures.py builds (when python3 has torch and onnx)', function () {
+    const python = '/usr/bin/python3';
+    if (spawnSync(python, ['-c', 'import torch, onnx'], { encoding: 'utf8' }).status !== 0) this.skip();
+    const dir = path.join(import.meta.dirname, '..', 'fixtures', 'onnx');
+    const out = tmpDir('qtsc-onnx-fixtures-');
+    const r = spawnSync(python, [path.join(dir, 'make_fixtures.py'), out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).to.equal(0);
+    const made = fs.readdirSync(out).sort();
+    expect(made).to.deep.equal(fs.readdirSync(dir).filter((f) => f !== 'make_fixtures.py').sort());
+    for (const f of made) expect(fs.readFileSync(path.join(out, f)).equals(fs.readFileSync(path.join(dir, f))), f).to.equal(true);
+    fs.rmSync(out, { recursive: true, force: true });
   });
 
   it('answers truncated and corrupted files with a QtscError, never an internal error', () => {
