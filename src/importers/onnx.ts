@@ -478,10 +478,18 @@ export function lowerOnnx(model: OnnxModel, options: OnnxImportOptions = {}): On
         const c = channels(s, 'pooling');
         const k = intsAttr('kernel_shape');
         if (!k || k.length !== 2) throw new QtscError(`${where}: attribute 'kernel_shape': must give two sizes`);
-        const g = windowAttrs(s.map, [k[0], k[1]], 1);
+        // Max pooling's padded taps never win, so ceil_mode's partial windows are more padding at the end.
+        const g = windowAttrs(s.map, [k[0], k[1]], 1, node.opType === 'MaxPool');
         if (node.opType === 'AveragePool') {
-          if (g.pad.some((p) => p > 0)) throw new QtscError(`${where}: attribute 'pads': padded average pooling is not supported (its border windows divide by fewer taps); use no padding`);
-          emit({ kind: 'avgpool', name: layerName(node), inShape: s.map, poolSize: [k[0], k[1]], strides: g.strides, pad: g.pad, global: false }, s);
+          let from = s;
+          if (g.pad.some((p) => p > 0)) {
+            // Padded zeros that count (count_include_pad 1) are a ZeroPadding2D before a valid pool.
+            if (intAttr('count_include_pad', 0) !== 1) throw new QtscError(`${where}: attribute 'count_include_pad': padded average pooling whose border windows divide by their real taps only is not supported (count_include_pad 1, or no padding)`);
+            emit({ kind: 'zeropad', name: layerName(node, '/pad'), inShape: s.map, pad: g.pad }, s);
+            from = { ...s, layer: last };
+          }
+          const padded: Shape3 = [s.map[0] + g.pad[0] + g.pad[2], s.map[1] + g.pad[1] + g.pad[3], c];
+          emit({ kind: 'avgpool', name: layerName(node), inShape: padded, poolSize: [k[0], k[1]], strides: g.strides, pad: [0, 0, 0, 0], global: false }, from);
         } else emit({ kind: 'maxpool', name: layerName(node), inShape: s.map, poolSize: [k[0], k[1]], strides: g.strides, pad: g.pad }, s);
         setOut(streamOut([s.dims[0], c, g.out[0], g.out[1]], [g.out[0], g.out[1], c]));
         break;
@@ -622,7 +630,7 @@ export function lowerOnnx(model: OnnxModel, options: OnnxImportOptions = {}): On
     }
 
     /** Window attributes (kernel_shape, strides, pads, auto_pad, dilations, ceil_mode) resolved on the map. */
-    function windowAttrs(map: Shape3, kernel: [number, number], dflt: number): { strides: [number, number]; pad: [number, number, number, number]; out: [number, number] } {
+    function windowAttrs(map: Shape3, kernel: [number, number], dflt: number, ceilAsPadding = false): { strides: [number, number]; pad: [number, number, number, number]; out: [number, number] } {
       const ks = intsAttr('kernel_shape');
       if (ks && (ks.length !== 2 || ks[0] !== kernel[0] || ks[1] !== kernel[1])) throw new QtscError(`${where}: attribute 'kernel_shape': [${ks.join(', ')}] differs from the weights' ${kernel.join('x')}`);
       const dil = intsAttr('dilations');
@@ -650,8 +658,17 @@ export function lowerOnnx(model: OnnxModel, options: OnnxImportOptions = {}): On
       const size = (n: number, k: number, s: number, before: number, after: number, ceil: boolean) => (ceil ? Math.ceil : Math.floor)((n + before + after - k) / s) + 1;
       const out: [number, number] = [size(map[0], kernel[0], strides[0], pad[0], pad[2], false), size(map[1], kernel[1], strides[1], pad[1], pad[3], false)];
       if (intAttr('ceil_mode', 0) === 1) {
-        const ceil = [size(map[0], kernel[0], strides[0], pad[0], pad[2], true), size(map[1], kernel[1], strides[1], pad[1], pad[3], true)];
-        if (ceil[0] !== out[0] || ceil[1] !== out[1]) throw new QtscError(`${where}: attribute 'ceil_mode': 1 adds a partial window here (${ceil.join('x')} instead of ${out.join('x')}), which is not supported`);
+        // ONNX drops a last window that would start in the end padding.
+        const ceil = [0, 1].map((a) => {
+          const n = size(map[a], kernel[a], strides[a], pad[a], pad[a + 2], true);
+          return (n - 1) * strides[a] >= map[a] + pad[a] ? n - 1 : n;
+        });
+        if (ceilAsPadding) {
+          for (const a of [0, 1]) {
+            pad[a + 2] += Math.max(0, (ceil[a] - 1) * strides[a] + kernel[a] - (map[a] + pad[a] + pad[a + 2]));
+            out[a] = ceil[a];
+          }
+        } else if (ceil[0] !== out[0] || ceil[1] !== out[1]) throw new QtscError(`${where}: attribute 'ceil_mode': 1 adds a partial window here (${ceil.join('x')} instead of ${out.join('x')}), which is not supported`);
       }
       if (out[0] < 1 || out[1] < 1) throw new QtscError(`${where}: attribute 'kernel_shape': a ${kernel.join('x')} window does not fit the ${map[0]}x${map[1]} input`);
       return { strides, pad, out };
