@@ -38,6 +38,7 @@ const cases: Case[] = [
   { file: 'mlp-transposed.onnx', what: 'MLP with a transposed weight initializer and MatMul + Add bias', actBits: 4, hardwareAgreement: 0.8 },
   { file: 'qonnx-mlp-thresholds.onnx', what: 'QONNX MLP as FINN streamlines it: MultiThreshold to 2 bits and to ±1', hardwareAgreement: null },
   { file: 'torch-qonnx.onnx', what: 'PyTorch export with QONNX Quant and BipolarQuant symbolics, pow2 Conv, binary Gemms, BatchNorm', hardwareAgreement: null, torchReference: 'torch-qonnx.expected.json' },
+  { file: 'resnet-qonnx.onnx', what: 'PyTorch residual block with QONNX Quant activations (fork, skip FIFO, add)', hardwareAgreement: null, torchReference: 'resnet-qonnx.expected.json' },
   { file: 'qonnx-cnn.onnx', what: 'QONNX CNN: BipolarQuant and 4-bit Quant activations, depthwise Conv, GlobalAveragePool', hardwareAgreement: null },
 ];
 

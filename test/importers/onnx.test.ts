@@ -127,6 +127,7 @@ describe('importers/onnx', () => {
     expect(kinds('mlp-sign.onnx')).to.equal('flatten dense batchnorm sign dense batchnorm sign dense');
     expect(kinds('cnn-pow2.onnx')).to.equal('conv2d batchnorm relu maxpool conv2d batchnorm relu flatten dense');
     expect(kinds('qonnx-mlp-thresholds.onnx')).to.equal('flatten dense batchnorm quant dense batchnorm sign dense');
+    expect(kinds('resnet-qonnx.onnx')).to.equal('conv2d batchnorm quant conv2d batchnorm quant conv2d batchnorm quant add quant avgpool dense');
     expect(kinds('qonnx-cnn.onnx')).to.equal('conv2d batchnorm sign depthwise batchnorm quant avgpool dense');
     expect(fs.statSync(path.join(dir, 'qonnx-cnn.onnx')).size).to.be.below(16384);
   });
