@@ -53,6 +53,29 @@ describe('importers/onnx', () => {
     expect(runFloat(graph, frame).logits).to.deep.equal(want);
   });
 
+  it("folds the shape arithmetic of PyTorch's x.view(x.size(0), -1) (Shape, Gather, Unsqueeze, Concat, Reshape) into a Flatten", () => {
+    const W = randoms(12 * 2);
+    const { graph } = lower({
+      input: { name: 'x', dims: ['batch', 3, 2, 2] },
+      output: { name: 'y', dims: [1, 2] },
+      nodes: [
+        { op: 'Shape', inputs: ['x'], outputs: ['s'] },
+        { op: 'Gather', inputs: ['s', 'zero'], outputs: ['n'], attrs: { axis: 0 } },
+        { op: 'Unsqueeze', inputs: ['n', 'axes'], outputs: ['n1'] },
+        { op: 'Concat', inputs: ['n1', 'minus1'], outputs: ['shape'], attrs: { axis: 0 } },
+        { op: 'Reshape', inputs: ['x', 'shape'], outputs: ['f'] },
+        { op: 'Gemm', inputs: ['f', 'W'], outputs: ['y'] },
+      ],
+      initializers: { zero: { dims: [], data: [0] }, axes: { dims: [1], data: [0] }, minus1: { dims: [1], data: [-1] }, W: { dims: [12, 2], data: W } },
+    });
+    expect(graph.layers.map((l) => l.kind)).to.deep.equal(['flatten', 'dense']);
+    expect(graph.inputShape).to.deep.equal([2, 2, 3]);
+    const d = graph.layers[1];
+    if (d.kind !== 'dense') throw new Error();
+    // ONNX row c*4 + p (channel c, pixel p) is stream row p*3 + c.
+    for (let c = 0; c < 3; c++) for (let p = 0; p < 4; p++) expect(d.kernel[(p * 3 + c) * 2]).to.equal(W[(c * 4 + p) * 2]);
+  });
+
   it('reads a weight behind a Transpose node (and MatMul + Add as a Dense layer with its bias)', () => {
     const Wt = randoms(4 * 6); // [out 4][in 6]
     const { graph } = lower({
