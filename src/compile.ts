@@ -92,14 +92,14 @@ export async function compileModel(o: CompileOptions): Promise<Compiled> {
   if (o.calib && o.actBits !== undefined) {
     const count = o.calibSamples ?? 512;
     log(`calibrating ${o.actBits}-bit activations on ${count} samples from ${o.calib}`);
-    const calib = await framesFromSource(o.calib, { count, inputLength: graph.inputLength, input: graph.inputQuant, split: 'train' });
+    const calib = await framesFromSource(o.calib, { count, inputLength: graph.inputLength, inputShape: graph.inputShape, input: graph.inputQuant, split: 'train' });
     const samples = calib.frames.map((f) => dequantizeInput(graph, f));
     const r = calibrateActivations(graph, samples, o.actBits);
     graph = r.graph;
     calibrationNotes = r.notes;
   }
   if (o.calib && o.calib !== 'random') {
-    const test = await framesFromSource(o.calib, { count: 1000, inputLength: graph.inputLength, input: graph.inputQuant, split: 'test' });
+    const test = await framesFromSource(o.calib, { count: 1000, inputLength: graph.inputLength, inputShape: graph.inputShape, input: graph.inputQuant, split: 'test' });
     if (test.labels) {
       const acc = (f: (frame: number[]) => number) => test.frames.filter((fr, i) => f(fr) === test.labels![i]).length / test.frames.length;
       accuracy = {
@@ -118,12 +118,12 @@ export async function compileModel(o: CompileOptions): Promise<Compiled> {
   else ir = autoFold(ir, { targetCycles: o.targetCycles });
   ir = insertSkipFifos(insertWindowFifos(ir));
   if (accuracy) {
-    const test = await framesFromSource(accuracy.source, { count: accuracy.samples, inputLength: graph.inputLength, input: graph.inputQuant, split: 'test' });
+    const test = await framesFromSource(accuracy.source, { count: accuracy.samples, inputLength: graph.inputLength, inputShape: graph.inputShape, input: graph.inputQuant, split: 'test' });
     accuracy.hardware = test.frames.filter((fr, i) => runGolden(ir, fr).argmax === test.labels![i]).length / test.frames.length;
   }
   let onnxruntime: RuntimeComparison | undefined;
   if (onnx && o.calib) {
-    const test = await framesFromSource(o.calib, { count: o.calib === 'random' ? 200 : 1000, inputLength: graph.inputLength, input: graph.inputQuant, split: 'test', seed: 2 });
+    const test = await framesFromSource(o.calib, { count: o.calib === 'random' ? 200 : 1000, inputLength: graph.inputLength, inputShape: graph.inputShape, input: graph.inputQuant, split: 'test', seed: 2 });
     log(`running ${o.model} in onnxruntime on ${test.frames.length} frames of ${o.calib}`);
     const ort = await runOnnxRuntime(o.model, test.frames.map((f) => dequantizeInput(asImported, f)));
     if ('unavailable' in ort) onnxruntime = { source: o.calib, skipped: ort.unavailable };

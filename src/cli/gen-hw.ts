@@ -11,6 +11,7 @@ import { buildReport, reportMarkdown } from '../backends/report/report.js';
 import { parseValueSpaceArg, resolveValueSpace } from '../layers/value-space.js';
 import { projectRoot } from '../drivers/tools.js';
 import { withOutputDir } from '../util/output-dir.js';
+import { flowDesign, flowOptions, parseFlowList, writeFlows } from '../backends/flows/index.js';
 import { QtscError } from '../util/errors.js';
 import { intArg, numberArg, parseOptions } from './args.js';
 
@@ -19,6 +20,7 @@ export const DEFAULT_MODEL = path.join(projectRoot, 'examples', 'mnist-mlp-binar
 export const GEN_HW_USAGE = `usage: npm run gen-hw -- [--model DIR|FILE.onnx] [--out DIR] [--value-space S] [--fold FILE|auto]
          [--target-cycles N] [--act-bits N --calib SOURCE [--calib-samples N]] [--allow-mult]
          [--top NAME] [--input-bits N --input-scale X] [--dot-trees all|xnor|none] [--quiet]
+         [--flow vivado|quartus|yosys-nextpnr|all [--clock MHZ] [--part P] [--device D] [--ice40 up5k|hx8k]]
   --model DIR        tfjs Layers model directory (default: the shipped example), or an ONNX/QONNX .onnx file
   --out DIR          output directory (default: build); written all or nothing
   --value-space S    binary | pow2-2 | pow2-3 | a list like -1,-0.5,0.5,1, for layers that declare none
@@ -31,7 +33,11 @@ export const GEN_HW_USAGE = `usage: npm run gen-hw -- [--model DIR|FILE.onnx] [-
   --top NAME         top-level module name (default qtsc_top)
   --input-bits N, --input-scale X   input quantization (default: model metadata, else 8 bits, 1/255)
   --dot-trees M      compressor-tree engines for all multiplier-free layers (default), xnor layers only, or none;
-                     Verilator 5.006 needs -fno-const-bit-op-tree for 'all' (docs/rtl.md)`;
+                     Verilator 5.006 needs -fno-const-bit-op-tree for 'all' (docs/rtl.md)
+  --flow F           build-flow files in OUT/flow/: vivado, quartus, yosys-nextpnr, all, or a list a,b (docs/flows.md)
+  --clock MHZ        target clock of the flows' constraints (default 100)
+  --part P           Vivado part (default xc7z020clg400-1); --device D Quartus device (default 5CSEMA5F31C6)
+  --ice40 DEV        iCE40 of the open flow: up5k (SG48, default) or hx8k (CT256)`;
 
 const spec = {
   model: { type: 'string' },
@@ -48,6 +54,11 @@ const spec = {
   'input-scale': { type: 'string' },
   'dot-trees': { type: 'string' },
   quiet: { type: 'boolean' },
+  flow: { type: 'string' },
+  clock: { type: 'string' },
+  part: { type: 'string' },
+  device: { type: 'string' },
+  ice40: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
 
@@ -66,6 +77,11 @@ const schema = z.object({
   'input-scale': numberArg().pipe(z.number().positive()).optional(),
   'dot-trees': z.enum(['all', 'xnor', 'none']).optional(),
   quiet: z.boolean().optional(),
+  flow: z.string().optional(),
+  clock: numberArg().pipe(z.number().positive().max(2000)).optional(),
+  part: z.string().optional(),
+  device: z.string().optional(),
+  ice40: z.string().optional(),
   help: z.boolean().optional(),
 });
 
@@ -86,6 +102,9 @@ export async function genHwCommand(argv: string[]): Promise<number> {
   }
   if ((o['input-bits'] === undefined) !== (o['input-scale'] === undefined)) throw new QtscError('gen-hw: --input-bits and --input-scale go together');
   if (o.calib !== undefined && o['act-bits'] === undefined && !isOnnxModel(o.model ?? '')) throw new QtscError('gen-hw: --calib needs --act-bits N (for an ONNX model it may stand alone)');
+  const flows = o.flow !== undefined ? parseFlowList(o.flow) : [];
+  const flowOpts = flowOptions(o);
+  if (flows.length === 0 && (o.clock ?? o.part ?? o.device ?? o.ice40) !== undefined) throw new QtscError('gen-hw: --clock, --part, --device and --ice40 need --flow');
   const model = o.model ?? DEFAULT_MODEL;
   const out = path.resolve(o.out ?? 'build');
   const started = Date.now();
@@ -112,6 +131,7 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     fs.writeFileSync(path.join(rtlDir, 'filelist.f'), emitted.sources.join('\n') + '\n');
     fs.writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     fs.writeFileSync(path.join(staging, 'report.md'), reportMarkdown(report));
+    if (flows.length > 0) writeFlows(path.join(staging, 'flow'), flowDesign(compiled.ir, emitted, flowOpts), flows);
   });
   const layers = report.layers.map((l) => (l.op === 'mvu' ? `${l.engine}(${l.mw}x${l.mh}, PE ${l.pe}, SIMD ${l.simd})` : `${l.engine}(SIMD ${l.simd})`)).join(' -> ');
   console.log(`gen-hw: ${compiled.ir.top}: ${layers}; ${report.expectedCyclesPerFrame} cycles/frame, ${report.multipliers} multipliers; wrote ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);

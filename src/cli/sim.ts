@@ -75,7 +75,7 @@ export async function simulate(o: z.infer<typeof schema>): Promise<SimSummary> {
   if (!fs.existsSync(filelist)) throw new QtscError(`${filelist}: missing (run gen-hw first)`);
   const sources = fs.readFileSync(filelist, 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
   const inputBits = actBits(inputElem(ir));
-  const data = await framesFromSource(o.data, { count: o.vectors, inputLength: inputLength(ir), input: { bits: inputBits, scale: ir.input.scale }, seed: o.seed });
+  const data = await framesFromSource(o.data, { count: o.vectors, inputLength: inputLength(ir), inputShape: ir.tensors[ir.input.tensor].shape, input: { bits: inputBits, scale: ir.input.scale }, seed: o.seed });
   const expectedCyclesPerFrame = Math.max(...ir.nodes.map((n) => nodeCycles(ir, n)));
   return withOutputDir(path.join(out, 'sim'), async (staging) => {
     const vectorsDir = path.join(staging, 'vectors');

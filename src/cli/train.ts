@@ -417,7 +417,7 @@ export async function trainCommand(argv: string[]): Promise<number> {
 
   const backend = await initTf({ backend: a.backend });
   registerTrainLayers();
-  const load = { labels: a.labels, imageSize: a['image-size'], multiChannel: true };
+  const load = { labels: a.labels, imageSize: a['image-size'] };
   const train = await loadDataset(a.dataset, 'train', load);
   const test = await loadDataset(a.dataset, 'test', load);
   if (train.n === 0 || test.n === 0) throw new QtscError(`${a.dataset}: the train or test split is empty (a single file gives its first 80% of images to train, the rest to test)`);

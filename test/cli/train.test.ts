@@ -193,6 +193,12 @@ describe('qtsc train (CLI)', () => {
       expect(q.length, name).to.equal(f.length);
       for (let i = 0; i < f.length; i++) if (q[i] !== (f[i] >= 0 ? 1 : -1)) expect.fail(`${name}[${i}]: ${f[i]} -> ${q[i]}`);
     }
+    // With sign activations the 'same'-padded depthwise windows read ±1 codes: gen-hw compiles them with
+    // border classes (padded taps are 0 in the model, -1 on the stream), with no flags.
+    const compiled = await compileModel({ model: searched });
+    const dws = compiled.ir.nodes.filter((n) => n.op === 'vvu');
+    expect(dws.length).to.be.greaterThan(0);
+    for (const n of dws) expect(n.op === 'vvu' && n.borders !== undefined, n.name).to.equal(true);
   });
 
   it('--teacher distils from a trained model (recorded with the run); a missing or mismatched teacher is refused naming it', async () => {
@@ -378,6 +384,19 @@ describe('qtsc train (CLI)', () => {
     expect(compiled.ir.nodes.map((n) => n.op)).to.include.members(['swu', 'mvu', 'maxpool']);
     expect(compiled.ir.tensors.input.shape).to.deep.equal([8, 8, 3]);
     expect(mvuNodes(compiled.ir).every((n) => n.multipliers === 0)).to.equal(true);
+    // With sign activations (--act-bits 1) the second 'same' convolution reads ±1 codes: compiled with border classes, no flags.
+    const signOut = path.join(dir, 'rgb-cnn-a1');
+    await capture(() => trainCommand(['--backend', 'wasm', '--dataset', rgb, '--arch', 'cnn', '--hidden', '16', '--method', 'sgt', '--value-space', 'binary', '--act-bits', '1', '--epochs', '1', '--batch-size', '30', '--quiet', '--out', signOut]));
+    const signed = await compileModel({ model: signOut });
+    const bordered = mvuNodes(signed.ir).filter((n) => n.borders);
+    expect(bordered.length, 'MVUs with border classes').to.be.greaterThan(0);
+    expect(bordered.every((n) => n.engine === 'xnor-popcount' && n.multipliers === 0)).to.equal(true);
+    // gen-hw --act-bits --calib on the RGB data: a float-ReLU CNN calibrated and checked on 8x8x3 images.
+    const floatOut = path.join(dir, 'rgb-cnn-relu');
+    await capture(() => trainCommand(['--backend', 'wasm', '--dataset', rgb, '--arch', 'cnn', '--hidden', '16', '--method', 'sgt', '--act-bits', '0', '--epochs', '1', '--batch-size', '30', '--quiet', '--out', floatOut]));
+    const calibrated = await compileModel({ model: floatOut, actBits: 4, calib: rgb });
+    expect(calibrated.accuracy?.samples).to.equal(30);
+    expect(calibrated.accuracy?.hardware).to.be.within(0, 1);
 
     const csvDir = path.join(dir, 'rgb-csv');
     fs.mkdirSync(csvDir);

@@ -43,6 +43,7 @@ const primitiveOrder = [
   'qtsc_swu',
   'qtsc_pool',
   'qtsc_argmax_collect',
+  'qtsc_border_class',
 ] as const;
 
 function primitivesUsed(plan: RtlPlan): string[] {
@@ -57,6 +58,7 @@ function primitivesUsed(plan: RtlPlan): string[] {
     qtsc_add: plan.stages.some((st) => st.kind === 'add'),
     qtsc_swu: plan.stages.some((st) => (st.kind === 'swu' || st.kind === 'maxpool' || st.kind === 'sumpool') && !st.direct),
     qtsc_pool: plan.stages.some((st) => st.kind === 'maxpool' || st.kind === 'sumpool'),
+    qtsc_border_class: plan.stages.some((st) => (st.kind === 'mvu' || st.kind === 'vvu') && st.borders !== null),
   };
   return primitiveOrder.filter((p) => used[p] ?? true);
 }

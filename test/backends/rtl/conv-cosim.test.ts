@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { tmpDir } from '../../helpers/make-model.js';
-import { makeConvModel } from '../../helpers/make-conv-model.js';
+import { type ConvModelSpec, makeConvModel } from '../../helpers/make-conv-model.js';
 import { describeConvSpec, randomConvSpec, type RandomConvOptions } from '../../helpers/random-conv.js';
 import { compileModel } from '../../../src/compile.js';
 import { emitRtl } from '../../../src/backends/rtl/emit.js';
@@ -29,6 +29,8 @@ import { Rng } from '../../../src/util/random.js';
 interface Case {
   seed: number;
   opts?: RandomConvOptions;
+  /** A fixed network instead of a random one. */
+  spec?: ConvModelSpec;
   targetCycles?: number;
   iverilog?: boolean;
 }
@@ -41,13 +43,48 @@ const cases: Case[] = [
   { seed: 5, opts: { convs: 2 } },
   { seed: 6, opts: { convs: 2, valueSpace: 'binary' }, targetCycles: 32 },
   { seed: 7, opts: { convs: 2, valueSpace: 'pow2-3', actBits: [2] }, targetCycles: 400 },
+  // Padded convolutions over ±1 inputs: border-class thresholds (xnor-popcount, and pow2 shift-add).
+  { seed: 8, opts: { convs: 2, valueSpace: 'binary', actBits: [1] }, iverilog: true },
+  { seed: 10, opts: { convs: 2, valueSpace: 'binary', actBits: [1] }, targetCycles: 16 },
+  { seed: 14, opts: { convs: 2, valueSpace: 'pow2-3', actBits: [1, 4] } },
+  // Depthwise convolutions over ±1 inputs with 'same' padding (stride 1 and 2, multiplier 2): border classes in the VVU.
+  {
+    seed: 15,
+    spec: {
+      inputShape: [7, 9, 2],
+      layers: [
+        { kind: 'conv', filters: 3, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 1 },
+        { kind: 'depthwise', multiplier: 2, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 1 },
+        { kind: 'depthwise', multiplier: 1, kernel: [5, 3], strides: [2, 2], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 2 },
+        { kind: 'flatten' }, { kind: 'dense', units: 3 },
+      ],
+      valueSpace: 'binary',
+      seed: 15,
+    },
+    targetCycles: 100,
+  },
+  // Global average pooling of ±1 activations: a count of +1 bits, the mean 2p/N - 1 folded into the logits.
+  {
+    seed: 16,
+    spec: {
+      inputShape: [6, 6, 1],
+      layers: [
+        { kind: 'conv', filters: 4, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 1 },
+        { kind: 'depthwise', multiplier: 1, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 1 },
+        { kind: 'gap' }, { kind: 'dense', units: 3 },
+      ],
+      valueSpace: 'pow2-2',
+      seed: 16,
+    },
+    iverilog: true,
+  },
 ];
 
 const FRAMES = 12;
 
 describe('backends/rtl co-simulation of convolutional networks (random models, random stalls)', () => {
   for (const c of cases) {
-    const spec = randomConvSpec(c.seed, c.opts);
+    const spec = c.spec ?? randomConvSpec(c.seed, c.opts);
     it(`seed ${c.seed}: ${describeConvSpec(spec)}: golden = tfjs, bit-exact in simulation, lint-clean, synthesisable`, async () => {
       const work = tmpDir('qtsc-conv-cosim-');
       const { dir, model } = await makeConvModel(spec, path.join(work, 'model'));
