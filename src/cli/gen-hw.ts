@@ -1,11 +1,11 @@
 /**
- * `qtsc gen-hw`: model directory -> OUT/{ir.json, rtl/, report.json, report.md}.
+ * `qtsc gen-hw`: model directory or .onnx file -> OUT/{ir.json, rtl/, report.json, report.md}.
  * With no arguments it compiles the shipped example into build/.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { z } from 'zod';
-import { compileModel } from '../compile.js';
+import { compileModel, isOnnxModel } from '../compile.js';
 import { emitRtl } from '../backends/rtl/emit.js';
 import { buildReport, reportMarkdown } from '../backends/report/report.js';
 import { parseValueSpaceArg, resolveValueSpace } from '../layers/value-space.js';
@@ -20,17 +20,18 @@ import { progressLog } from './progress.js';
 
 export const DEFAULT_MODEL = path.join(packageRoot, 'examples', 'mnist-mlp-binary');
 
-export const GEN_HW_USAGE = `usage: qtsc gen-hw [--model DIR] [--out DIR] [--value-space S] [--fold FILE|auto]
+export const GEN_HW_USAGE = `usage: qtsc gen-hw [--model DIR|FILE.onnx] [--out DIR] [--value-space S] [--fold FILE|auto]
          [--target-cycles N] [--act-bits N --calib SOURCE [--calib-samples N]] [--allow-mult]
          [--top NAME] [--input-bits N --input-scale X] [--dot-trees all|xnor|none] [--quiet]
          [--flow vivado|quartus|yosys-nextpnr|all [--clock MHZ] [--part P] [--device D] [--ice40 up5k|hx8k]]
-  --model DIR        tfjs Layers model directory (default: the shipped example)
+  --model DIR        tfjs Layers model directory (default: the shipped example), or an ONNX/QONNX .onnx file
   --out DIR          output directory (default: build); written all or nothing
   --value-space S    binary | pow2-2 | pow2-3 | a list like -1,-0.5,0.5,1, for layers that declare none
   --fold FILE|auto   PE/SIMD per layer from a JSON file {"layers": {"name": {"pe": P, "simd": S}}}, or automatic
   --target-cycles N  cycles per frame the automatic folding aims for
   --act-bits N       quantize float hidden activations to N bits (1 = sign), clips from --calib data
-  --calib SOURCE     mnist | fashion-mnist | an IDX or CSV file or a directory of them | random
+  --calib SOURCE     mnist | fashion-mnist | an IDX or CSV file or a directory of them | random;
+                     for an ONNX model also the frames of the accuracy report and the onnxruntime comparison
   --allow-mult       compile layers whose weights need multipliers (integer MAC)
   --top NAME         top-level module name (default qtsc_top)
   --input-bits N, --input-scale X   input quantization (default: model metadata, else 8 bits, 1/255)
@@ -102,7 +103,7 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     }
   }
   if ((o['input-bits'] === undefined) !== (o['input-scale'] === undefined)) throw new QtscError('gen-hw: --input-bits and --input-scale go together');
-  if (o.calib !== undefined && o['act-bits'] === undefined) throw new QtscError('gen-hw: --calib needs --act-bits N');
+  if (o.calib !== undefined && o['act-bits'] === undefined && !isOnnxModel(o.model ?? '')) throw new QtscError('gen-hw: --calib needs --act-bits N (for an ONNX model it may stand alone)');
   const flows = o.flow !== undefined ? parseFlowList(o.flow) : [];
   const flowOpts = flowOptions(o);
   if (flows.length === 0 && (o.clock ?? o.part ?? o.device ?? o.ice40) !== undefined) throw new QtscError('gen-hw: --clock, --part, --device and --ice40 need --flow');

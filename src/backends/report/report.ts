@@ -45,6 +45,7 @@ export interface CompileReport {
   multipliers: number;
   notes: Array<{ layer: string; note: string }>;
   accuracy?: Compiled['accuracy'];
+  onnxruntime?: Compiled['onnxruntime'];
 }
 
 /** `rtl`: the plan and estimate of the RTL written beside the report, when the caller has them. */
@@ -173,6 +174,7 @@ export function buildReport(c: Compiled, rtl: RtlEstimate = estimateRtl(c.ir)): 
     multipliers: layers.reduce((a, l) => a + l.multipliers, 0),
     notes,
     accuracy: c.accuracy,
+    onnxruntime: c.onnxruntime,
   };
 }
 
@@ -194,6 +196,13 @@ export function reportMarkdown(r: CompileReport): string {
   if (r.accuracy) {
     const a = r.accuracy;
     lines.push('', `## Accuracy on ${a.samples} test samples of ${a.source}`, '', '| model | accuracy |', '|---|---|', `| float (as trained) | ${pct(a.float)} |`, `| calibrated activations (float) | ${pct(a.calibrated)} |`, `| hardware (golden model) | ${pct(a.hardware)} |`, '', `Calibration changed accuracy by ${((a.hardware - a.float) * 100).toFixed(2)} points.`);
+  }
+  if (r.onnxruntime) {
+    const o = r.onnxruntime;
+    if ('skipped' in o) lines.push('', '## onnxruntime comparison', '', `Not run: ${o.skipped}.`);
+    else {
+      lines.push('', `## onnxruntime comparison on ${o.samples} frames of ${o.source}`, '', '| qtsc model | argmax agrees with onnxruntime |', '|---|---|', `| float Graph IR (as imported) | ${pct(o.floatAgreement)} |`, `| hardware (golden model) | ${pct(o.hardwareAgreement)} |`);
+    }
   }
   if (r.notes.length) lines.push('', '## Notes', '', ...r.notes.map((n) => `- \`${n.layer}\`: ${n.note}`));
   return lines.join('\n') + '\n';
