@@ -34,7 +34,7 @@ import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from arch import DEFAULT_CNN_HIDDEN, DEFAULT_MLP_HIDDEN, build_cnn, build_mlp, default_loss_scale  # noqa: E402
+from arch import DEFAULT_CNN_FILTERS, DEFAULT_CNN_HIDDEN, DEFAULT_MLP_HIDDEN, build_cnn, build_mlp, default_loss_scale  # noqa: E402
 from data import load_idx_dir, synthetic  # noqa: E402
 from export import export_onnx, freeze  # noqa: E402
 from layers import search_weights  # noqa: E402
@@ -58,6 +58,7 @@ def parse_args(argv):
     p.add_argument('--limit-test', type=int, help='use only the first N test images')
     p.add_argument('--arch', choices=['mlp', 'cnn'], default='mlp')
     p.add_argument('--hidden', type=int_list, help='hidden widths of the dense layers (mlp 256,256; cnn 128)')
+    p.add_argument('--filters', type=int_list, help='cnn: filters of the 3x3 convolutions (32,64)')
     p.add_argument('--method', choices=['rdhs', 'sgt'], default='rdhs')
     p.add_argument('--value-space', default='binary', help='binary, pow2-2, pow2-3 or numbers "a,b,c" (binary)')
     p.add_argument('--act-bits', type=int_list, default=[4], help='1 sign, N>=2 N-bit with a learned clip; one value or one per activation layer (4)')
@@ -88,6 +89,8 @@ def parse_args(argv):
         p.error('--lr, --tau, --tau-min must be positive, --tau-decay in (0, 1], --mu >= 0, --momentum in [0, 1)')
     if a.momentum > 0 and a.optimizer != 'sgd':
         p.error("--momentum applies to --optimizer sgd")
+    if a.filters and a.arch != 'cnn':
+        p.error('--filters applies to --arch cnn')
     try:
         a.values = resolve_value_space(a.value_space)
     except ValueError as e:
@@ -140,10 +143,11 @@ class Distributed:
                 dist.broadcast(b, 0)
 
 
-def state_digest(module) -> str:
-    """sha256 of every parameter and buffer, in name order (equal on every rank when DDP keeps them in step)."""
+def state_digest(module, parameters_only: bool = False) -> str:
+    """sha256 of every parameter and buffer (or only the parameters), in name order: equal on every rank when DDP keeps them in step."""
     h = hashlib.sha256()
-    for name, t in sorted(module.state_dict().items()):
+    items = dict(module.named_parameters()) if parameters_only else module.state_dict()
+    for name, t in sorted(items.items()):
         h.update(name.encode())
         h.update(t.detach().cpu().contiguous().numpy().tobytes())
     return h.hexdigest()
@@ -242,7 +246,7 @@ def main(argv=None) -> int:
     if a.arch == 'mlp':
         model = build_mlp(input_shape, classes, hidden=a.hidden or DEFAULT_MLP_HIDDEN, **common)
     else:
-        model = build_cnn(input_shape, classes, hidden=a.hidden or DEFAULT_CNN_HIDDEN, **common)
+        model = build_cnn(input_shape, classes, filters=a.filters or DEFAULT_CNN_FILTERS, hidden=a.hidden or DEFAULT_CNN_HIDDEN, **common)
     model.to(d.device)
     digest_init = state_digest(model)
     searched = search_weights(model)
@@ -308,6 +312,7 @@ def main(argv=None) -> int:
         if a.max_steps and steps >= a.max_steps:
             break
 
+    digest_parameters = state_digest(model, parameters_only=True)
     digest_trained = state_digest(model)
     recompute_batchnorm_stats(model, x_train, d)
     digest_final = state_digest(model)
@@ -318,7 +323,7 @@ def main(argv=None) -> int:
     os.makedirs(a.out, exist_ok=True)
     with open(os.path.join(a.out, f'rank-{d.rank}.json'), 'w') as f:
         json.dump(dict(rank=d.rank, world=d.world, backend=d.backend if d.world > 1 else None, steps=steps, imagesSeen=seen_here,
-                       labelSum=label_sum_here, digestInitial=digest_init, digestTrained=digest_trained, digestFinal=digest_final), f, indent=1)
+                       labelSum=label_sum_here, digestInitial=digest_init, digestParameters=digest_parameters, digestTrained=digest_trained, digestFinal=digest_final), f, indent=1)
         f.write('\n')
     if d.rank == 0:
         export_onnx(frozen, input_shape, a.values, os.path.join(a.out, 'model.onnx'))
