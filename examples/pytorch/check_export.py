@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Checks an exported model.onnx and runs it on the reference images beside it.
 
-  python3 check_export.py DIR      (DIR holds model.onnx and reference.json from train_ddp.py)
+  python3 check_export.py DIR [--data IDXDIR]
+      DIR holds model.onnx and reference.json from train_ddp.py; with --data,
+      also the graph's accuracy on IDXDIR's test split
 
 Runs onnx.checker (full check, with shape inference), lists the graph, the
 distinct values of every Gemm / Conv weight, the QONNX nodes' attributes and
@@ -11,6 +13,7 @@ rounding_mode ROUND rounds half to even, as QONNX defines it) on the
 reference pixels; prints one JSON object with the interpreter's logits
 beside the frozen PyTorch model's.
 """
+import argparse
 import json
 import os
 import sys
@@ -19,6 +22,8 @@ import onnx
 import torch
 import torch.nn.functional as F
 from onnx import numpy_helper
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 
 def attrs(node):
@@ -61,8 +66,22 @@ def run_graph(model: onnx.ModelProto, x: torch.Tensor) -> torch.Tensor:
     return env[model.graph.output[0].name]
 
 
+def graph_accuracy(model: onnx.ModelProto, data_dir: str, scale: float, batch: int = 500) -> float:
+    from data import load_idx_dir
+    images, labels = load_idx_dir(data_dir, 'test')
+    correct = 0
+    for s in range(0, labels.shape[0], batch):
+        logits = run_graph(model, images[s:s + batch].float() * scale)
+        correct += int((logits.argmax(-1) == labels[s:s + batch]).sum())
+    return correct / labels.shape[0]
+
+
 def main() -> int:
-    directory = sys.argv[1]
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument('dir')
+    p.add_argument('--data')
+    a = p.parse_args()
+    directory = a.dir
     path = os.path.join(directory, 'model.onnx')
     model = onnx.load(path)
     onnx.checker.check_model(model, full_check=True)
@@ -87,6 +106,7 @@ def main() -> int:
         'metadata': {p.key: p.value for p in model.metadata_props},
         'logits': logits.tolist(),
         'referenceLogits': ref['logits'],
+        **({'testAccuracy': graph_accuracy(model, a.data, ref['inputScale'])} if a.data else {}),
     }, sys.stdout)
     print()
     return 0

@@ -167,8 +167,8 @@ def evaluate(model, images, labels, d: Distributed, batch: int = 500) -> float:
             idx = mine[s:s + batch]
             pred = model(to_input(images[idx], d.device)).argmax(-1).cpu()
             correct += int((pred == labels[idx]).sum())
-    c, n = d.sum([correct, labels.shape[0]])
-    return c / n
+    (c,) = d.sum([correct])
+    return c / labels.shape[0]
 
 
 class _StopForward(Exception):

@@ -55,6 +55,7 @@ interface ExportReport {
   metadata: Record<string, string>;
   logits: number[][];
   referenceLogits: number[][];
+  testAccuracy: number;
 }
 
 const STEPS = 3;
@@ -94,7 +95,11 @@ describe('examples/pytorch: train_ddp.py under torchrun with two processes', fun
     if (r.error) throw r.error;
     expect(r.status, `torchrun failed:\n${r.stderr}`).to.equal(0);
     const ranks = [0, 1].map((k) => JSON.parse(fs.readFileSync(path.join(out, `rank-${k}.json`), 'utf8')) as RankReport);
-    const exported = JSON.parse(runExampleScript('check_export.py', [out])) as ExportReport;
+    const exported = JSON.parse(runExampleScript('check_export.py', [out, '--data', dataDir])) as ExportReport;
+    const training = JSON.parse(fs.readFileSync(path.join(out, 'training.json'), 'utf8')) as { testAccuracy: number };
+    // the accuracy both ranks measured on their halves of the test split is the exported graph's on the whole
+    expect(training.testAccuracy).to.equal(exported.testAccuracy);
+    expect(r.stdout).to.include(`test accuracy: ${(100 * training.testAccuracy).toFixed(2)}%`);
     return { out, stdout: r.stdout, ranks, exported };
   }
 
