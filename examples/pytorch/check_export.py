@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Checks an exported model.onnx and runs it on the reference images beside it.
 
-  python3 check_export.py DIR [--data IDXDIR]
+  python3 check_export.py DIR [--data IDXDIR] [--initializers]
       DIR holds model.onnx and reference.json from train_ddp.py; with --data,
-      also the graph's accuracy on IDXDIR's test split
+      also the graph's accuracy on IDXDIR's test split; with --initializers,
+      every initializer (shape and values) and every node's inputs
 
 Runs onnx.checker (full check, with shape inference), lists the graph, the
 distinct values of every Gemm / Conv weight, the QONNX nodes' attributes and
@@ -80,6 +81,7 @@ def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('dir')
     p.add_argument('--data')
+    p.add_argument('--initializers', action='store_true')
     a = p.parse_args()
     directory = a.dir
     path = os.path.join(directory, 'model.onnx')
@@ -107,6 +109,9 @@ def main() -> int:
         'logits': logits.tolist(),
         'referenceLogits': ref['logits'],
         **({'testAccuracy': graph_accuracy(model, a.data, ref['inputScale'])} if a.data else {}),
+        **({'initializers': {k: {'shape': list(v.shape), 'data': v.reshape(-1).tolist()} for k, v in inits.items()},
+            'nodes': [{'op': n.op_type, 'inputs': list(n.input), 'attributes': {k: (v.decode() if isinstance(v, bytes) else v) for k, v in attrs(n).items()}}
+                      for n in model.graph.node]} if a.initializers else {}),
     }, sys.stdout)
     print()
     return 0
