@@ -91,7 +91,9 @@ describe('examples/pytorch: train_ddp.py under torchrun with two processes', fun
     // does not exist leaves both real ranks at the default
     const launcher = ['-m', 'torch.distributed.run', '--nproc_per_node', '2', '--master_addr', '127.0.0.1', '--master_port', String(port), '--redirects', '9:0', '--tee', '9:0'];
     const script = [path.join(PYTORCH_EXAMPLE_DIR, 'train_ddp.py'), '--data', dataDir, '--out', out, '--epochs', '1', '--batch-size', String(BATCH), '--max-steps', String(STEPS), '--seed', '3', ...args];
-    const r = spawnSync(PYTHON, [...launcher, ...script], { encoding: 'utf8', timeout: 120_000, env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1' } });
+    // gloo on the loopback interface whatever the host name resolves to
+    const env = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', GLOO_SOCKET_IFNAME: 'lo' };
+    const r = spawnSync(PYTHON, [...launcher, ...script], { encoding: 'utf8', timeout: 120_000, env });
     if (r.error) throw r.error;
     expect(r.status, `torchrun failed:\n${r.stderr}`).to.equal(0);
     const ranks = [0, 1].map((k) => JSON.parse(fs.readFileSync(path.join(out, `rank-${k}.json`), 'utf8')) as RankReport);
