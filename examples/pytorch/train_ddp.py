@@ -228,9 +228,16 @@ def main(argv=None) -> int:
     torch.manual_seed(a.seed)
     say = (lambda msg: print(msg, file=sys.stderr, flush=True)) if d.rank == 0 and not a.quiet else (lambda msg: None)
 
+    if a.batch_size < d.world:
+        print(f'train_ddp: --batch-size {a.batch_size} is below the number of processes ({d.world}): every process needs an image of each batch', file=sys.stderr)
+        return 2
     if a.data:
-        x_train, y_train = load_idx_dir(a.data, 'train')
-        x_test, y_test = load_idx_dir(a.data, 'test')
+        try:
+            x_train, y_train = load_idx_dir(a.data, 'train')
+            x_test, y_test = load_idx_dir(a.data, 'test')
+        except (OSError, ValueError) as e:
+            print(f'train_ddp: --data: {e}', file=sys.stderr)
+            return 2
         source = a.data
     else:
         (x_train, y_train), (x_test, y_test) = synthetic(a.synthetic, max(1, a.synthetic // 4), seed=a.seed)
@@ -253,7 +260,8 @@ def main(argv=None) -> int:
     loss_scale = a.loss_scale if a.loss_scale is not None else default_loss_scale(model)
     ddp = DistributedDataParallel(model, device_ids=[d.local_rank] if d.cuda else None) if d.world > 1 else model
     if a.optimizer == 'adam':
-        opt = torch.optim.Adam(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
+        # epsilon 1e-7 as tfjs' Adam; weight_decay adds wd * w to the gradient, as qtsc's trainer does
+        opt = torch.optim.Adam(model.parameters(), lr=a.lr, eps=1e-7, weight_decay=a.weight_decay)
     else:
         opt = torch.optim.SGD(model.parameters(), lr=a.lr, momentum=a.momentum, weight_decay=a.weight_decay)
     say(f'train_ddp: {a.arch} {a.method} value space {a.values}, act bits {a.act_bits}; {source}: {x_train.shape[0]} train / {x_test.shape[0]} test; '
