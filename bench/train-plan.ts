@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 
-export type Section = 'mlp' | 'cnn' | 'cnn-full' | 'cnn-long' | 'mu' | 'cost' | 'ptq' | 'e2e' | 'speed';
+export type Section = 'mlp' | 'cnn' | 'cnn-full' | 'cnn-long' | 'mu' | 'seeds' | 'cost' | 'ptq' | 'e2e' | 'speed';
 
 export interface Run {
   id: string;
@@ -59,6 +59,10 @@ export function plan(o: PlanOptions): Run[] {
   }
   runs.push(train('mlp-xnor-binary-act4', 'mlp', mlp('xnor', 'binary', 4), { method: 'xnor', space: 'binary', act: 4 }));
   for (const method of MLP_METHODS) runs.push(train(`mlp-${method}-binary-act0`, 'mlp', mlp(method, 'binary', 0), { method, space: 'binary', act: 0 }));
+  // the paper's setting: float ReLU activations and float first and last layers
+  for (const method of ['rdhs', 'sgt'] as const) {
+    runs.push(train(`mlp-${method}-binary-act0-float-edges`, 'mlp', mlp(method, 'binary', 0, ['--first-last', 'float']), { method, space: 'binary', act: 0, firstLast: 'float' }));
+  }
   // (b) Fashion-MNIST CNN (a subset; see the table)
   const cnn = (method: string, space: string, act: number, extra: string[] = []) => [
     '--dataset', o.fashionDir, '--arch', 'cnn', '--method', method, '--value-space', space, '--act-bits', String(act),
@@ -73,6 +77,10 @@ export function plan(o: PlanOptions): Run[] {
   // the paper's setting: first and last layers float (everything else binary)
   for (const method of ['rdhs', 'sgt'] as const) {
     runs.push(train(`cnn-${method}-binary-act4-float-edges`, 'cnn', cnn(method, 'binary', 4, ['--first-last', 'float']), { method, space: 'binary', act: 4, firstLast: 'float' }));
+  }
+  // ... and with float ReLU activations too (the paper's whole setting)
+  for (const method of ['rdhs', 'sgt'] as const) {
+    runs.push(train(`cnn-${method}-binary-act0-float-edges`, 'cnn', cnn(method, 'binary', 0, ['--first-last', 'float']), { method, space: 'binary', act: 0, firstLast: 'float' }));
   }
   // (b') the binary and pow2-3 targets on the whole of Fashion-MNIST, longer
   const full = (method: string, space: string) => [
@@ -114,6 +122,22 @@ export function plan(o: PlanOptions): Run[] {
   runs.push(binary('sgt'), pow2Init('sgt'), binaryKd('sgt'), binary('rdhs'), pow2InitKd('sgt'), pow2Init('rdhs'), binaryKd('rdhs'));
   // (c) mu ablation (mu = 0 is mlp-rdhs-binary-act4)
   for (const mu of ['0.001', '0.01', '0.1']) runs.push(train(`mlp-rdhs-binary-act4-mu${mu}`, 'mu', mlp('rdhs', 'binary', 4, ['--mu', mu]), { method: 'rdhs', space: 'binary', act: 4, mu }));
+  // (c') seeds: the MLP targets that are met by margins near the noise, and the mu ablation after the noise fixes (3 epochs)
+  const withSeed = (args: string[], seed: number) => args.map((a, k) => (args[k - 1] === '--seed' ? String(seed) : a));
+  for (const seed of [2, 3]) {
+    runs.push(train(`seed-mlp-fp-act4-s${seed}`, 'seeds', withSeed(mlp('fp', 'binary', 4), seed), { method: 'fp', space: 'float32', act: 4, seed, of: 'mlp-fp-act4' }));
+    for (const method of ['rdhs', 'sgt'] as const) {
+      for (const space of ['binary', 'pow2-3'] as const) {
+        runs.push(train(`seed-mlp-${method}-${space}-act4-s${seed}`, 'seeds', withSeed(mlp(method, space, 4), seed), { method, space, act: 4, seed, of: `mlp-${method}-${space}-act4` }));
+      }
+    }
+  }
+  for (const mu of ['0', '0.001', '0.01']) {
+    for (const seed of [1, 2, 3]) {
+      const args = withSeed(mlp('rdhs', 'binary', 4, ['--mu', mu]), seed).map((a, k, all) => (all[k - 1] === '--epochs' ? '3' : a));
+      runs.push(train(`mu3-rdhs-binary-act4-mu${mu}-s${seed}`, 'seeds', args, { method: 'rdhs', space: 'binary', act: 4, mu, seed }));
+    }
+  }
   // (d) memory of one training step, per method (time per epoch comes from the runs above)
   for (const arch of ['mlp', 'cnn'] as const) {
     for (const method of ['fp', 'rdhs', 'sgt'] as const) {
@@ -145,6 +169,11 @@ export function plan(o: PlanOptions): Run[] {
   runs.push(train('speed-mlp-fp-wasm', 'speed', ['--dataset', 'mnist', '--arch', 'mlp', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'wasm'], { arch: 'mlp', backend: 'wasm' }));
   runs.push(train('speed-cnn-fp-wasm', 'speed', ['--dataset', o.fashionSpeedDir, '--arch', 'cnn', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'wasm'], { arch: 'cnn', backend: 'wasm' }));
   runs.push(train('speed-mlp-fp-cpu', 'speed', ['--dataset', 'mnist', '--arch', 'mlp', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'cpu'], { arch: 'mlp', backend: 'cpu' }));
+  // the searches' own speed on wasm, one epoch each, run alone
+  for (const method of ['rdhs', 'sgt'] as const) {
+    runs.push(train(`speed-mlp-${method}-wasm`, 'speed', ['--dataset', 'mnist', '--arch', 'mlp', '--method', method, '--value-space', 'binary', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'wasm'], { arch: 'mlp', backend: 'wasm', method }));
+    runs.push(train(`speed-cnn-${method}-wasm`, 'speed', ['--dataset', o.fashionSpeedDir, '--arch', 'cnn', '--method', method, '--value-space', 'binary', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'wasm'], { arch: 'cnn', backend: 'wasm', method }));
+  }
   runs.push(train('speed-cnn-fp-cpu', 'speed', ['--dataset', o.fashionTinyDir, '--arch', 'cnn', '--method', 'fp', '--act-bits', '4', '--epochs', '1', '--seed', '1', '--backend', 'cpu'], { arch: 'cnn', backend: 'cpu' }));
   // the same FP32 models' step time in tfjs (float ReLU too) and in PyTorch on this machine, 2 threads (when python3-torch is installed)
   for (const arch of ['mlp', 'cnn'] as const) {

@@ -8,7 +8,7 @@
  * Runs whose record already holds a success with the same command are not
  * repeated, so an interrupted benchmark resumes (train runs also resume from
  * their own checkpoints). Options:
- *   --only a,b          sections: mlp, cnn, cnn-full, cnn-long, mu, cost, ptq, e2e, speed
+ *   --only a,b          sections: mlp, cnn, cnn-full, cnn-long, mu, seeds, cost, ptq, e2e, speed
  *   --rerun id,id       run these again even if recorded
  *   --jobs N            accuracy runs in parallel (default 2; the probes and
  *                       backend-speed runs always run alone)
