@@ -6,7 +6,7 @@
  * of the positive pre-activations, layer by layer, each layer seeing the
  * already-quantized layers before it.
  */
-import { type Activation, type Graph, type GraphLayer, isWeighted } from '../ir/graph-ir.js';
+import { type Activation, type Graph, type GraphLayer, GRAPH_INPUT, isWeighted, layerInputs } from '../ir/graph-ir.js';
 import { runFloat } from '../golden/float-model.js';
 import { QtscError } from '../util/errors.js';
 
@@ -18,17 +18,41 @@ export interface CalibrationNote {
   to: Activation;
 }
 
-/** Names of activation layers that sit between two Dense layers. */
-function hiddenActivations(graph: Graph): Set<string> {
-  const out = new Set<string>();
-  let pending: string | null = null;
+/**
+ * Names of the hidden activation layers: every activation listed before the
+ * last weighted layer (the list is topological, so each of them feeds a later
+ * weighted layer, directly or through a branch and an Add); what follows the
+ * last weighted layer (a softmax) is the output's business.
+ */
+function hiddenActivations(graph: Graph): string[] {
+  let last = -1;
+  graph.layers.forEach((l, i) => {
+    if (isWeighted(l)) last = i;
+  });
+  return graph.layers.filter((l, i) => i < last && l.kind === 'activation' && l.act.fn !== 'linear').map((l) => l.name);
+}
+
+/**
+ * Every weighted layer must read activations (or the model input): walking
+ * back through BatchNorm, pooling, padding and flatten layers it must meet an
+ * activation before another weighted layer or an Add, else its input is
+ * signed and no unsigned quantizer can be calibrated for it.
+ */
+function checkUnsignedInputs(graph: Graph): void {
+  const inputs = layerInputs(graph);
+  const byName = new Map(graph.layers.map((l) => [l.name, l]));
   for (const l of graph.layers) {
-    if (isWeighted(l)) {
-      if (pending) out.add(pending);
-      pending = null;
-    } else if (l.kind === 'activation') pending = l.name;
+    if (!isWeighted(l)) continue;
+    let src = inputs.get(l.name)![0];
+    while (src !== GRAPH_INPUT) {
+      const s = byName.get(src)!;
+      if (s.kind === 'activation' && s.act.fn !== 'linear') break;
+      if (isWeighted(s) || s.kind === 'add') {
+        throw new QtscError(`${graph.file}: layer '${l.name}': the layer before it ('${s.name}') has no activation; signed hidden activations cannot be calibrated (add a ReLU)`);
+      }
+      src = inputs.get(src)![0];
+    }
   }
-  return out;
 }
 
 export function percentile(values: Float64Array, p: number): number {
@@ -42,16 +66,7 @@ export function calibrateActivations(graph: Graph, samples: Float64Array[], actB
   const hidden = hiddenActivations(graph);
   const notes: CalibrationNote[] = [];
   let g = graph;
-  // Dense layers with no activation before the next Dense cannot be quantized unsigned.
-  let seenDense = false;
-  let sawAct = true;
-  for (const l of graph.layers) {
-    if (isWeighted(l)) {
-      if (seenDense && !sawAct) throw new QtscError(`${graph.file}: layer '${l.name}': the layer before it has no activation; signed hidden activations cannot be calibrated (add a ReLU)`);
-      seenDense = true;
-      sawAct = false;
-    } else if (l.kind === 'activation' && l.act.fn !== 'linear') sawAct = true;
-  }
+  checkUnsignedInputs(graph);
   for (const name of hidden) {
     const idx = g.layers.findIndex((l) => l.name === name);
     const layer = g.layers[idx] as Extract<GraphLayer, { kind: 'activation' }>;

@@ -78,7 +78,7 @@ export function mobileNetSpec(seed: number, valueSpace = 'binary', bits = 4): Co
  * random value-space weights and BatchNorm statistics measured on random
  * inputs (then perturbed, scales of both signs).
  */
-export async function makeResNetModel(o: { seed: number; valueSpace?: string; bits?: number; blocksPerStage?: number; side?: number; dir: string }): Promise<{ dir: string; model: tf.LayersModel; inputShape: [number, number, number] }> {
+export async function makeResNetModel(o: { seed: number; valueSpace?: string; bits?: number; blocksPerStage?: number; side?: number; floatRelu?: boolean; dir: string }): Promise<{ dir: string; model: tf.LayersModel; inputShape: [number, number, number] }> {
   registerQtscLayers();
   const rng = new Rng(o.seed);
   const vs = o.valueSpace ?? 'pow2-2';
@@ -90,7 +90,9 @@ export async function makeResNetModel(o: { seed: number; valueSpace?: string; bi
   const conv = (x: tf.SymbolicTensor, filters: number, kernel: number, stride: number) =>
     new QtscConv2D({ name: name('conv'), filters, kernelSize: kernel, strides: stride, padding: kernel === 1 ? 'valid' : 'same', useBias: false, valueSpace: vs }).apply(x) as tf.SymbolicTensor;
   const bn = (x: tf.SymbolicTensor) => tf.layers.batchNormalization({ name: name('bn') }).apply(x) as tf.SymbolicTensor;
-  const act = (x: tf.SymbolicTensor, clip = 2) => new QtscQuantAct({ name: name('act'), bits, clip }).apply(x) as tf.SymbolicTensor;
+  // floatRelu: plain ReLUs, for gen-hw --act-bits --calib to quantize
+  const act = (x: tf.SymbolicTensor, clip = 2) =>
+    (o.floatRelu ? tf.layers.reLU({ name: name('act') }) : new QtscQuantAct({ name: name('act'), bits, clip })).apply(x) as tf.SymbolicTensor;
   const input = tf.input({ shape: inputShape, name: 'image' });
   let x = act(bn(conv(input, 16, 3, 1)));
   for (const [s, filters] of [16, 32, 64].entries()) {

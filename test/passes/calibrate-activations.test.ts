@@ -8,6 +8,8 @@ import { dequantizeInput, runFloat } from '../../src/golden/float-model.js';
 import { framesFromSource } from '../../src/golden/input-frames.js';
 import { percentile } from '../../src/passes/calibrate-activations.js';
 import { mvuNodes } from '../../src/ir/hardware-ir.js';
+import { makeResNetModel } from '../helpers/reference-networks.js';
+import { tmpDir } from '../helpers/make-model.js';
 
 describe('passes/calibrate-activations', () => {
   before(async () => {
@@ -52,5 +54,14 @@ describe('passes/calibrate-activations', () => {
     const c = await compileModel({ model: dir, actBits: 1, calib: 'random' });
     expect(mvuNodes(c.ir).map((n) => n.engine)).to.deep.equal(['sign-add', 'xnor-popcount', 'xnor-popcount']);
     expect(c.accuracy).to.equal(undefined);
+  });
+
+  it('a residual network with float ReLUs: every hidden ReLU is calibrated, those ending a branch before an Add included', async () => {
+    const { dir, model } = await makeResNetModel({ seed: 5, side: 8, floatRelu: true, dir: tmpDir('qtsc-calib-res-') });
+    const relus = model.layers.filter((l) => l.getClassName() === 'ReLU').map((l) => l.name);
+    const c = await compileModel({ model: dir, actBits: 4, calib: 'random', calibSamples: 20 });
+    expect(c.calibrationNotes.map((n) => n.layer).sort()).to.deep.equal([...relus].sort());
+    expect(c.graph.layers.filter((l) => l.kind === 'activation' && l.act.fn === 'relu')).to.deep.equal([]);
+    expect(c.ir.nodes.filter((n) => n.op === 'add').length).to.equal(3);
   });
 });
