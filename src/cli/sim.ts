@@ -15,6 +15,7 @@ import { nodeCycles } from '../ir/node-cycles.js';
 import { buildVerilatorSim, runVerilatorSim } from '../drivers/verilator.js';
 import { runIverilog } from '../drivers/iverilog.js';
 import { QtscError } from '../util/errors.js';
+import { checkRegularFile, readRegularFile, resolveInside, showName } from '../util/paths.js';
 import { withOutputDir } from '../util/output-dir.js';
 import { intArg, numberArg, parseOptions } from './args.js';
 
@@ -71,7 +72,7 @@ export async function simulate(o: z.infer<typeof schema>): Promise<SimSummary> {
   const rtlDir = path.join(out, 'rtl');
   const filelist = path.join(rtlDir, 'filelist.f');
   if (!fs.existsSync(filelist)) throw new QtscError(`${filelist}: missing (run gen-hw first)`);
-  const sources = fs.readFileSync(filelist, 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
+  const sources = readFilelist(filelist, rtlDir);
   const inputBits = actBits(inputElem(ir));
   const data = await framesFromSource(o.data, { count: o.vectors, inputLength: inputLength(ir), inputShape: ir.tensors[ir.input.tensor].shape, input: { bits: inputBits, scale: ir.input.scale }, seed: o.seed });
   const expectedCyclesPerFrame = Math.max(...ir.nodes.map((n) => nodeCycles(ir, n)));
@@ -127,4 +128,24 @@ export async function simCommand(argv: string[]): Promise<number> {
   const acc = s.accuracy === undefined ? '' : `; accuracy ${(100 * s.accuracy).toFixed(2)}% on ${s.data}`;
   console.log(`sim: ${s.passed ? 'PASS' : 'FAIL'}: ${s.vectors} vectors, ${s.mismatches} mismatches (${s.simulator}, stall ${s.stallProbability}, seed ${s.seed})${cycles}${acc}`);
   return s.passed ? 0 : 1;
+}
+
+/**
+ * The sources gen-hw listed, each a plain file name inside rtl/ (after
+ * resolving links) and a regular file: a filelist edited to name anything
+ * else is refused before a simulator reads it.
+ */
+export function readFilelist(filelist: string, rtlDir: string): string[] {
+  const lines = readRegularFile(filelist, filelist, 1 << 20).toString('utf8').split('\n');
+  const sources: string[] = [];
+  lines.forEach((raw, i) => {
+    const name = raw.trim();
+    if (!name) return;
+    const where = `${filelist}: line ${i + 1}`;
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\.s?v$/.test(name)) throw new QtscError(`${where}: '${showName(name)}' is not a Verilog file name in rtl/ (gen-hw writes plain names like qtsc_mvu.v)`);
+    checkRegularFile(resolveInside(rtlDir, name, where), where, 64 << 20);
+    sources.push(name);
+  });
+  if (sources.length === 0) throw new QtscError(`${filelist}: lists no sources`);
+  return sources;
 }

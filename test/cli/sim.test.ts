@@ -57,6 +57,23 @@ describe('cli sim on the shipped example', () => {
     expect(s.luts).to.be.greaterThan(0);
   });
 
+  it('a filelist edited to name a file outside rtl/ (a path, or a link in rtl/ to elsewhere) is refused before a simulator reads it', () => {
+    const copy = path.join(tmpDir(), 'build');
+    fs.cpSync(out, copy, { recursive: true });
+    const filelist = path.join(copy, 'rtl', 'filelist.f');
+    const good = fs.readFileSync(filelist, 'utf8');
+    fs.writeFileSync(filelist, good + '../../../../etc/passwd\n');
+    let r = qtsc(['sim', '--out', copy, '--vectors', '1']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.contain(`${filelist}: line ${good.trim().split('\n').length + 1}: '../../../../etc/passwd' is not a Verilog file name in rtl/`);
+    fs.symlinkSync('/etc/passwd', path.join(copy, 'rtl', 'evil.v'));
+    fs.writeFileSync(filelist, good + 'evil.v\n');
+    r = qtsc(['sim', '--out', copy, '--vectors', '1']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/line \d+ 'evil\.v' is a symbolic link to \/etc\/passwd, outside/);
+    expect(fs.existsSync(path.join(copy, 'sim'))).to.equal(false);
+  });
+
   it('a missing or damaged ir.json is a clear error', () => {
     const dir = tmpDir();
     let r = qtsc(['sim', '--out', dir]);
