@@ -14,6 +14,10 @@ import * as path from 'node:path';
 import { loadDataset, subset, type Dataset } from '../../src/data/dataset.js';
 import { encodeIdx } from '../../src/data/idx.js';
 import { resolveValueSpace } from '../../src/layers/value-space.js';
+import { compileModel } from '../../src/compile.js';
+import { framesFromSource } from '../../src/golden/input-frames.js';
+import { runGolden } from '../../src/golden/execute.js';
+import { inputLength } from '../../src/ir/hardware-ir.js';
 import { PYTHON, PYTORCH_EXAMPLE_DIR, pythonTorchMissing, runExampleScript } from '../helpers/python-torch.js';
 
 /** A TCP port free on the loopback interface right now. */
@@ -102,6 +106,12 @@ describe('examples/pytorch: train_ddp.py under torchrun with two processes', fun
     // the accuracy both ranks measured on their halves of the test split is the exported graph's on the whole
     expect(training.testAccuracy).to.equal(exported.testAccuracy);
     expect(r.stdout).to.include(`test accuracy: ${(100 * training.testAccuracy).toFixed(2)}%`);
+    // gen-hw compiles the export with no flags, and the golden model (what the hardware computes)
+    // classifies the test split as the exported graph does (exact ties of the quantizers aside)
+    const compiled = await compileModel({ model: path.join(out, 'model.onnx') });
+    const test = await framesFromSource(dataDir, { count: 1000, inputLength: inputLength(compiled.ir), inputShape: compiled.graph.inputShape, input: compiled.graph.inputQuant });
+    const golden = test.frames.filter((f, i) => runGolden(compiled.ir, f).argmax === test.labels![i]).length / test.frames.length;
+    expect(Math.abs(golden - training.testAccuracy), `golden ${golden} vs exported ${training.testAccuracy}`).to.be.at.most(0.02);
     return { out, stdout: r.stdout, ranks, exported };
   }
 

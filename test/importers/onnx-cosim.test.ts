@@ -32,6 +32,8 @@ interface Case {
   torchReference?: string;
 }
 
+const exported = (name: string) => path.join(root, 'examples', 'pytorch', 'exported', name, 'model.onnx');
+
 const cases: Case[] = [
   { file: 'mlp-sign.onnx', what: 'PyTorch MLP, binary weights, BatchNorm, Sign activations', hardwareAgreement: 0.98 },
   { file: 'cnn-pow2.onnx', what: 'PyTorch CNN, pow2 weights, BatchNorm, ReLU quantized to 4 bits, Flatten of an NCHW map', actBits: 4, hardwareAgreement: 0.75 },
@@ -40,17 +42,25 @@ const cases: Case[] = [
   { file: 'torch-qonnx.onnx', what: 'PyTorch export with QONNX Quant and BipolarQuant symbolics, pow2 Conv, binary Gemms, BatchNorm', hardwareAgreement: null, torchReference: 'torch-qonnx.expected.json' },
   { file: 'resnet-qonnx.onnx', what: 'PyTorch residual block with QONNX Quant activations (fork, skip FIFO, add)', hardwareAgreement: null, torchReference: 'resnet-qonnx.expected.json' },
   { file: 'qonnx-cnn.onnx', what: 'QONNX CNN: BipolarQuant and 4-bit Quant activations, depthwise Conv, GlobalAveragePool', hardwareAgreement: null },
+  // The torchrun/DDP example's exports (examples/pytorch), compiled with no flags.
+  { file: exported('fashion-mlp-rdhs-binary'), what: 'examples/pytorch DDP export: MLP, RDHS binary weights, QONNX Quant/BipolarQuant', hardwareAgreement: null, torchReference: 'reference.json' },
+  { file: exported('fashion-cnn-sgt-pow2-2'), what: 'examples/pytorch DDP export: CNN, SGT pow2-2 weights, QONNX Quant', hardwareAgreement: null, torchReference: 'reference.json' },
 ];
 
 const FRAMES = 16;
 
 describe('importers/onnx end to end: compile, onnxruntime, Verilator co-simulation', () => {
   for (const c of cases) {
-    it(`${c.file}: ${c.what}: bit-exact in simulation`, async () => {
+    it(`${path.basename(path.isAbsolute(c.file) ? path.dirname(c.file) : c.file)}: ${c.what}: bit-exact in simulation`, async () => {
       const work = tmpDir('qtsc-onnx-cosim-');
-      const compiled = await compileModel({ model: fixture(c.file), actBits: c.actBits, calib: 'random' });
-      const ort = compiled.onnxruntime!;
-      if (c.hardwareAgreement === null) expect(ort).to.have.property('skipped').that.matches(/qonnx\.custom_op\.general/);
+      const file = path.isAbsolute(c.file) ? c.file : fixture(c.file);
+      // with no flags when the model carries its quantizers (calibration only where a test asks for it)
+      const compiled = await compileModel({ model: file, actBits: c.actBits, ...(c.actBits || c.hardwareAgreement !== null ? { calib: 'random' } : {}) });
+      const ort = compiled.onnxruntime;
+      // (no comparison without calibration data; onnxruntime cannot run QONNX ops)
+      if (c.hardwareAgreement === null) {
+        if (ort) expect(ort).to.have.property('skipped').that.matches(/qonnx\.custom_op\.general/);
+      } else if (!ort) throw new Error('no onnxruntime comparison');
       else {
         if ('skipped' in ort) throw new Error(ort.skipped);
         // The importer computes what onnxruntime computes; the hardware, with quantized activations, nearly so.
@@ -60,7 +70,10 @@ describe('importers/onnx end to end: compile, onnxruntime, Verilator co-simulati
       const ir = compiled.ir;
       if (c.torchReference) {
         // The float Graph IR and the golden model compute what PyTorch computes (ties of ROUND aside).
-        const ref = JSON.parse(fs.readFileSync(fixture(c.torchReference), 'utf8')) as { frames: number[][]; logits: number[][] };
+        const refFile = path.isAbsolute(c.file) ? path.join(path.dirname(c.file), c.torchReference) : fixture(c.torchReference);
+        const raw = JSON.parse(fs.readFileSync(refFile, 'utf8')) as { frames?: number[][]; pixels?: number[][]; logits: number[][] };
+        // the example's reference holds 8-bit pixels, the input codes of its 8-bit, 1/255 input quantizer
+        const ref = { frames: (raw.frames ?? raw.pixels)!.map((f) => f.flat(3) as number[]), logits: raw.logits };
         const close = ref.frames.filter((f, i) => runFloat(compiled.graph, dequantizeInput(compiled.graph, f)).logits.every((v, j) => Math.abs(v - ref.logits[i][j]) < 1e-3)).length;
         const agree = ref.frames.filter((f, i) => runGolden(ir, f).argmax === argmax(ref.logits[i])).length;
         expect(close, 'float Graph IR logits = PyTorch logits').to.be.at.least(ref.frames.length - 1);
