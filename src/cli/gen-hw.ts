@@ -124,7 +124,7 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     inputQuant: o['input-bits'] !== undefined ? { bits: o['input-bits'], scale: o['input-scale']! } : undefined,
     log,
   });
-  const report = buildReport(compiled);
+  const report = buildReport(compiled, { clockMHz, plan: { dotTrees: o['dot-trees'] } });
   await withOutputDir(out, async (staging) => {
     log(`writing ${out}`);
     fs.writeFileSync(path.join(staging, 'ir.json'), JSON.stringify(compiled.ir) + '\n');
