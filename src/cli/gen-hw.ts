@@ -1,5 +1,5 @@
 /**
- * `qtsc gen-hw`: model directory -> OUT/{ir.json, rtl/, report.json, report.md}.
+ * `qtsc gen-hw`: model directory -> OUT/{ir.json, rtl/, report.json, report.md, report.html}.
  * With no arguments it compiles the shipped example into build/.
  */
 import * as fs from 'node:fs';
@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { compileModel } from '../compile.js';
 import { emitRtl } from '../backends/rtl/emit.js';
 import { buildReport, reportMarkdown } from '../backends/report/report.js';
+import { reportHtml } from '../backends/report/report-html.js';
 import { parseValueSpaceArg, resolveValueSpace } from '../layers/value-space.js';
 import { projectRoot } from '../drivers/tools.js';
 import { withOutputDir } from '../util/output-dir.js';
@@ -134,6 +135,7 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     fs.writeFileSync(path.join(rtlDir, 'filelist.f'), emitted.sources.join('\n') + '\n');
     fs.writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     fs.writeFileSync(path.join(staging, 'report.md'), reportMarkdown(report));
+    fs.writeFileSync(path.join(staging, 'report.html'), reportHtml(report));
     if (o.explore && compiled.folding) writePareto(staging, compiled.folding);
   });
   if (compiled.folding) log(foldingSummary(compiled.folding));

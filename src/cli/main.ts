@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<(argv: string[]) => Promise<number>
   sim: async () => (await import('./sim.js')).simCommand,
   train: async () => (await import('./train.js')).trainCommand,
   quantize: async () => (await import('./quantize.js')).quantizeCommand,
+  report: async () => (await import('./report.js')).reportCommand,
 };
 
 const USAGE = `usage: qtsc <command> [options]   (npm run <command> -- [options])
