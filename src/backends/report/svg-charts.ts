@@ -81,8 +81,10 @@ export function paretoSvg(front: ParetoPointLike[], opts: { chosen?: ParetoPoint
 /** Vertical bars: one per label, heights to scale; `title` above. */
 export function barSvg(labels: string[], values: number[], opts: { title: string; yLabel?: string; width?: number; height?: number; cls?: string; max?: number }): string {
   const W = opts.width ?? Math.max(240, Math.min(900, 60 + labels.length * 28));
-  const H = opts.height ?? 200;
-  const m = { l: 48, r: 10, t: 28, b: 40 };
+  // Long labels are written slanted under their bar.
+  const slant = labels.some((l) => l.length > 4);
+  const H = (opts.height ?? 200) + (slant ? 60 : 0);
+  const m = { l: 48, r: 10, t: 28, b: slant ? 100 : 40 };
   const max = opts.max ?? Math.max(1e-9, ...values);
   const bw = (W - m.l - m.r) / Math.max(1, labels.length);
   const out = [
@@ -96,7 +98,13 @@ export function barSvg(labels: string[], values: number[], opts: { title: string
     const h = (Math.max(0, values[i]) / max) * (H - m.t - m.b);
     const x = m.l + i * bw;
     out.push(`<rect class="bar" x="${f1(x + bw * 0.1)}" y="${f1(H - m.b - h)}" width="${f1(bw * 0.8)}" height="${f1(h)}" fill="#729fcf"><title>${esc(label)}: ${shortNumber(values[i])}</title></rect>`);
-    if (labels.length <= 40 || i % Math.ceil(labels.length / 40) === 0) out.push(`<text x="${f1(x + bw / 2)}" y="${H - m.b + 12}" text-anchor="middle">${esc(label)}</text>`);
+    if (labels.length <= 40 || i % Math.ceil(labels.length / 40) === 0) {
+      out.push(
+        slant
+          ? `<text transform="translate(${f1(x + bw / 2)} ${H - m.b + 10}) rotate(-40)" text-anchor="end">${esc(label)}</text>`
+          : `<text x="${f1(x + bw / 2)}" y="${H - m.b + 12}" text-anchor="middle">${esc(label)}</text>`,
+      );
+    }
   });
   out.push('</svg>');
   return out.join('\n') + '\n';
