@@ -62,7 +62,7 @@ export function reportHtml(r: CompileReport): string {
   if (r.folding) {
     const f = r.folding;
     sections.push(
-      `<section id="pareto"><h2>Folding optimizer</h2><p>Chosen: ${f.chosen.cyclesPerFrame} cycles/frame (${f.chosen.fps.toFixed(1)} frames/s at ${r.clockMHz} MHz), ~${f.chosen.luts} LUTs. Automatic folding: ${f.automatic.cyclesPerFrame} cycles/frame, ~${f.automatic.luts} LUTs. Search: ${(f.elapsedMs / 1000).toFixed(1)} s.</p>` +
+      `<section id="pareto"><h2>Folding optimizer</h2><p>Chosen: ${f.chosen.cyclesPerFrame} cycles/frame (${f.chosen.fps.toFixed(1)} frames/s at ${r.clockMHz} MHz), ~${f.chosen.luts} LUTs. Automatic folding: ${f.automatic.cyclesPerFrame} cycles/frame, ~${f.automatic.luts} LUTs.</p>` +
         (f.front.length ? paretoSvg(f.front, { chosen: f.chosen, baseline: f.automatic, clockMHz: r.clockMHz }) : '') +
         '</section>',
     );

@@ -109,7 +109,7 @@ export const ReportSchema = z.object({
     .optional(),
   /** What the folding optimizer chose (gen-hw --target-fps / --lut-budget / --explore). */
   folding: z
-    .object({ goal: z.record(z.string(), z.number()), chosen: FoldingPointSchema, automatic: FoldingPointSchema, front: z.array(FoldingPointSchema), elapsedMs: z.number() })
+    .object({ goal: z.record(z.string(), z.number()), chosen: FoldingPointSchema, automatic: FoldingPointSchema, front: z.array(FoldingPointSchema) })
     .optional(),
   measured: MeasuredSchema.optional(),
 });

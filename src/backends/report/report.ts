@@ -194,7 +194,7 @@ export function buildReport(c: Compiled, o: ReportOptions = {}): CompileReport {
   if (c.accuracy) report.accuracy = c.accuracy;
   if (c.folding) {
     const p = paretoFile(c.folding);
-    report.folding = { goal: p.goal, chosen: p.chosen, automatic: p.automatic, front: p.front, elapsedMs: c.folding.elapsedMs };
+    report.folding = { goal: p.goal, chosen: p.chosen, automatic: p.automatic, front: p.front };
   }
   return report;
 }
