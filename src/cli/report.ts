@@ -105,6 +105,6 @@ export async function reportCommand(argv: string[]): Promise<number> {
   const t = measured.top;
   const pnr = measured.ice40;
   const pnrText = !pnr ? '' : !pnr.fits ? `; does not fit an iCE40 HX8K (${pnr.over?.resource} over by ${pnr.over?.percent}%)` : pnr.fmaxMHz !== undefined ? `; iCE40 ${pnr.device.toUpperCase()}: ${pnr.utilisation?.ICESTORM_LC?.used ?? pnr.need.luts} logic cells, fmax ${pnr.fmaxMHz} MHz` : `; iCE40: ${pnr.skipped}`;
-  if (!o.quiet) console.log(`report: ${ir.top} (${target}): ${t.luts} LUTs (estimate ${report.estimate.total.luts}), ${t.ffs} FFs, ${t.brams} BRAM, ${t.dsps} DSPs, logic depth ${t.logicDepth ?? '-'} (~${t.fmaxMHz ?? '-'} MHz)${pnrText}; wrote ${path.join(dir, 'report.{json,md,html}')}`);
+  if (!o.quiet) console.log(`report: ${ir.top} (${target}): ${t.luts} LUTs (7-series estimate ${report.estimate.total.luts}), ${t.ffs} FFs, ${t.brams} BRAM, ${t.dsps} DSPs, logic depth ${t.logicDepth ?? '-'} (~${t.fmaxMHz ?? '-'} MHz)${pnrText}; wrote ${path.join(dir, 'report.{json,md,html}')}`);
   return 0;
 }
