@@ -88,7 +88,7 @@ describe('drivers/yosys', function () {
 
     it('reads logic depth and cell counts from a committed Yosys 0.23 log and stat -json (fixtures/)', () => {
       const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
-      expect(parseLogicDepth(fs.readFileSync(path.join(fixtures, 'yosys-0.23-ltp.log'), 'utf8'))).to.equal(14);
+      expect(parseLogicDepth(fs.readFileSync(path.join(fixtures, 'yosys-0.23-ltp.txt'), 'utf8'))).to.equal(14);
       expect(parseLogicDepth('Executing LTP pass (find longest path).\nEnd of script.')).to.equal(null);
       const cells = cellsOf(parseStat(fs.readFileSync(path.join(fixtures, 'yosys-0.23-xilinx-stat.json'), 'utf8')));
       const c = countResources('xilinx', {}, cells);
