@@ -12,6 +12,7 @@ import { assignValueSpaces } from './passes/assign-value-spaces.js';
 import { type CalibrationNote, calibrateActivations } from './passes/calibrate-activations.js';
 import { lowerToHardware, type LoweringNote } from './passes/lower-to-hardware.js';
 import { autoFold, foldFromFile, readFoldFile } from './passes/choose-folding.js';
+import { type FoldingGoal, type OptimizedFolding, optimizeFolding } from './passes/optimize-folding.js';
 import { insertSkipFifos, insertWindowFifos } from './passes/skip-fifos.js';
 import { dequantizeInput, runFloat } from './golden/float-model.js';
 import { framesFromSource } from './golden/input-frames.js';
@@ -24,6 +25,8 @@ export interface CompileOptions {
   /** A fold file path, or 'auto'. */
   fold?: string;
   targetCycles?: number;
+  /** Folding by goal (frames/s or a LUT/BRAM budget) instead of fold/targetCycles; see passes/optimize-folding.ts. */
+  folding?: FoldingGoal;
   actBits?: number;
   calib?: string;
   calibSamples?: number;
@@ -69,6 +72,8 @@ export interface Compiled {
   calibrationNotes: CalibrationNote[];
   accuracy?: AccuracyReport;
   onnxruntime?: RuntimeComparison;
+  /** What the folding optimizer chose and the front it saw (with CompileOptions.folding). */
+  folding?: OptimizedFolding;
 }
 
 /** Names that become Verilog module names must be identifiers. */
@@ -114,7 +119,13 @@ export async function compileModel(o: CompileOptions): Promise<Compiled> {
   log('lowering to the hardware IR');
   const lowered = lowerToHardware(graph, { allowMult: !!o.allowMult, top });
   let ir = lowered.ir;
-  if (o.fold && o.fold !== 'auto') ir = foldFromFile(ir, readFoldFile(o.fold), o.fold);
+  let folding: OptimizedFolding | undefined;
+  if (o.folding) {
+    if ((o.fold && o.fold !== 'auto') || o.targetCycles !== undefined) throw new QtscError('--target-fps, --lut-budget, --bram-budget and --explore choose the folding: give no --fold FILE or --target-cycles with them');
+    log('choosing the folding from the estimates');
+    folding = optimizeFolding(ir, o.folding);
+    ir = folding.ir;
+  } else if (o.fold && o.fold !== 'auto') ir = foldFromFile(ir, readFoldFile(o.fold), o.fold);
   else ir = autoFold(ir, { targetCycles: o.targetCycles });
   ir = insertSkipFifos(insertWindowFifos(ir));
   if (accuracy) {
@@ -137,5 +148,5 @@ export async function compileModel(o: CompileOptions): Promise<Compiled> {
       };
     }
   }
-  return { graph, ir, loweringNotes: lowered.notes, calibrationNotes, accuracy, onnxruntime };
+  return { graph, ir, loweringNotes: lowered.notes, calibrationNotes, accuracy, onnxruntime, folding };
 }

@@ -1,5 +1,5 @@
 /**
- * `qtsc gen-hw`: model directory or .onnx file -> OUT/{ir.json, rtl/, report.json, report.md}.
+ * `qtsc gen-hw`: model directory or .onnx file -> OUT/{ir.json, rtl/, report.json, report.md, report.html}.
  * With no arguments it compiles the shipped example into build/.
  */
 import * as fs from 'node:fs';
@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { compileModel, isOnnxModel } from '../compile.js';
 import { emitRtl } from '../backends/rtl/emit.js';
 import { buildReport, reportMarkdown } from '../backends/report/report.js';
+import { reportHtml } from '../backends/report/report-html.js';
 import { parseValueSpaceArg, resolveValueSpace } from '../layers/value-space.js';
 import { packageRoot } from '../util/package-root.js';
 import { estimateRtl } from '../backends/estimates/resources.js';
@@ -17,13 +18,15 @@ import { flowDesign, flowOptions, parseFlowList, writeFlows } from '../backends/
 import { QtscError } from '../util/errors.js';
 import { intArg, numberArg, parseOptions } from './args.js';
 import { progressLog } from './progress.js';
+import { DEFAULT_CLOCK_MHZ, foldingSummary, writePareto } from '../backends/report/pareto.js';
 
 export const DEFAULT_MODEL = path.join(packageRoot, 'examples', 'mnist-mlp-binary');
 
 export const GEN_HW_USAGE = `usage: qtsc gen-hw [--model DIR|FILE.onnx] [--out DIR] [--value-space S] [--fold FILE|auto]
          [--target-cycles N] [--act-bits N --calib SOURCE [--calib-samples N]] [--allow-mult]
          [--top NAME] [--input-bits N --input-scale X] [--dot-trees all|xnor|none] [--quiet]
-         [--flow vivado|quartus|yosys-nextpnr|all [--clock MHZ] [--part P] [--device D] [--ice40 up5k|hx8k]]
+         [--target-fps F | --lut-budget N [--bram-budget N]] [--clock MHz] [--explore]
+         [--flow vivado|quartus|yosys-nextpnr|all [--part P] [--device D] [--ice40 up5k|hx8k]] [--max-luts N [--force]]
   --model DIR        tfjs Layers model directory (default: the shipped example), or an ONNX/QONNX .onnx file
   --out DIR          output directory (default: build); written all or nothing
   --value-space S    binary | pow2-2 | pow2-3 | a list like -1,-0.5,0.5,1, for layers that declare none
@@ -37,8 +40,11 @@ export const GEN_HW_USAGE = `usage: qtsc gen-hw [--model DIR|FILE.onnx] [--out D
   --input-bits N, --input-scale X   input quantization (default: model metadata, else 8 bits, 1/255)
   --dot-trees M      compressor-tree engines for all multiplier-free layers (default), xnor layers only, or none;
                      Verilator 5.006 needs -fno-const-bit-op-tree for 'all' (docs/rtl.md)
+  --target-fps F     choose PE/SIMD per layer for F frames/s at --clock with the fewest estimated LUTs
+  --lut-budget N     choose the fastest folding estimated within N LUTs (--bram-budget N: and N RAMB36)
+  --clock MHz        clock for frames/s and the flows' constraints (default 100)
+  --explore          also write the Pareto front of foldings (fps vs LUTs): OUT/pareto.json, OUT/pareto.svg
   --flow F           build-flow files in OUT/flow/: vivado, quartus, yosys-nextpnr, all, or a list a,b (docs/flows.md)
-  --clock MHZ        target clock of the flows' constraints (default 100)
   --part P           Vivado part (default xc7z020clg400-1); --device D Quartus device (default 5CSEMA5F31C6)
   --ice40 DEV        iCE40 of the open flow: up5k (SG48, default) or hx8k (CT256)
   --max-luts N       refuse a design whose estimate exceeds N LUTs (default ${DEFAULT_MAX_LUTS}); --force builds it anyway`;
@@ -59,6 +65,10 @@ const spec = {
   'dot-trees': { type: 'string' },
   'max-luts': { type: 'string' },
   force: { type: 'boolean' },
+  'target-fps': { type: 'string' },
+  'lut-budget': { type: 'string' },
+  'bram-budget': { type: 'string' },
+  explore: { type: 'boolean' },
   quiet: { type: 'boolean' },
   flow: { type: 'string' },
   clock: { type: 'string' },
@@ -83,6 +93,10 @@ const schema = z.object({
   'dot-trees': z.enum(['all', 'xnor', 'none']).optional(),
   'max-luts': intArg().default(DEFAULT_MAX_LUTS),
   force: z.boolean().default(false),
+  'target-fps': numberArg().pipe(z.number().positive()).optional(),
+  'lut-budget': intArg().optional(),
+  'bram-budget': numberArg().pipe(z.number().nonnegative()).optional(),
+  explore: z.boolean().optional(),
   quiet: z.boolean().optional(),
   flow: z.string().optional(),
   clock: numberArg().pipe(z.number().positive().max(2000)).optional(),
@@ -106,15 +120,22 @@ export async function genHwCommand(argv: string[]): Promise<number> {
   if (o.calib !== undefined && o['act-bits'] === undefined && !isOnnxModel(o.model ?? '')) throw new QtscError('gen-hw: --calib needs --act-bits N (for an ONNX model it may stand alone)');
   const flows = o.flow !== undefined ? parseFlowList(o.flow) : [];
   const flowOpts = flowOptions(o);
-  if (flows.length === 0 && (o.clock ?? o.part ?? o.device ?? o.ice40) !== undefined) throw new QtscError('gen-hw: --clock, --part, --device and --ice40 need --flow');
+  if (flows.length === 0 && (o.part ?? o.device ?? o.ice40) !== undefined) throw new QtscError('gen-hw: --part, --device and --ice40 need --flow');
   const model = o.model ?? DEFAULT_MODEL;
   const out = path.resolve(o.out ?? 'build');
   const started = Date.now();
+  const clockMHz = o.clock ?? DEFAULT_CLOCK_MHZ;
+  if (o['target-fps'] !== undefined && o['lut-budget'] !== undefined) throw new QtscError('gen-hw: give --target-fps or --lut-budget, not both');
+  if (o['bram-budget'] !== undefined && o['target-fps'] === undefined && o['lut-budget'] === undefined) throw new QtscError('gen-hw: --bram-budget goes with --target-fps or --lut-budget');
+  const byGoal = o['target-fps'] !== undefined || o['lut-budget'] !== undefined || o.explore;
   const compiled = await compileModel({
     model,
     valueSpace,
     fold: o.fold,
     targetCycles: o['target-cycles'],
+    folding: byGoal
+      ? { targetFps: o['target-fps'], lutBudget: o['lut-budget'], bramBudget: o['bram-budget'], clockMHz, explore: o.explore, plan: { dotTrees: o['dot-trees'] } }
+      : undefined,
     actBits: o['act-bits'],
     calib: o.calib,
     calibSamples: o['calib-samples'],
@@ -125,7 +146,7 @@ export async function genHwCommand(argv: string[]): Promise<number> {
   });
   const rtl = estimateRtl(compiled.ir, { dotTrees: o['dot-trees'] });
   checkSizeGuard(rtl, { maxLuts: o['max-luts'], force: o.force });
-  const report = buildReport(compiled, rtl);
+  const report = buildReport(compiled, { clockMHz, plan: { dotTrees: o['dot-trees'] }, rtl });
   await withOutputDir(out, async (staging) => {
     log(`writing ${out}`);
     fs.writeFileSync(path.join(staging, 'ir.json'), JSON.stringify(compiled.ir) + '\n');
@@ -135,8 +156,11 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     fs.writeFileSync(path.join(rtlDir, 'filelist.f'), emitted.sources.join('\n') + '\n');
     fs.writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     fs.writeFileSync(path.join(staging, 'report.md'), reportMarkdown(report));
+    fs.writeFileSync(path.join(staging, 'report.html'), reportHtml(report));
+    if (o.explore && compiled.folding) writePareto(staging, compiled.folding);
     if (flows.length > 0) writeFlows(path.join(staging, 'flow'), flowDesign(compiled.ir, emitted, flowOpts), flows);
   });
+  if (compiled.folding) log(foldingSummary(compiled.folding));
   const layers = report.layers.map((l) => (l.op === 'mvu' ? `${l.engine}(${l.mw}x${l.mh}, PE ${l.pe}, SIMD ${l.simd})` : `${l.engine}(SIMD ${l.simd})`)).join(' -> ');
   console.log(`gen-hw: ${compiled.ir.top}: ${layers}; ${report.expectedCyclesPerFrame} cycles/frame, ${report.multipliers} multipliers; wrote ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   return 0;

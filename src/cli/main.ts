@@ -31,6 +31,10 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
     const m = await import('./quantize.js');
     return { usage: m.QUANTIZE_USAGE, run: m.quantizeCommand };
   },
+  report: async () => {
+    const m = await import('./report.js');
+    return { usage: m.REPORT_USAGE, run: m.reportCommand };
+  },
 };
 
 const USAGE = `usage: qtsc <command> [options]      (in a source checkout: npm run <command> -- [options])

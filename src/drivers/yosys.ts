@@ -21,6 +21,15 @@
  *            ffs = FDRE/FDSE/FDCE/FDPE; brams in RAMB36 units (RAMB18 = 0.5);
  *            dsps = DSP48E1/E2.
  *   ice40    luts = SB_LUT4; ffs = SB_DFF*; brams = SB_RAM40_4K; dsps = SB_MAC16.
+ *   ecp5     luts = LUT4 + 2 per CCU2C (a carry cell is a slice's two LUT4s)
+ *            + 4 per TRELLIS_DPR16X4; ffs = TRELLIS_FF; brams = DP16KD (18 Kb);
+ *            dsps = MULT18X18D.
+ *   gowin    luts = LUT1..LUT4 + ALU + 4 per RAM16S and RAM16SDP cells (MUX2_LUT cells are
+ *            the slice's wide-function muxes: free); ffs = DFF*; brams = the
+ *            18 Kb BSRAM primitives (SP, SPX9, SDP, SDPB, SDPX9, DP, DPX9, pROM*);
+ *            dsps = MULT*.
+ *   intel    (Cyclone IV E; memories as logic, see mappingCommand) luts =
+ *            *_lcell_comb; ffs = dffeas.
  *   generic  luts = $lut (6-input); ffs = every $_*DFF*_ bit; brams = 0
  *            (generic synth maps memories to flip-flops); dsps = 0.
  * latches    = latch bits found in phase 1, or mapped latch cells
@@ -33,7 +42,10 @@ import * as path from 'node:path';
 import { QtscError } from '../util/errors.js';
 import { ToolError, describeFailure, findTool, runTool } from './tools.js';
 
-export type SynthTarget = 'xilinx' | 'ice40' | 'generic';
+export type SynthTarget = 'xilinx' | 'ice40' | 'ecp5' | 'gowin' | 'intel' | 'generic';
+
+/** Every target synthesize() maps to. */
+export const SYNTH_TARGETS: readonly SynthTarget[] = ['xilinx', 'ice40', 'ecp5', 'gowin', 'intel', 'generic'];
 
 export interface SynthOptions {
   rtlDir: string;
@@ -87,6 +99,13 @@ function mappingCommand(target: SynthTarget, top: string): string {
       return `synth_xilinx -flatten -noiopad -noclkbuf -top ${top}`;
     case 'ice40':
       return `synth_ice40 -top ${top}`;
+    case 'ecp5':
+      return `synth_ecp5 -top ${top}`;
+    case 'gowin':
+      return `synth_gowin -noiopads -top ${top}`;
+    case 'intel':
+      // Yosys 0.23's M9K mapping rejects initialised memories (ROMs): memories become logic.
+      return `synth_intel -family cycloneive -nobram -top ${top}`;
     case 'generic':
       return `synth -flatten -top ${top} -lut 6`;
   }
@@ -100,6 +119,9 @@ function mappingCommand(target: SynthTarget, top: string): string {
 const LTP_SELECTION: Record<SynthTarget, string> = {
   xilinx: ' * t:FD* %d t:LD* %d t:RAM* %d t:DSP48* %d t:SRL* %d',
   ice40: ' * t:SB_DFF* %d t:SB_RAM* %d t:SB_MAC16 %d',
+  ecp5: ' * t:TRELLIS_FF %d t:DP16KD %d t:MULT18X18D %d t:TRELLIS_DPR16X4 %d',
+  gowin: ' * t:DFF* %d t:SP* %d t:SDP* %d t:DP* %d t:pROM* %d t:MULT* %d t:RAM16* %d',
+  intel: ' * t:dffeas %d',
   generic: '',
 };
 
@@ -222,6 +244,24 @@ export function countResources(target: SynthTarget, coarse: Record<string, numbe
         else if (/^SB_DFF/.test(type)) ffs += n;
         else if (/^SB_RAM40_4K/.test(type)) brams += n;
         break;
+      case 'ecp5':
+        if (type === 'LUT4') luts += n;
+        else if (type === 'CCU2C') luts += 2 * n;
+        else if (type === 'TRELLIS_DPR16X4') luts += 4 * n;
+        else if (type === 'TRELLIS_FF') ffs += n;
+        else if (type === 'DP16KD') brams += n;
+        break;
+      case 'gowin':
+        if (/^LUT[1-4]$/.test(type) || type === 'ALU') luts += n;
+        else if (/^RAM16S/.test(type)) luts += 4 * n;
+        else if (/^DFF/.test(type)) ffs += n;
+        else if (/^(SPX?9?|SDPB?X?9?|DPX?9?|pROMX?9?)$/.test(type)) brams += n;
+        else if (/^MULT/.test(type)) dsps += n;
+        break;
+      case 'intel':
+        if (/_lcell_comb$/.test(type)) luts += n;
+        else if (type === 'dffeas') ffs += n;
+        break;
       case 'generic':
         if (type === '$lut') luts += n;
         else if (/^\$_(S?DFF|DFFE|SDFFE|SDFFCE|DFFSR|DFFSRE|ALDFF|ALDFFE)_/.test(type)) ffs += n;
@@ -239,7 +279,8 @@ export function countResources(target: SynthTarget, coarse: Record<string, numbe
   return { luts, ffs, brams, dsps, latches: Math.max(coarseLatches, mappedLatches), multipliers };
 }
 
-function parseDepth(log: string): number | null {
+/** The length `ltp` reports (cells on the longest combinational path), or null when the log has none. */
+export function parseLogicDepth(log: string): number | null {
   const m = /Longest topological path in \S+ \(length=(\d+)\)/.exec(log);
   return m ? Number(m[1]) : null;
 }
@@ -363,7 +404,7 @@ export async function synthesize(o: SynthOptions): Promise<SynthResult> {
     cells,
     coarseCells,
     ...countResources(o.target, coarseCells, cells),
-    logicDepth: o.coarseOnly ? null : parseDepth(run.log),
+    logicDepth: o.coarseOnly ? null : parseLogicDepth(run.log),
     target: o.target,
     mapped: !o.coarseOnly,
     engine,

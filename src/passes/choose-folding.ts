@@ -56,7 +56,7 @@ export interface AutoFoldOptions {
 }
 
 /** SIMD values an MVU may take: divisors of mw, and of the channels when a sliding window feeds it. */
-function simdChoices(ir: HardwareIR, n: MvuNode): number[] {
+export function simdChoices(ir: HardwareIR, n: MvuNode): number[] {
   const producer = ir.nodes.find((m) => m.outputs.includes(n.inputs[0]));
   if (producer?.op === 'swu') {
     const c = ir.tensors[producer.inputs[0]].shape[2];
@@ -76,9 +76,9 @@ function windowSimd(ir: HardwareIR, n: Exclude<HwNode, MvuNode>, target: number)
   return c;
 }
 
-type Folds = Array<{ pe: number; simd: number }>;
+export type Folds = Array<{ pe: number; simd: number }>;
 
-function foldsForTarget(ir: HardwareIR, target: number): Folds {
+export function foldsForTarget(ir: HardwareIR, target: number): Folds {
   const folds: Folds = ir.nodes.map((n) => (n.op === 'mvu' ? foldForTarget(n.mw, n.mh, target, n.numVectors, simdChoices(ir, n)) : { pe: 1, simd: windowSimd(ir, n, target) }));
   return alignWindows(ir, folds);
 }
@@ -154,7 +154,7 @@ export function foldFromFile(ir: HardwareIR, fold: FoldFile, file: string): Hard
   return withFolding(ir, alignWindows(ir, ir.nodes.map((n, i) => chosen[i] ?? { pe: n.op === 'mvu' ? (auto.nodes[i] as MvuNode).pe : 1, simd: auto.nodes[i].simd })));
 }
 
-function withFolding(ir: HardwareIR, folds: Folds): HardwareIR {
+export function withFolding(ir: HardwareIR, folds: Folds): HardwareIR {
   return {
     ...ir,
     nodes: ir.nodes.map((n, i) =>

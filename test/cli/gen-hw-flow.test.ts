@@ -80,7 +80,7 @@ describe('cli gen-hw --flow', () => {
       [['--flow', 'yosys-nextpnr', '--ice40', 'lp1k'], /--ice40: 'lp1k' is not one of up5k, hx8k/],
       [['--flow', 'vivado', '--clock', '0'], /--clock/],
       [['--flow', 'vivado', '--clock', 'fast'], /--clock/],
-      [['--clock', '100'], /need --flow/],
+      [['--part', 'xc7z020clg400-1'], /need --flow/],
       [['--flow', 'all', '--top', '../evil'], /--top: '..\/evil' is not a Verilog identifier/],
     ];
     for (const [args, message] of cases) {

@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { countResources, parseStat, synthScript, synthesize } from '../../src/drivers/yosys.js';
+import { cellsOf, countResources, parseLogicDepth, parseStat, synthScript, synthesize } from '../../src/drivers/yosys.js';
+import { fileURLToPath } from 'node:url';
 import { findTool } from '../../src/drivers/tools.js';
 
 const tmpRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-yosys-test-'));
@@ -77,6 +78,22 @@ describe('drivers/yosys', function () {
       expect(i).to.deep.equal({ luts: 5, ffs: 3, brams: 1, dsps: 1, latches: 0, multipliers: 0 });
       const g = countResources('generic', { '$dlatch_3': 2 }, { $lut: 4, $_DFF_P_: 2, $_SDFFE_PP0P_: 1, $_DLATCH_P_: 6 });
       expect(g).to.deep.equal({ luts: 4, ffs: 3, brams: 0, dsps: 0, latches: 6, multipliers: 0 });
+    });
+
+    it('counts ecp5, gowin and intel cells (carry cells as their LUTs; wide-function muxes free)', () => {
+      expect(countResources('ecp5', {}, { LUT4: 10, CCU2C: 3, TRELLIS_DPR16X4: 1, TRELLIS_FF: 7, DP16KD: 2, MULT18X18D: 1, PFUMX: 4 })).to.deep.equal({ luts: 10 + 6 + 4, ffs: 7, brams: 2, dsps: 1, latches: 0, multipliers: 0 });
+      expect(countResources('gowin', {}, { LUT1: 1, LUT4: 5, ALU: 3, MUX2_LUT5: 9, DFF: 2, DFFE: 1, SPX9: 1, SDPB: 1, RAM16SDP4: 1, MULT18X18: 1 })).to.deep.equal({ luts: 1 + 5 + 3 + 4, ffs: 3, brams: 2, dsps: 1, latches: 0, multipliers: 0 });
+      expect(countResources('intel', {}, { cycloneive_lcell_comb: 12, dffeas: 5 })).to.deep.equal({ luts: 12, ffs: 5, brams: 0, dsps: 0, latches: 0, multipliers: 0 });
+    });
+
+    it('reads logic depth and cell counts from a committed Yosys 0.23 log and stat -json (fixtures/)', () => {
+      const fixtures = path.join(path.dirname(fileURLToPath(import.meta.url)), 'fixtures');
+      expect(parseLogicDepth(fs.readFileSync(path.join(fixtures, 'yosys-0.23-ltp.txt'), 'utf8'))).to.equal(14);
+      expect(parseLogicDepth('Executing LTP pass (find longest path).\nEnd of script.')).to.equal(null);
+      const cells = cellsOf(parseStat(fs.readFileSync(path.join(fixtures, 'yosys-0.23-xilinx-stat.json'), 'utf8')));
+      const c = countResources('xilinx', {}, cells);
+      expect(c.luts).to.equal(1 + 86 + 96 + 68 + 87 + 184 + 8 * 4);
+      expect(c.ffs).to.equal(238);
     });
 
     it('reads stat -json even with the hierarchy lines Yosys 0.23 puts into it', () => {

@@ -5,6 +5,7 @@ export {
   bramUnits,
   constantWeights,
   estimateNode,
+  estimateStagePlan,
   estimateResources,
   estimateRtl,
   estimateTop,

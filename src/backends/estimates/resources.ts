@@ -78,7 +78,7 @@
  * `npm run bench -- --calibrate` refits them (fitCoefficients) when the RTL
  * changes.
  */
-import { type HardwareIR, type MvuNode, actBits, clog2, mvuNodes, outputNode, weightBits } from '../../ir/hardware-ir.js';
+import { type HardwareIR, type HwNode, type MvuNode, actBits, clog2, mvuNodes, outputNode, weightBits } from '../../ir/hardware-ir.js';
 import { streamFormat } from '../../golden/stream-format.js';
 import { type NodePlan, type PlanOptions, type RomImage, type RtlPlan, type StagePlan, type WindowPlan, planRtl } from '../rtl/plan.js';
 import type { VvuPlan } from '../rtl/vvu-plan.js';
@@ -212,14 +212,16 @@ export function romColumnStats(words: readonly bigint[], width: number): { nonCo
   if (words.length <= 1) return { nonConstant: 0, distinct: 0 };
   const seen = new Set<string>();
   let nonConstant = 0;
+  // Each word as a binary string once (bit b at width-1-b): shifting a wide
+  // BigInt per bit would cost O(width) per bit read.
+  const rows = words.map((w) => w.toString(2).padStart(width, '0'));
   const bits = new Array<string>(words.length);
   for (let b = 0; b < width; b++) {
-    const bb = BigInt(b);
     let ones = 0;
-    for (let i = 0; i < words.length; i++) {
-      const bit = (words[i] >> bb) & 1n;
-      bits[i] = bit ? '1' : '0';
-      if (bit) ones++;
+    for (let i = 0; i < rows.length; i++) {
+      const bit = rows[i][rows[i].length - 1 - b];
+      bits[i] = bit;
+      if (bit === '1') ones++;
     }
     if (ones === 0 || ones === words.length) continue;
     nonConstant++;
@@ -397,13 +399,10 @@ export function treeLuts(engine: TreeEngine, simd: number, accWidth: number, kno
   if (hit !== undefined) return hit;
   let luts = 0;
   if (simd > 0) {
-    const { net } = buildTree({ simd, accWidth, engine });
     const wires = new Map<string, WireValue>();
-    for (const a of net.assigns) {
-      const m = /assign (t\d+) = (.*);$/.exec(a);
-      if (!m) continue;
-      const v = evalExpr(m[2], wires, known);
-      wires.set(m[1], v);
+    for (const [wire, expr] of treeAssigns(engine, simd, accWidth)) {
+      const v = evalExpr(expr, wires, known);
+      wires.set(wire, v);
       if ('leaves' in v && v.leaves.size > 1) luts += Math.ceil((v.leaves.size - 1) / 5);
     }
   }
@@ -414,6 +413,22 @@ export function treeLuts(engine: TreeEngine, simd: number, accWidth: number, kno
   return luts;
 }
 const treeLutCache = new Map<string, number>();
+
+/** The (wire, expression) assigns of a tree netlist, built once per shape (constant-weight nodes evaluate it per channel). */
+function treeAssigns(engine: TreeEngine, simd: number, accWidth: number): Array<[string, string]> {
+  const key = `${JSON.stringify(engine)}/${simd}/${accWidth}`;
+  let hit = treeAssignCache.get(key);
+  if (!hit) {
+    hit = buildTree({ simd, accWidth, engine }).net.assigns.flatMap((a): Array<[string, string]> => {
+      const m = /assign (t\d+) = (.*);$/.exec(a);
+      return m ? [[m[1], m[2]]] : [];
+    });
+    if (treeAssignCache.size > 64) treeAssignCache.clear();
+    treeAssignCache.set(key, hit);
+  }
+  return hit;
+}
+const treeAssignCache = new Map<string, Array<[string, string]>>();
 
 /**
  * Tree LUTs of a node whose weights are constants (one weight word): each
@@ -581,6 +596,15 @@ export function estimateResidual(u: ForkPlan | FifoPlan | AddPlan, c: Coefficien
     };
   }
   return { name: u.name, engine: u.kind, ...sum(Object.values(parts)), parts };
+}
+
+/** One node's estimate from its stage plan (planStage or planRtl's stages). */
+export function estimateStagePlan(n: HwNode, st: StagePlan, c: Coefficients = DEFAULT_COEFFICIENTS): NodeResources {
+  if (st.kind === 'mvu') {
+    if (n.op !== 'mvu') throw new Error(`estimateStagePlan: node '${n.name}' is not an MVU`);
+    return estimateNode(n, st, c);
+  }
+  return estimateStage(st, c);
 }
 
 function estimateStage(st: StagePlan, c: Coefficients): NodeResources {

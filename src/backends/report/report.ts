@@ -9,49 +9,52 @@ import { actBits, elemBits, inputElem, weightBits, windowOutput } from '../../ir
 import { nodeCycles } from '../../ir/node-cycles.js';
 import { estimateRtl, type RtlEstimate } from '../estimates/resources.js';
 import { describeSpace } from '../../ir/value-space-class.js';
+import { type HardwareIR, weightCodeError, weightValue } from '../../ir/hardware-ir.js';
+import type { PlanOptions } from '../rtl/plan.js';
+import { estimateCycles, framesPerSecond } from '../estimates/cycles.js';
+import { codeEntropy } from '../../quantize/statistics.js';
+import { type CompileReport, type LayerReport, type WeightHistogram } from './report-schema.js';
+import { DEFAULT_CLOCK_MHZ, paretoFile } from './pareto.js';
 
-export interface LayerReport {
-  name: string;
-  /** Node kind: 'mvu', 'swu' (sliding window), 'maxpool'. */
-  op: string;
-  source: string;
-  /** The MVU's engine, or the unit's kind for other nodes. */
-  engine: string;
-  valueSpace: string;
-  valueSpaceSource: string;
-  mw: number;
-  mh: number;
-  pe: number;
-  simd: number;
-  lanes: number;
-  cyclesPerFrame: number;
-  inputBits: number;
-  weightBits: number;
-  accWidth: number;
-  output: string;
-  multipliers: number;
-  weightRomBits: number;
-  /** Line buffer, running sums or FIFO of a window/depthwise/FIFO unit: size and where the estimate puts it. */
-  memory?: string;
+export type { CompileReport, LayerReport } from './report-schema.js';
+
+type LayerFields = Omit<LayerReport, 'inputs' | 'estimate'>;
+
+export interface ReportOptions {
+  /** Clock for frames per second (MHz; default DEFAULT_CLOCK_MHZ). */
+  clockMHz?: number;
+  /** The RTL backend's options gen-hw emitted with (the estimate follows them). */
+  plan?: PlanOptions;
+  /** The plan and estimate of the RTL written beside the report, when the caller has them (else made from `plan`). */
+  rtl?: RtlEstimate;
 }
 
-export interface CompileReport {
-  model: string;
-  top: string;
-  input: { bits: number; scale: number; source: string };
-  layers: LayerReport[];
-  expectedCyclesPerFrame: number;
-  bottleneck: string;
-  multipliers: number;
-  notes: Array<{ layer: string; note: string }>;
-  accuracy?: Compiled['accuracy'];
-  onnxruntime?: Compiled['onnxruntime'];
+/** Per weighted node: how often each weight value occurs, and per channel how much of the code width it uses. */
+export function weightHistograms(ir: HardwareIR): WeightHistogram[] {
+  return ir.nodes.flatMap((n): WeightHistogram[] => {
+    if (n.op !== 'mvu' && n.op !== 'vvu') return [];
+    const bits = weightBits(n.weights);
+    const counts = new Map<number, number>();
+    const codesValues = new Set<number>();
+    for (let c = 0; c < 2 ** bits; c++) if (weightCodeError(n.weights, c) === undefined) codesValues.add(weightValue(n.weights, c));
+    for (const row of n.weightCodes) for (const code of row) counts.set(weightValue(n.weights, code), (counts.get(weightValue(n.weights, code)) ?? 0) + 1);
+    const values = [...new Set([...codesValues, ...counts.keys()])].sort((a, b) => a - b);
+    return [
+      {
+        node: n.name,
+        values,
+        counts: values.map((v) => counts.get(v) ?? 0),
+        channelBitEfficiency: n.weightCodes.map((row) => Math.round((codeEntropy(row) / bits) * 1e4) / 1e4),
+        channelLevelsUsed: n.weightCodes.map((row) => Math.round((new Set(row.map((c) => weightValue(n.weights, c))).size / codesValues.size) * 1e4) / 1e4),
+        codeBits: bits,
+      },
+    ];
+  });
 }
 
-/** `rtl`: the plan and estimate of the RTL written beside the report, when the caller has them. */
-export function buildReport(c: Compiled, rtl: RtlEstimate = estimateRtl(c.ir)): CompileReport {
+export function buildReport(c: Compiled, o: ReportOptions = {}): CompileReport {
   const weighted = new Map(c.graph.layers.flatMap((l) => (l.kind === 'dense' || l.kind === 'conv2d' ? [[l.name, l] as const] : [])));
-  const layers: LayerReport[] = c.ir.nodes.map((n) => {
+  const fields: LayerFields[] = c.ir.nodes.map((n) => {
     if (n.op === 'vvu') {
       const [oh, ow] = c.ir.tensors[n.outputs[0]].shape;
       const d = weighted.get(n.layers[0]);
@@ -148,7 +151,12 @@ export function buildReport(c: Compiled, rtl: RtlEstimate = estimateRtl(c.ir)): 
     };
   });
   // Where each unit's buffer goes (block RAM or LUTs), from the estimate of the RTL gen-hw writes.
-  const { plan, estimate: est } = rtl;
+  const { plan, estimate: est } = o.rtl ?? estimateRtl(c.ir, o.plan ?? {});
+  const producer = new Map<string, string>(c.ir.nodes.flatMap((n) => n.outputs.map((t) => [t, n.name] as [string, string])));
+  const layers: LayerReport[] = fields.map((l, i) => {
+    const { luts, ffs, brams, dsps } = est.nodes[i];
+    return { ...l, inputs: c.ir.nodes[i].inputs.map((t) => producer.get(t) ?? 'input'), estimate: { luts, ffs, brams, dsps } };
+  });
   plan.stages.forEach((st, i) => {
     const parts = est.nodes[i].parts;
     const mem = parts.buffer ?? parts.sums ?? parts.memory;
@@ -164,7 +172,11 @@ export function buildReport(c: Compiled, rtl: RtlEstimate = estimateRtl(c.ir)): 
     ...c.calibrationNotes.map((n) => ({ layer: n.layer, note: `calibrated: ${n.from} -> ${n.to.fn === 'quant' ? `${n.to.bits}-bit uniform, clip ${n.to.clip.toPrecision(6)}` : 'sign'}` })),
     ...c.loweringNotes,
   ];
-  return {
+  const clockMHz = o.clockMHz ?? DEFAULT_CLOCK_MHZ;
+  const cycles = estimateCycles(c.ir);
+  const report: CompileReport = {
+    format: 'qtsc-report',
+    version: 1,
     model: c.graph.file,
     top: c.ir.top,
     input: { bits: actBits(inputElem(c.ir)), scale: c.ir.input.scale, source: c.graph.inputQuantSource },
@@ -172,27 +184,77 @@ export function buildReport(c: Compiled, rtl: RtlEstimate = estimateRtl(c.ir)): 
     expectedCyclesPerFrame: worst.cyclesPerFrame,
     bottleneck: worst.name,
     multipliers: layers.reduce((a, l) => a + l.multipliers, 0),
+    clockMHz,
+    framesPerSecond: Math.round(framesPerSecond(worst.cyclesPerFrame, clockMHz) * 100) / 100,
+    latencyCycles: cycles.latencyCycles,
+    estimate: { total: est.total, glue: est.top },
+    weights: weightHistograms(c.ir),
     notes,
-    accuracy: c.accuracy,
-    onnxruntime: c.onnxruntime,
   };
+  if (c.accuracy) report.accuracy = c.accuracy;
+  if (c.onnxruntime) report.onnxruntime = c.onnxruntime;
+  if (c.folding) {
+    const p = paretoFile(c.folding);
+    report.folding = { goal: p.goal, chosen: p.chosen, automatic: p.automatic, front: p.front };
+  }
+  return report;
 }
 
 const pct = (x: number) => (100 * x).toFixed(2) + '%';
 
+const cell = (est: number, meas: number | undefined) => (meas === undefined ? String(est) : `${est} / ${meas}`);
+
 export function reportMarkdown(r: CompileReport): string {
+  const m = r.measured;
+  const measuredOf = new Map((m?.nodes ?? []).map((n) => [n.name, n]));
   const lines = [
     `# qtsc compile report: ${r.top}`,
     '',
     `Model: \`${r.model}\`  `,
     `Input: ${r.input.bits}-bit unsigned codes, scale ${r.input.scale} (${r.input.source})  `,
-    `Expected cycles per frame: ${r.expectedCyclesPerFrame} (bottleneck ${r.bottleneck})  `,
+    `Expected cycles per frame: ${r.expectedCyclesPerFrame} (bottleneck ${r.bottleneck}), ${r.framesPerSecond} frames/s at ${r.clockMHz} MHz, latency about ${r.latencyCycles} cycles  `,
+    `Estimated resources (whole design): ${r.estimate.total.luts} LUTs, ${r.estimate.total.ffs} FFs, ${r.estimate.total.brams} RAMB36, ${r.estimate.total.dsps} DSPs` +
+      (m ? `; measured (Yosys, ${m.target}): ${m.top.luts} LUTs, ${m.top.ffs} FFs, ${m.top.brams} BRAM, ${m.top.dsps} DSPs, logic depth ${m.top.logicDepth ?? '-'}, fmax ~${m.top.fmaxMHz ?? '-'} MHz` : '') +
+      '  ',
     `Multipliers: ${r.multipliers}`,
     '',
     '| layer | engine | value space | MW | MH | PE | SIMD | cycles/frame | in bits | w bits | acc bits | output | mult | buffer |',
     '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     ...r.layers.map((l) => `| ${l.source} | ${l.engine} | ${l.valueSpace} (${l.valueSpaceSource}) | ${l.mw} | ${l.mh} | ${l.pe} | ${l.simd} | ${l.cyclesPerFrame} | ${l.inputBits} | ${l.weightBits} | ${l.accWidth} | ${l.output} | ${l.multipliers} | ${l.memory ?? ''} |`),
+    '',
+    m ? `## Resources per node: estimate / measured (Yosys ${m.target})` : '## Resources per node (analytic estimate)',
+    '',
+    `| node | LUTs | FFs | BRAM36 | DSPs${m ? ' | logic depth | fmax (MHz) |' : ' |'}`,
+    `|---|---|---|---|---${m ? '|---|---|' : '|'}`,
+    ...r.layers.map((l) => {
+      const x = measuredOf.get(l.name);
+      return `| ${l.name} | ${cell(l.estimate.luts, x?.luts)} | ${cell(l.estimate.ffs, x?.ffs)} | ${cell(l.estimate.brams, x?.brams)} | ${cell(l.estimate.dsps, x?.dsps)}${m ? ` | ${x?.logicDepth ?? '-'} | ${x?.fmaxMHz ?? '-'} |` : ' |'}`;
+    }),
+    `| whole design | ${cell(r.estimate.total.luts, m?.top.luts)} | ${cell(r.estimate.total.ffs, m?.top.ffs)} | ${cell(r.estimate.total.brams, m?.top.brams)} | ${cell(r.estimate.total.dsps, m?.top.dsps)}${m ? ` | ${m.top.logicDepth ?? '-'} | ${m.top.fmaxMHz ?? '-'} |` : ' |'}`,
   ];
+  if (m && m.target !== 'xilinx') lines.push('', `The estimates model a Xilinx 7-series fabric (LUT6); the measured ${m.target} figures count that family's cells (docs/report.md), so the two columns are not the same unit.`);
+  if (m?.levelDelay) lines.push('', `fmax from logic depth: ${m.levelDelay.fixedNs} ns + ${m.levelDelay.levelNs} ns per level (${m.levelDelay.family}; docs/report.md).`);
+  if (m?.ice40) {
+    const p = m.ice40;
+    lines.push('', '## iCE40 place and route', '');
+    if (!p.fits) lines.push(`Does not fit an iCE40 ${p.device.toUpperCase()}: needs ${p.need.luts} LUT4, ${p.need.brams} 4 Kb RAMs, ${p.need.dsps} DSPs; ${p.over ? `${p.over.resource} over by ${p.over.percent}%` : ''}.`);
+    else if (p.skipped) lines.push(`Fits an iCE40 ${p.device.toUpperCase()} (${p.need.luts}/${p.have.luts} LUT4); place and route skipped: ${p.skipped}.`);
+    else {
+      lines.push(`iCE40 ${p.device.toUpperCase()}: fmax ${p.fmaxMHz ?? '-'} MHz (nextpnr-ice40)`, '', '| resource | used | available |', '|---|---|---|');
+      for (const [k, v] of Object.entries(p.utilisation ?? {})) if (v.used > 0) lines.push(`| ${k} | ${v.used} | ${v.available} |`);
+    }
+  }
+  if (r.folding) {
+    const f = r.folding;
+    lines.push('', '## Folding optimizer', '', `Goal: ${Object.entries(f.goal).map(([k, v]) => `${k} ${v}`).join(', ') || 'explore'}; chosen ${f.chosen.cyclesPerFrame} cycles/frame, ~${f.chosen.luts} LUTs; automatic folding ${f.automatic.cyclesPerFrame} cycles/frame, ~${f.automatic.luts} LUTs${f.front.length ? `; Pareto front of ${f.front.length} foldings (pareto.json)` : ''}.`);
+  }
+  if (r.weights.length) {
+    lines.push('', '## Weights', '', '| node | value: count | mean bit efficiency per channel |', '|---|---|---|');
+    for (const w of r.weights) {
+      const mean = w.channelBitEfficiency.reduce((a, b) => a + b, 0) / Math.max(1, w.channelBitEfficiency.length);
+      lines.push(`| ${w.node} | ${w.values.map((v, i) => `${v}: ${w.counts[i]}`).join(', ')} | ${mean.toFixed(3)} of ${w.codeBits} bit(s) |`);
+    }
+  }
   if (r.accuracy) {
     const a = r.accuracy;
     lines.push('', `## Accuracy on ${a.samples} test samples of ${a.source}`, '', '| model | accuracy |', '|---|---|', `| float (as trained) | ${pct(a.float)} |`, `| calibrated activations (float) | ${pct(a.calibrated)} |`, `| hardware (golden model) | ${pct(a.hardware)} |`, '', `Calibration changed accuracy by ${((a.hardware - a.float) * 100).toFixed(2)} points.`);

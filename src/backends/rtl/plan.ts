@@ -519,15 +519,7 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   const errs = checkIrForRtl(ir);
   if (errs.length > 0) throw new QtscError(`RTL backend cannot build design '${ir.top}':\n  ${errs.join('\n  ')}`);
   const fmt = streamFormat(ir);
-  const treeMode = opts.dotTrees ?? defaultDotTrees;
-  const stages = ir.nodes.map((n, index): StagePlan => {
-    if (n.op === 'mvu') return { kind: 'mvu', ...planMvu(ir, n, index, treeMode, opts) };
-    if (n.op === 'vvu') return planVvu(ir, n, index);
-    if (n.op === 'fork') return planFork(ir, n, index);
-    if (n.op === 'fifo') return planFifo(ir, n, index);
-    if (n.op === 'add') return planAdd(ir, n, index);
-    return planWindow(ir, n, index);
-  });
+  const stages = ir.nodes.map((n, index): StagePlan => planStage(ir, n, index, opts));
   return {
     top: ir.top,
     inputWidth: fmt.inputWordBits,
@@ -539,6 +531,20 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
     stages,
     chain: ir.nodes.every((n, i) => n.op !== 'fifo' && n.inputs.length === 1 && n.outputs.length === 1 && n.inputs[0] === (i === 0 ? ir.input.tensor : ir.nodes[i - 1].outputs[0])),
   };
+}
+
+/**
+ * The plan of one node of a design planRtl has checked (or that differs from
+ * one only in that node's folding): what the folding optimizer estimates per
+ * candidate without planning the whole design again.
+ */
+export function planStage(ir: HardwareIR, n: HwNode, index: number, opts: PlanOptions = {}): StagePlan {
+  if (n.op === 'mvu') return { kind: 'mvu', ...planMvu(ir, n, index, opts.dotTrees ?? defaultDotTrees, opts) };
+  if (n.op === 'vvu') return planVvu(ir, n, index);
+  if (n.op === 'fork') return planFork(ir, n, index);
+  if (n.op === 'fifo') return planFifo(ir, n, index);
+  if (n.op === 'add') return planAdd(ir, n, index);
+  return planWindow(ir, n, index);
 }
 
 function planWindow(ir: HardwareIR, n: SwuNode | MaxPoolNode | SumPoolNode, index: number): WindowPlan {
