@@ -4,8 +4,10 @@
  * schema checks each node alone; the golden model and the backends rely on
  * both.
  */
+import { avgPoolScale } from './avg-pool-scale.js';
 import {
   type ActType,
+  type AvgPoolScale,
   type ElemType,
   type HardwareIR,
   type HwNode,
@@ -74,8 +76,19 @@ export function nodeOutputTensor(n: HwNode, input: TensorInfo): TensorInfo | str
         return `padCode ${n.padCode} does not stand for 0 in ${elemName(n.elem)} (a padded tap must add nothing)`;
       }
       if (n.op === 'sumpool') {
-        if (pad.some((p) => p > 0)) return `a sum pool has no padding`;
-        if (n.elem.kind !== 'uint' || n.out.kind !== 'uint' || n.out.bits !== n.elem.bits + Math.ceil(Math.log2(kh * kw))) return `out must be uint of elem bits + clog2(${kh * kw})`;
+        // The scale is derived from the geometry; a hand-written one must match it exactly.
+        const scale = n.borderScale;
+        if (scale !== undefined) {
+          let want: AvgPoolScale;
+          try {
+            want = avgPoolScale(n.window, h, w);
+          } catch (e) {
+            return (e as Error).message;
+          }
+          if (JSON.stringify(scale) !== JSON.stringify(want)) return `borderScale must be ${JSON.stringify(want)} (the lcm scaling of the taps inside the image)`;
+        }
+        const growth = scale ? scale.divisor : kh * kw;
+        if (n.elem.kind !== 'uint' || n.out.kind !== 'uint' || n.out.bits !== n.elem.bits + Math.ceil(Math.log2(growth))) return `out must be uint of elem bits + clog2(${growth})`;
         return { elem: n.out, shape: [oh, ow, c] };
       }
       return { elem: input.elem, shape: n.op === 'swu' ? [oh, ow, kh * kw * c] : [oh, ow, c] };

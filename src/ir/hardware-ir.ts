@@ -204,15 +204,34 @@ export interface VvuNode extends NodeBase {
  * Sum pooling on unsigned activation codes: [ih, iw, c] -> [oh, ow, c], each
  * output the exact sum of its window's codes (average pooling: the 1/N is the
  * next layer's business; global average pooling: one window over the map).
- * No padding (a padded border would change N per position).
+ * A padded tap adds code 0. Without borderScale every window's mean is
+ * out / (kh*kw): valid pooling, or padded taps counted as zeros (ONNX
+ * AveragePool count_include_pad=1).
  */
 export interface SumPoolNode extends NodeBase {
   op: 'sumpool';
   window: Window;
   simd: number;
   elem: ActType;
-  /** uint of elem.bits + clog2(kh*kw) bits. */
+  /** uint of elem.bits + clog2(kh*kw) bits; with borderScale, elem.bits + clog2(borderScale.divisor). */
   out: ActType;
+  /**
+   * Only the taps inside the image count (tfjs 'same', ONNX
+   * count_include_pad=0): out(oy, ox, c) = sum * rows[oy] * cols[ox], and the
+   * window's mean is out / divisor at every position (src/ir/avg-pool-scale.ts).
+   */
+  borderScale?: AvgPoolScale;
+}
+
+/**
+ * Per output row and column of a padded average pool: the integer factors
+ * Lr / rowsInside(oy) and Lc / colsInside(ox), Lr and Lc the lcm of those
+ * counts, and divisor = Lr * Lc.
+ */
+export interface AvgPoolScale {
+  rows: number[];
+  cols: number[];
+  divisor: number;
 }
 
 /** Duplicates a stream: both outputs see every word (a residual block's fork). */

@@ -19,11 +19,13 @@ import {
   type TensorInfo,
   type VvuNode,
   type AddNode,
+  type Window,
   actRange,
   clog2,
   type WeightCoding,
   signedWidth,
 } from '../ir/hardware-ir.js';
+import { avgPoolScale } from '../ir/avg-pool-scale.js';
 import { classifySpace, codingOf, encodeWeight, describeSpace } from '../ir/value-space-class.js';
 import { QtscError } from '../util/errors.js';
 import { accumulatorRange } from './accumulator-range.js';
@@ -172,12 +174,21 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
       // The unit sums codes exactly; the mean's 1/N becomes part of the next layer's input step.
       const taps = l.poolSize[0] * l.poolSize[1];
       const name = sanitizeName(l.name, i);
-      const out: ActType = { kind: 'uint', bits: input.bits + clog2(taps) };
+      const window: Window = { kernel: l.poolSize, stride: l.strides, pad: l.pad };
+      // Border windows with fewer taps inside the image: scale every sum to the common divisor L.
+      const borderScale = l.pad.some((p) => p > 0) && !l.countPadded ? avgPoolScale(window, l.inShape[0], l.inShape[1], `${graph.file}: layer '${l.name}'`) : undefined;
+      const divisor = borderScale ? borderScale.divisor : taps;
+      const out: ActType = { kind: 'uint', bits: input.bits + clog2(divisor) };
       const [oh, ow, c] = windowOutShape(l);
-      emit({ op: 'sumpool', name, layers: [l.name], inputs: [cur], outputs: [name], window: { kernel: l.poolSize, stride: l.strides, pad: l.pad }, simd: 1, elem: input, out }, { elem: out, shape: [oh, ow, c] });
+      emit({ op: 'sumpool', name, layers: [l.name], inputs: [cur], outputs: [name], window, simd: 1, elem: input, out, ...(borderScale ? { borderScale } : {}) }, { elem: out, shape: [oh, ow, c] });
       input = out;
-      inputStep = inputStep / taps;
-      notes.push({ layer: l.name, note: `average pool as an exact sum of ${taps} codes (${out.bits}-bit); the 1/${taps} folds into the next layer's thresholds` });
+      inputStep = inputStep / divisor;
+      notes.push({
+        layer: l.name,
+        note: borderScale
+          ? `average pool over the taps inside the image: each exact sum times its border factor (${Math.max(...borderScale.rows) * Math.max(...borderScale.cols)} at most, shift-and-add), ${out.bits}-bit; the common 1/${divisor} folds into the next layer's thresholds`
+          : `average pool as an exact sum of ${taps} codes (${out.bits}-bit); the 1/${taps} folds into the next layer's thresholds`,
+      });
       return;
     }
     if (stage.kind === 'maxpool') {

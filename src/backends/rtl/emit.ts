@@ -327,7 +327,7 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<
       }
       continue;
     }
-    files.set(`${st.module}.v`, render('window', { ...st, isPool: st.kind !== 'swu', isMax: st.kind === 'maxpool', taps: st.kh * st.kw }));
+    files.set(`${st.module}.v`, render('window', { ...st, isPool: st.kind !== 'swu', isMax: st.kind === 'maxpool', isScaled: st.poolMode === 2, taps: st.kh * st.kw }));
     sources.push(`${st.module}.v`);
   }
   files.set(`${plan.top}.v`, plan.chain ? render('top', topData(plan)) : render('top-graph', topGraphData(ir, plan)));

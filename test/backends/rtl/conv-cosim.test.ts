@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { tmpDir } from '../../helpers/make-model.js';
-import { makeConvModel } from '../../helpers/make-conv-model.js';
+import { type ConvModelSpec, makeConvModel } from '../../helpers/make-conv-model.js';
 import { describeConvSpec, randomConvSpec, type RandomConvOptions } from '../../helpers/random-conv.js';
 import { compileModel } from '../../../src/compile.js';
 import { emitRtl } from '../../../src/backends/rtl/emit.js';
@@ -29,6 +29,8 @@ import { Rng } from '../../../src/util/random.js';
 interface Case {
   seed: number;
   opts?: RandomConvOptions;
+  /** A chosen network instead of a random one. */
+  spec?: ConvModelSpec;
   targetCycles?: number;
   iverilog?: boolean;
 }
@@ -41,13 +43,30 @@ const cases: Case[] = [
   { seed: 5, opts: { convs: 2 } },
   { seed: 6, opts: { convs: 2, valueSpace: 'binary' }, targetCycles: 32 },
   { seed: 7, opts: { convs: 2, valueSpace: 'pow2-3', actBits: [2] }, targetCycles: 400 },
+  // 'same' average pools: border windows divide by their taps inside the image (odd and even sides, strides 1 and 2).
+  {
+    seed: 8,
+    spec: {
+      inputShape: [9, 10, 2],
+      layers: [
+        { kind: 'conv', filters: 3, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 2 },
+        { kind: 'avgpool', pool: [3, 3], strides: [2, 2], padding: 'same' },
+        { kind: 'conv', filters: 4, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 4 },
+        { kind: 'avgpool', pool: [2, 2], strides: [1, 1], padding: 'same' },
+        { kind: 'flatten' }, { kind: 'dense', units: 3 },
+      ],
+      valueSpace: 'pow2-2',
+      seed: 8,
+    },
+    iverilog: true,
+  },
 ];
 
 const FRAMES = 12;
 
 describe('backends/rtl co-simulation of convolutional networks (random models, random stalls)', () => {
   for (const c of cases) {
-    const spec = randomConvSpec(c.seed, c.opts);
+    const spec = c.spec ?? randomConvSpec(c.seed, c.opts);
     it(`seed ${c.seed}: ${describeConvSpec(spec)}: golden = tfjs, bit-exact in simulation, lint-clean, synthesisable`, async () => {
       const work = tmpDir('qtsc-conv-cosim-');
       const { dir, model } = await makeConvModel(spec, path.join(work, 'model'));
