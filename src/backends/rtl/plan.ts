@@ -503,7 +503,7 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   };
 }
 
-function planWindow(ir: HardwareIR, n: SwuNode | MaxPoolNode | SumPoolNode, index: number): WindowPlan {
+export function planWindow(ir: HardwareIR, n: SwuNode | MaxPoolNode | SumPoolNode, index: number): WindowPlan {
   const [ih, iw, c] = ir.tensors[n.inputs[0]].shape;
   const { oh, ow } = windowOutput(n.window, ih, iw);
   const eb = elemBits(n.elem);
