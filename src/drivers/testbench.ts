@@ -39,7 +39,7 @@ export interface TestbenchOptions {
   workDir: string;
   /** Verilator build cache (verilator.ts); null: none. */
   cacheDir?: string | null;
-  /** Seeds Verilator's random initial values. */
+  /** Seeds Verilator's random initial values (at least 1). */
   seed?: number;
   timeoutMs?: number;
 }
@@ -104,7 +104,7 @@ export async function runTestbench(o: TestbenchOptions): Promise<TestbenchRun> {
     manifest: { top: o.top, sources: sources.map((s) => path.basename(s)), flags },
     args: () => [...flags, '--top-module', o.top, ...sources],
   });
-  const r = await runTool(build.binary, [...plusargList(o.plusargs), '+verilator+rand+reset+2', `+verilator+seed+${o.seed ?? 1}`], { cwd: o.cwd, timeoutMs });
+  const r = await runTool(build.binary, [...plusargList(o.plusargs), '+verilator+rand+reset+2', `+verilator+seed+${Math.max(1, Math.floor(o.seed ?? 1))}`], { cwd: o.cwd, timeoutMs });
   if (r.timedOut) throw new ToolError(describeFailure(`Verilator run of '${o.top}'`, r));
   return { stdout: r.stdout, log: r.stdout + r.stderr, cached: build.cached };
 }

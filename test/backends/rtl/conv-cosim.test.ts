@@ -60,6 +60,21 @@ const cases: Case[] = [
     },
     iverilog: true,
   },
+  {
+    seed: 9,
+    spec: {
+      inputShape: [9, 7, 1],
+      layers: [
+        { kind: 'conv', filters: 2, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 2 },
+        { kind: 'avgpool', pool: [2, 2], strides: [2, 2], padding: 'same' },
+        { kind: 'conv', filters: 3, kernel: [1, 1], padding: 'valid' }, { kind: 'bn' }, { kind: 'act', bits: 3 },
+        { kind: 'avgpool', pool: [3, 3], strides: [1, 1], padding: 'same' },
+        { kind: 'flatten' }, { kind: 'dense', units: 4 },
+      ],
+      valueSpace: 'binary',
+      seed: 9,
+    },
+  },
 ];
 
 const FRAMES = 12;

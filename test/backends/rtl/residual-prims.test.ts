@@ -1,5 +1,6 @@
 /**
- * The residual-block stream primitives in Icarus Verilog: qtsc_axis_fork,
+ * The residual-block stream primitives in Icarus Verilog (and a few of the
+ * same cases, same testbench, in Verilator): qtsc_axis_fork,
  * qtsc_axis_fifo and qtsc_add in a fork -> (skip FIFO | long delaying path)
  * -> add testbench (sim/iverilog/qtsc_tb_residual.sv). Seeded random shapes,
  * Simd, element codings, factors 0..5 and thresholds (some channels negated,

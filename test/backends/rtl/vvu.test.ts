@@ -4,7 +4,8 @@
  * VvuNodes (channels 1-8, multiplier 1-2, 1-25 taps, Simd dividing the
  * channels, bipolar or 1-4 bit inputs, binary / pow2 / int weights, random
  * thresholds and negate flags) simulated in Icarus on random window words with
- * random stalls on both handshakes, several frames back to back; cycles per
+ * random stalls on both handshakes, several frames back to back, and a few of
+ * the same cases in Verilator (same testbench, equal cycle counts); cycles per
  * frame without stalls; the ROM images; verilator -Wall lint; Yosys (no
  * latches, no multipliers for binary and pow2 weights).
  */
