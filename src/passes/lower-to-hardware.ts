@@ -186,7 +186,7 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
       notes.push({
         layer: l.name,
         note: borderScale
-          ? `average pool over the taps inside the image: each exact sum times its border factor (${Math.max(...borderScale.rows) * Math.max(...borderScale.cols)} at most, shift-and-add), ${out.bits}-bit; the common 1/${divisor} folds into the next layer's thresholds`
+          ? `average pool over the taps inside the image: each exact sum times its row and column factors (products up to ${Math.max(...borderScale.rows) * Math.max(...borderScale.cols)}, shift-and-add), ${out.bits}-bit; the common 1/${divisor} folds into the next layer's thresholds`
           : `average pool as an exact sum of ${taps} codes (${out.bits}-bit); the 1/${taps} folds into the next layer's thresholds`,
       });
       return;
