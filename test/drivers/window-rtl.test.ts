@@ -356,7 +356,8 @@ describeVerilator('window primitives in Verilator too: the same seeded cases, th
         expect(r.cycles, `${label(k)}: Verilator vs Icarus cycles`).to.equal(ref.cycles);
       }
     }
-    const bad = await runCase(randomCase(77, 0.3, 'avg'), work, 'vcorrupt', 5, 'verilator');
+    // The testbench catches a wrong word under Verilator too (a case built above: no new build).
+    const bad = await runCase(cases.find((c) => c.pool === 'avg')!, work, 'vcorrupt', 5, 'verilator');
     expect([bad.errors, bad.firstError]).to.deep.equal([1, 5]);
   });
 });
