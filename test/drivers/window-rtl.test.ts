@@ -409,6 +409,21 @@ describeLint('window primitives: verilator --lint-only -Wall', function () {
         const r = await lintVerilator(dir, [src, `${top}.v`], top);
         expect(r.ok, `${top}:\n${r.log}`).to.equal(true);
       }
+      // Border-scaled average pools in their generated wrappers: one output row or column,
+      // factors of one bit, Simd = C, wide factors (7x7 on a 4x4 map: counts 4..7).
+      const avgGeos: [WindowGeometry, number][] = [
+        [{ ih: 1, iw: 6, c: 2, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }, 1],
+        [{ ih: 4, iw: 4, c: 2, kh: 2, kw: 2, sh: 2, sw: 2, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 }, 2],
+        [{ ih: 4, iw: 4, c: 3, kh: 7, kw: 7, sh: 1, sw: 1, padTop: 3, padLeft: 3, padBottom: 3, padRight: 3 }, 3],
+        [{ ih: 9, iw: 6, c: 4, kh: 3, kw: 3, sh: 2, sw: 2, padTop: 1, padLeft: 0, padBottom: 1, padRight: 1 }, 2],
+      ];
+      for (const [i, [g, simd]] of avgGeos.entries()) {
+        const { ir, node } = unitIr({ g, simd, elemBits: 3, padCode: 0, pool: 'avg', frames: 1, stall: 0, seed: 1 }, `lint_avg${i}`);
+        const plan = planWindow(ir, node, 0);
+        fs.writeFileSync(path.join(dir, `${plan.module}.v`), windowModuleText(plan));
+        const r = await lintVerilator(dir, [...(plan.direct ? [] : ['qtsc_swu.v']), 'qtsc_pool.v', `${plan.module}.v`], plan.module);
+        expect(r.ok, `${plan.module} ${JSON.stringify(g)}:\n${r.log}`).to.equal(true);
+      }
       // An illegal parameter stops elaboration (Simd does not divide C).
       const bad = wrap('qtsc_swu', { ...swuSets[1], Simd: 3, C: 8 }, 99, 12, 12);
       const r = await lintVerilator(dir, ['qtsc_swu.v', `${bad}.v`], bad);
@@ -422,13 +437,15 @@ describeLint('window primitives: verilator --lint-only -Wall', function () {
 
 describe('window primitives: Yosys synthesis', function () {
   this.timeout(600_000);
-  it('qtsc_swu (line buffer in RAM) and qtsc_pool synthesise for xc7 with no latches and no multipliers', async () => {
+  it('qtsc_swu (line buffer in RAM) and qtsc_pool (border-scaled sums included) synthesise for xc7 with no latches and no multipliers', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-window-synth-'));
     try {
       const runs: { src: string; top: string; params: Record<string, number> }[] = [
         { src: 'qtsc_swu.v', top: 'qtsc_swu', params: { Ih: 12, Iw: 12, C: 8, Kh: 3, Kw: 3, Sh: 1, Sw: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Simd: 2, ElemBits: 4, PadCode: 0 } },
         { src: 'qtsc_swu.v', top: 'qtsc_swu', params: { Ih: 28, Iw: 28, C: 16, Kh: 5, Kw: 5, Sh: 2, Sw: 2, PadTop: 1, PadLeft: 1, PadBottom: 2, PadRight: 2, Simd: 4, ElemBits: 2, PadCode: 1 } },
         { src: 'qtsc_pool.v', top: 'qtsc_pool', params: { Taps: 9, C: 16, Simd: 4, ElemBits: 4, Mode: 1, OutBits: 8 } },
+        // 3x3 'same' average pool on 3x5 outputs: factors 3 at the border, 2 inside (divisor 36), shift-and-add only.
+        { src: 'qtsc_pool.v', top: 'qtsc_pool', params: { Taps: 9, C: 4, Simd: 2, ElemBits: 2, Mode: 2, OutBits: 8, Oh: 3, Ow: 5, FactorBits: 2, RowFactors: 0b11_10_11, ColFactors: 0b11_10_10_10_11 } },
       ];
       for (const [i, run] of runs.entries()) {
         const r = await synthesize({ rtlDir: hwDir, sources: [run.src], top: run.top, target: 'xilinx', params: run.params, workDir: path.join(dir, `s${i}`) });
