@@ -324,15 +324,15 @@ export function renderSection(res: BenchResults, runs: Run[]): string {
 }
 
 /** Replaces (or appends) the section in BENCHMARKS.md, creating the file with a "# Benchmarks" title when absent. */
-export function updateBenchmarksMd(file: string, section: string): void {
+export function updateBenchmarksMd(file: string, section: string, heading = HEADING): void {
   let text = fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '# Benchmarks\n';
-  const start = text.indexOf(`${HEADING}\n`);
+  const start = text.indexOf(`${heading}\n`);
   if (start < 0) {
     text = text.replace(/\n*$/, '\n\n') + section.replace(/\n*$/, '\n');
   } else {
-    const rest = text.slice(start + HEADING.length);
+    const rest = text.slice(start + heading.length);
     const next = rest.search(/\n## /);
-    const end = next < 0 ? text.length : start + HEADING.length + next + 1;
+    const end = next < 0 ? text.length : start + heading.length + next + 1;
     text = text.slice(0, start) + section.replace(/\n*$/, '\n') + (next < 0 ? '' : '\n' + text.slice(end));
   }
   fs.writeFileSync(file, text);

@@ -193,7 +193,8 @@ function execute(r: Run): Promise<RunRecord> {
   const loadBefore = os.loadavg();
   const t0 = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(exe, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'] });
+    // QTSC_PROGRESS=1: the per-epoch lines go to the run's log although stderr is a pipe
+    const child = spawn(exe, args, { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, QTSC_PROGRESS: '1' } });
     let stdout = '';
     let stderrTail = '';
     let peak = 0;

@@ -10,6 +10,7 @@
 //   3 int-mac        two's complement w:   term = w * a (the only engine with a multiplier;
 //                                          with bipolar x it is w or -w, no multiplier)
 // where a is the input element's value: a bipolar bit b stands for 2b-1, a uint code for itself.
+// Engines 1-3 form their terms in qtsc_term (shared with qtsc_vvu).
 // A negated term -m is formed as ~m plus a +1 correction bit added into the same sum,
 // so a lane costs an XOR, not an adder. All arithmetic is modulo 2**AccWidth: exact,
 // because the compiler sizes AccWidth so the accumulator and every partial sum fit.
@@ -45,7 +46,6 @@ module qtsc_dot_acc #(
 
   localparam int ExpBits = $clog2(Pow2Levels);
   localparam int Pow2Bits = ExpBits + 1 + ((Pow2HasZero != 0) ? 1 : 0);
-  localparam int ProdWidth = WeightBits + InBits + 1;
 
 `ifndef __ICARUS__
   if (Engine < 0 || Engine > 3) begin : g_bad_engine
@@ -102,59 +102,21 @@ module qtsc_dot_acc #(
         assign agree = ~(xe[0] ^ we[0]);
         assign t = AccWidth'(agree);
         assign c = 1'b0;
-      end else if (Engine == 3 && InBipolar == 0) begin : g_mul
-        logic signed [ProdWidth-1:0] prod;
-        assign prod = ProdWidth'($signed(we)) * ProdWidth'($signed({1'b0, xe}));
-        assign t = AccWidth'(prod);
-        assign c = 1'b0;
-        if (ProdWidth > AccWidth) begin : g_unused_top
-          logic unused_prod; // modulo 2**AccWidth: the top product bits are not needed
-          assign unused_prod = ^prod[ProdWidth-1:AccWidth];
-        end
-      end else begin : g_signed
-        // Magnitude m and sign of the term; the term is neg ? ~m + 1 : m.
-        logic [AccWidth-1:0] m;
-        logic neg_a, neg;
-        if (InBipolar != 0) begin : g_bip
-          assign neg_a = ~xe[0];
-        end else begin : g_uint
-          assign neg_a = 1'b0;
-        end
-        if (Engine == 1) begin : g_sign
-          if (InBipolar != 0) begin : g_one
-            assign m = AccWidth'(1);
-          end else begin : g_a
-            assign m = AccWidth'(xe);
-          end
-          assign neg = ~we[0] ^ neg_a;
-        end else if (Engine == 2) begin : g_shift
-          logic [AccWidth-1:0] mag;
-          logic zero;
-          if (InBipolar != 0) begin : g_one
-            assign mag = AccWidth'(1);
-          end else begin : g_a
-            assign mag = AccWidth'(xe);
-          end
-          if (Pow2HasZero != 0) begin : g_z
-            assign zero = we[ExpBits + 1];
-          end else begin : g_nz
-            assign zero = 1'b0;
-          end
-          if (ExpBits > 0) begin : g_exp
-            logic [ExpBits-1:0] sh;
-            assign sh = ExpBits'(Pow2Levels - 1) - we[ExpBits-1:0];
-            assign m = zero ? '0 : (mag << sh);
-          end else begin : g_noexp
-            assign m = zero ? '0 : mag;
-          end
-          assign neg = (we[ExpBits] ^ neg_a) & ~zero;
-        end else begin : g_intbip
-          // int-mac with a bipolar input: the term is +w or -w.
-          assign m = AccWidth'($signed(we));
-          assign neg = neg_a;
-        end
-        assign t = neg ? ~m : m;
-        assign c = neg;
+      end else begin : g_term
+        qtsc_term #(
+          .WeightKind(Engine - 1),
+          .InBits(InBits),
+          .InBipolar(InBipolar),
+          .WeightBits(WeightBits),
+          .Pow2Levels(Pow2Levels),
+          .Pow2HasZero(Pow2HasZero),
+          .AccWidth(AccWidth)
+        ) u_term (
+          .x_i(xe),
+          .w_i(we),
+          .t_o(t),
+          .c_o(c)
+        );
       end
 
       assign terms[s*AccWidth +: AccWidth] = t;

@@ -84,7 +84,6 @@ module qtsc_vvu #(
   localparam int ExpWAddr = (Words > 1) ? $clog2(Words) : 1;
   localparam int ExpBits = (Pow2Levels > 1) ? $clog2(Pow2Levels) : 0;
   localparam int Pow2Bits = ExpBits + 1 + ((Pow2HasZero != 0) ? 1 : 0);
-  localparam int ProdWidth = WeightBits + InBits + 1;
   localparam logic Bad = (Taps < 1) || (C < 1) || (Mult < 1) || (Simd < 1) || (InBits < 1)
                       || (C % Simd != 0)
                       || (InBipolar != 0 && InBits != 1)
@@ -173,10 +172,6 @@ module qtsc_vvu #(
   for (genvar s = 0; s < Simd; s++) begin : g_ch
     logic [InBits-1:0] xe;
     assign xe = x1_q[s*InBits +: InBits];
-    if (WeightKind != 2 && InBipolar == 0 && InBits > AccWidth) begin : g_unused_x
-      logic unused_x; // modulo 2**AccWidth: the top input bits are not needed
-      assign unused_x = ^xe[InBits-1:AccWidth];
-    end
 
     for (genvar k = 0; k < Mult; k++) begin : g_lane
       localparam int L = s * Mult + k;
@@ -187,64 +182,20 @@ module qtsc_vvu #(
       assign we = w_data_i[L*WeightBits +: WeightBits];
       assign base = first1_q ? '0 : acc_rd[L*AccWidth +: AccWidth];
 
-      if (WeightKind == 2 && InBipolar == 0) begin : g_mul
-        logic signed [ProdWidth-1:0] prod;
-        assign prod = ProdWidth'($signed(we)) * ProdWidth'($signed({1'b0, xe}));
-        assign t = AccWidth'(prod);
-        assign c = 1'b0;
-        if (ProdWidth > AccWidth) begin : g_unused_top
-          logic unused_prod; // modulo 2**AccWidth: the top product bits are not needed
-          assign unused_prod = ^prod[ProdWidth-1:AccWidth];
-        end
-      end else begin : g_signed
-        // Magnitude v and sign of the term; the term is neg ? ~v + 1 : v.
-        logic [AccWidth-1:0] v;
-        logic neg_a, neg;
-        if (InBipolar != 0) begin : g_bip
-          assign neg_a = ~xe[0];
-        end else begin : g_uint
-          assign neg_a = 1'b0;
-        end
-        if (WeightKind == 0) begin : g_binary
-          if (InBipolar != 0) begin : g_one
-            assign v = AccWidth'(1);
-          end else begin : g_a
-            assign v = AccWidth'(xe);
-          end
-          assign neg = ~we[0] ^ neg_a;
-        end else if (WeightKind == 1) begin : g_pow2
-          logic [AccWidth-1:0] mag;
-          logic zero;
-          if (InBipolar != 0) begin : g_one
-            assign mag = AccWidth'(1);
-          end else begin : g_a
-            assign mag = AccWidth'(xe);
-          end
-          if (Pow2HasZero != 0) begin : g_z
-            assign zero = we[ExpBits + 1];
-          end else begin : g_nz
-            assign zero = 1'b0;
-          end
-          if (ExpBits > 0) begin : g_exp
-            logic [ExpBits-1:0] sh;
-            assign sh = ExpBits'(Pow2Levels - 1) - we[ExpBits-1:0];
-            assign v = zero ? '0 : (mag << sh);
-          end else begin : g_noexp
-            assign v = zero ? '0 : mag;
-          end
-          assign neg = (we[ExpBits] ^ neg_a) & ~zero;
-        end else begin : g_intbip
-          // int weights, bipolar input: the term is +w or -w.
-          assign v = AccWidth'($signed(we));
-          assign neg = neg_a;
-          if (WeightBits > AccWidth) begin : g_unused_w
-            logic unused_w; // modulo 2**AccWidth: the top weight bits are not needed
-            assign unused_w = ^we[WeightBits-1:AccWidth];
-          end
-        end
-        assign t = neg ? ~v : v;
-        assign c = neg;
-      end
+      qtsc_term #(
+        .WeightKind(WeightKind),
+        .InBits(InBits),
+        .InBipolar(InBipolar),
+        .WeightBits(WeightBits),
+        .Pow2Levels(Pow2Levels),
+        .Pow2HasZero(Pow2HasZero),
+        .AccWidth(AccWidth)
+      ) u_term (
+        .x_i(xe),
+        .w_i(we),
+        .t_o(t),
+        .c_o(c)
+      );
 
       assign sum[L*AccWidth +: AccWidth] = base + t + AccWidth'(c);
     end

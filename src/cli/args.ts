@@ -1,10 +1,32 @@
 /**
  * Command-line parsing: node's parseArgs for the shape, zod for the values,
- * so every option a user hands in is checked and a bad one is named.
+ * so every option a user hands in is checked and a bad one is named. --help
+ * is not an option of any command: main answers it before a command runs.
  */
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { QtscError } from '../util/errors.js';
+
+/**
+ * A command line qtsc cannot parse: an unknown command or option, a missing
+ * or malformed value. A user error like any QtscError (exit code 1); main
+ * adds where to find the right options.
+ */
+export class UsageError extends QtscError {
+  constructor(
+    readonly command: string,
+    message: string,
+  ) {
+    super(`${command}: ${message}`);
+    this.name = 'UsageError';
+  }
+}
+
+/** Whether the command line asks for help: --help or -h anywhere before a `--` that ends the options. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
+}
 
 export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
 
@@ -13,13 +35,13 @@ export function parseOptions<S extends z.ZodType>(command: string, argv: string[
   try {
     ({ values } = parseArgs({ args: argv, options: spec, strict: true, allowPositionals: false }));
   } catch (e) {
-    throw new QtscError(`${command}: ${(e as Error).message}`);
+    throw new UsageError(command, (e as Error).message);
   }
   const parsed = schema.safeParse(values);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const flag = issue.path.length ? `--${String(issue.path[0]).replace(/[A-Z]/g, (m) => '-' + m.toLowerCase())}` : 'options';
-    throw new QtscError(`${command}: ${flag}: ${issue.message}`);
+    throw new UsageError(command, `${flag}: ${issue.message}`);
   }
   return parsed.data;
 }

@@ -21,8 +21,9 @@ import { ptqReportMarkdown } from '../quantize/report.js';
 import { MAX_BITS, MIN_BITS, SCHEMES } from '../quantize/schemes.js';
 import { withOutputDir } from '../util/output-dir.js';
 import { intArg, parseOptions, type OptionSpec } from './args.js';
+import { progressLog } from './progress.js';
 
-export const QUANTIZE_USAGE = `usage: npm run quantize -- --model DIR --scheme asym|sym|pow2 --bits N --out DIR [options]
+export const QUANTIZE_USAGE = `usage: qtsc quantize --model DIR --scheme asym|sym|pow2 --bits N --out DIR [options]
 
 Data-free post-training quantization of every Dense / Conv2D / DepthwiseConv2D
 kernel (biases, BatchNormalization and activations are kept). Kernels whose
@@ -55,7 +56,6 @@ const SPEC: OptionSpec = {
   backend: { type: 'string' },
   quiet: { type: 'boolean' },
   out: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 };
 
 const QuantizeArgsSchema = z
@@ -69,7 +69,6 @@ const QuantizeArgsSchema = z
     backend: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
     quiet: z.boolean().default(false),
     out: z.string({ error: 'required: the output directory' }).min(1),
-    help: z.boolean().optional(),
   })
   .refine((a) => a.bits >= MIN_BITS[a.scheme], { path: ['bits'], message: `sym needs at least ${MIN_BITS.sym} bits (a sign and one magnitude level)` });
 
@@ -78,12 +77,8 @@ function pct(x: number): string {
 }
 
 export async function quantizeCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(QUANTIZE_USAGE);
-    return 0;
-  }
   const a = parseOptions('quantize', argv, SPEC, QuantizeArgsSchema);
-  const log = a.quiet ? () => {} : (s: string) => process.stderr.write(`quantize: ${s}\n`);
+  const log = progressLog('quantize', a.quiet);
   const { model, stats } = quantizeModel(path.resolve(a.model), { scheme: a.scheme, bits: a.bits, granularity: a.granularity, bins: a.bins });
   for (const l of stats.layers) {
     log(`${l.layer} [${l.shape.join('x')}] -> ${l.outputClassName} (${l.hardware}); ${(l.levelsUsedFraction * 100).toFixed(1)}% of ${l.levelsPerQuantizer} levels used, SQNR ${l.sqnrDb === null ? 'exact' : `${l.sqnrDb.toFixed(1)} dB`}, codes gzip ${l.sizes.codesGzipBitsPerWeight.toFixed(2)} bits/weight`);

@@ -18,7 +18,7 @@ import { QtscError } from '../util/errors.js';
 import { withOutputDir } from '../util/output-dir.js';
 import { intArg, numberArg, parseOptions } from './args.js';
 
-export const SIM_USAGE = `usage: npm run sim -- [--out DIR] [--vectors N] [--data SOURCE] [--seed N] [--stall P]
+export const SIM_USAGE = `usage: qtsc sim [--out DIR] [--vectors N] [--data SOURCE] [--seed N] [--stall P]
          [--simulator verilator|iverilog] [--quiet]
   --out DIR       what gen-hw wrote (default: build)
   --vectors N     frames to simulate (default 100)
@@ -37,7 +37,6 @@ const spec = {
   stall: { type: 'string' },
   simulator: { type: 'string' },
   quiet: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
 } as const;
 
 const schema = z.object({
@@ -48,7 +47,6 @@ const schema = z.object({
   stall: numberArg().pipe(z.number().min(0).max(0.95)).default(0.2),
   simulator: z.enum(['verilator', 'iverilog']).default('verilator'),
   quiet: z.boolean().optional(),
-  help: z.boolean().optional(),
 });
 
 export interface SimSummary {
@@ -75,7 +73,7 @@ export async function simulate(o: z.infer<typeof schema>): Promise<SimSummary> {
   if (!fs.existsSync(filelist)) throw new QtscError(`${filelist}: missing (run gen-hw first)`);
   const sources = fs.readFileSync(filelist, 'utf8').split('\n').map((s) => s.trim()).filter(Boolean);
   const inputBits = actBits(inputElem(ir));
-  const data = await framesFromSource(o.data, { count: o.vectors, inputLength: inputLength(ir), input: { bits: inputBits, scale: ir.input.scale }, seed: o.seed });
+  const data = await framesFromSource(o.data, { count: o.vectors, inputLength: inputLength(ir), inputShape: ir.tensors[ir.input.tensor].shape, input: { bits: inputBits, scale: ir.input.scale }, seed: o.seed });
   const expectedCyclesPerFrame = Math.max(...ir.nodes.map((n) => nodeCycles(ir, n)));
   return withOutputDir(path.join(out, 'sim'), async (staging) => {
     const vectorsDir = path.join(staging, 'vectors');
@@ -124,10 +122,6 @@ export async function simulate(o: z.infer<typeof schema>): Promise<SimSummary> {
 
 export async function simCommand(argv: string[]): Promise<number> {
   const o = parseOptions('sim', argv, spec, schema);
-  if (o.help) {
-    console.log(SIM_USAGE);
-    return 0;
-  }
   const s = await simulate(o);
   const cycles = s.cyclesPerFrame === null ? '' : `; ${s.cyclesPerFrame.toFixed(1)} cycles/frame measured vs ${s.expectedCyclesPerFrame} expected`;
   const acc = s.accuracy === undefined ? '' : `; accuracy ${(100 * s.accuracy).toFixed(2)}% on ${s.data}`;

@@ -28,8 +28,9 @@ import { QtscError } from '../util/errors.js';
 import { readJsonFile } from '../util/json-file.js';
 import { initTf } from '../util/tf-backend.js';
 import { intArg, numberArg, parseOptions, type OptionSpec } from './args.js';
+import { progressWanted } from './progress.js';
 
-const USAGE = `usage: qtsc train --out DIR [options]     (npm run train -- --out DIR [options])
+export const TRAIN_USAGE = `usage: qtsc train --out DIR [options]
 
 Trains a network whose weights lie in a value space, freezes it and writes the
 deployable model (model.json + weights.bin) to DIR. Rerunning the same command
@@ -132,7 +133,6 @@ const SPEC: OptionSpec = {
   quiet: { type: 'boolean' },
   'stop-after': { type: 'string' },
   out: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
 };
 
 const positive = () => numberArg().pipe(z.number().positive());
@@ -405,19 +405,14 @@ function pct(x: number): string {
 }
 
 export async function trainCommand(argv: string[]): Promise<number> {
-  if (argv.includes('--help') || argv.includes('-h')) {
-    console.log(USAGE);
-    return 0;
-  }
   const a = parseOptions('train', argv, SPEC, TrainArgsSchema);
   checkCombination(a);
   const out = path.resolve(a.out);
-  const isTTY = Boolean(process.stderr.isTTY);
-  const progress = new Progress({ isTTY, write: (s) => process.stderr.write(s) }, a.quiet);
+  const progress = new Progress({ isTTY: Boolean(process.stderr.isTTY), write: (s) => process.stderr.write(s) }, !progressWanted(a.quiet));
 
   const backend = await initTf({ backend: a.backend });
   registerTrainLayers();
-  const load = { labels: a.labels, imageSize: a['image-size'], multiChannel: true };
+  const load = { labels: a.labels, imageSize: a['image-size'] };
   const train = await loadDataset(a.dataset, 'train', load);
   const test = await loadDataset(a.dataset, 'test', load);
   if (train.n === 0 || test.n === 0) throw new QtscError(`${a.dataset}: the train or test split is empty (a single file gives its first 80% of images to train, the rest to test)`);

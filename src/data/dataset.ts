@@ -209,11 +209,6 @@ export interface LoadOptions {
   labels?: string;
   /** Image size of CSV files (default: square and one channel, from the pixel count). */
   imageSize?: CsvOptions['imageSize'];
-  /**
-   * Accept images with more than one channel (default false: such data is
-   * refused naming the source; only training reads it so far).
-   */
-  multiChannel?: boolean;
   /** Fashion-MNIST directory (default: Debian's). */
   fashionDir?: string;
 }
@@ -228,14 +223,6 @@ export interface LoadOptions {
  *   `opts.labels`); the first 80% of its images are 'train', the rest 'test'.
  */
 export async function loadDataset(source: 'mnist' | 'fashion-mnist' | string, split: Split, opts: LoadOptions = {}): Promise<Dataset> {
-  const d = await loadAny(source, split, opts);
-  if (channelsOf(d) > 1 && !opts.multiChannel) {
-    throw new QtscError(`${source}: images of ${describeImageSize(d)} have ${channelsOf(d)} channels; only 'qtsc train' reads images with more than one channel so far`);
-  }
-  return d;
-}
-
-async function loadAny(source: string, split: Split, opts: LoadOptions): Promise<Dataset> {
   if (source === 'mnist') {
     const { loadMnist } = await import('./mnist.js');
     return loadMnist(split);

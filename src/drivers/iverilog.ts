@@ -11,9 +11,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { EmittedRtl } from '../backends/rtl/emit.js';
 import { QtscError } from '../util/errors.js';
-import { ToolError, describeFailure, projectRoot, requireTool, runTool } from './tools.js';
+import { ToolError, describeFailure, requireTool, runTool } from './tools.js';
+import { packageRoot } from '../util/package-root.js';
 
-export const iverilogTestbench = path.join(projectRoot, 'sim', 'iverilog', 'qtsc_tb.sv');
+export const iverilogTestbench = path.join(packageRoot, 'sim', 'iverilog', 'qtsc_tb.sv');
 
 const installHint = 'install Icarus Verilog 11 or later (e.g. apt-get install iverilog)';
 

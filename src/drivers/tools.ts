@@ -9,7 +9,6 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { QtscError } from '../util/errors.js';
 
 /** A tool could not be found, or ran and failed. */
@@ -19,9 +18,6 @@ export class ToolError extends QtscError {
     this.name = 'ToolError';
   }
 }
-
-/** The repository root (the directory holding package.json). */
-export const projectRoot: string = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Environment variables that override where a tool is found. */
 const overrideVar: Record<string, string> = {

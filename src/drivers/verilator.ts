@@ -7,7 +7,8 @@
  * simulation starts, not when it is built, so they are not part of the build
  * cache key: two designs that differ only in their weights share one binary.
  *
- * Build cache: `<cacheDir>/<sha256>` (default `<repo>/.cache/verilator`, or
+ * Build cache: `<cacheDir>/<sha256>` (default `<repo>/.cache/verilator` in a
+ * source checkout, `~/.cache/qtsc/verilator` for an installed package, or
  * $QTSC_VERILATOR_CACHE) holding the binary, the generated testbench, the
  * build log and a manifest. The key covers the Verilator version, the flags,
  * the generated testbench (hence the port widths), the top name, the source
@@ -18,13 +19,15 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import Handlebars from 'handlebars';
 import { z } from 'zod';
 import { QtscError } from '../util/errors.js';
-import { ToolError, describeFailure, projectRoot, requireTool, runTool, toolVersion } from './tools.js';
+import { ToolError, describeFailure, requireTool, runTool, toolVersion } from './tools.js';
+import { isSourceCheckout, packageRoot } from '../util/package-root.js';
 
-export const tbTemplatePath = path.join(projectRoot, 'sim', 'verilator', 'tb.cpp.hbs');
+export const tbTemplatePath = path.join(packageRoot, 'sim', 'verilator', 'tb.cpp.hbs');
 
 const installHint = 'install Verilator 5 (e.g. apt-get install verilator) or set QTSC_VERILATOR';
 
@@ -141,8 +144,15 @@ const BASE_FLAGS: readonly string[] = [
   'OPT_GLOBAL=-O1',
 ];
 
+/**
+ * A source checkout keeps its cache in .cache/ beside the sources; an installed
+ * package may sit in a read-only directory, so it uses the user's cache
+ * ($XDG_CACHE_HOME or ~/.cache).
+ */
 export function defaultCacheDir(): string {
-  return process.env.QTSC_VERILATOR_CACHE ?? path.join(projectRoot, '.cache', 'verilator');
+  if (process.env.QTSC_VERILATOR_CACHE) return process.env.QTSC_VERILATOR_CACHE;
+  if (isSourceCheckout) return path.join(packageRoot, '.cache', 'verilator');
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'qtsc', 'verilator');
 }
 
 /** The testbench C++ for given port widths. */

@@ -8,7 +8,9 @@ import {
   type HwNode,
   type MvuNode,
   type ThresholdStage,
+  type BorderClasses,
   actValue,
+  borderClassOf,
   inputLength,
   weightValue,
 } from '../ir/hardware-ir.js';
@@ -49,11 +51,19 @@ export function mvuAccumulators(node: MvuNode, codes: ArrayLike<number>): number
   return acc;
 }
 
-/** Output codes of a threshold stage, or logits of a logit stage. */
-export function mvuOutputs(node: MvuNode, acc: number[]): number[] {
+/**
+ * Output codes of a threshold stage, or logits of a logit stage, for vector
+ * (output pixel) v: a node with border classes compares with its class's thresholds.
+ */
+export function mvuOutputs(node: MvuNode, acc: number[], v = 0): number[] {
   const out = node.output;
-  if (out.kind === 'thresholds') return thresholdCodes(out, acc);
+  if (out.kind === 'thresholds') return thresholdCodes(stageAt(out, node.borders, v), acc);
   return acc.map((v, c) => v * 2 ** out.shift + out.offsets[c]);
+}
+
+/** The threshold stage that output pixel v compares with. */
+function stageAt(out: ThresholdStage, borders: BorderClasses | undefined, v: number): ThresholdStage {
+  return borders ? { ...out, thresholds: borders.thresholds[borderClassOf(borders, v)] } : out;
 }
 
 /** y = #{j : e >= thresholds[c][j]}, e = negate[c] ? -acc : acc. */
@@ -108,7 +118,7 @@ export function runNode(ir: HardwareIR, node: HwNode, x: ArrayLike<number>, y?: 
       const out: number[] = [];
       for (let v = 0; v < node.numVectors; v++) {
         const vec = Array.prototype.slice.call(x, v * node.mw, (v + 1) * node.mw) as number[];
-        out.push(...mvuOutputs(node, mvuAccumulators(node, vec)));
+        out.push(...mvuOutputs(node, mvuAccumulators(node, vec), v));
       }
       return out;
     }
@@ -128,7 +138,7 @@ export function runNode(ir: HardwareIR, node: HwNode, x: ArrayLike<number>, y?: 
             for (let m = 0; m < M; m++) acc[c * M + m] += w[c * M + m][t] * v;
           }
         }
-        out.push(...thresholdCodes(node.output, acc));
+        out.push(...thresholdCodes(stageAt(node.output, node.borders, p), acc));
       }
       return out;
     }

@@ -16,6 +16,7 @@ import {
   shapeSize,
   windowOutput,
 } from './hardware-ir.js';
+import { borderGeometry } from './border-classes.js';
 
 export function elemName(t: ElemType): string {
   return t.kind === 'bipolar' ? 'bipolar' : `${t.kind}${t.bits}`;
@@ -72,10 +73,15 @@ export function nodeOutputTensor(n: HwNode, input: TensorInfo): TensorInfo | str
       if (pad[0] >= kh || pad[2] >= kh || pad[1] >= kw || pad[3] >= kw) return `padding [${pad.join(', ')}] must be smaller than the kernel ${kh}x${kw}`;
       const { oh, ow } = windowOutput(n.window, h, w);
       if (oh < 1 || ow < 1) return `a ${kh}x${kw} window does not fit the ${h}x${w} input with padding [${pad.join(', ')}]`;
-      if (n.op === 'swu' && !padCodeIsZero(n.elem, n.padCode) && pad.some((p) => p > 0)) {
+      if (n.op === 'swu' && n.elem.kind === 'uint' && !padCodeIsZero(n.elem, n.padCode) && pad.some((p) => p > 0)) {
         return `padCode ${n.padCode} does not stand for 0 in ${elemName(n.elem)} (a padded tap must add nothing)`;
       }
+      if (n.op === 'swu' && n.elem.kind === 'bipolar' && n.padCode !== 0 && pad.some((p) => p > 0)) {
+        return `padCode ${n.padCode}: a bipolar stream pads with the code of -1 (0), which its reader's border classes correct`;
+      }
       if (n.op === 'sumpool') {
+        // A bipolar stream has no code for 0: a padded tap would add a -1.
+        if (n.elem.kind === 'bipolar' && pad.some((p) => p > 0)) return `a padded sum pool needs unsigned codes (a bipolar stream has no code for 0)`;
         // The scale is derived from the geometry; a hand-written one must match it exactly.
         const scale = n.borderScale;
         if (scale !== undefined) {
@@ -88,7 +94,8 @@ export function nodeOutputTensor(n: HwNode, input: TensorInfo): TensorInfo | str
           if (JSON.stringify(scale) !== JSON.stringify(want)) return `borderScale must be ${JSON.stringify(want)} (the lcm scaling of the taps inside the image)`;
         }
         const growth = scale ? scale.divisor : kh * kw;
-        if (n.elem.kind !== 'uint' || n.out.kind !== 'uint' || n.out.bits !== n.elem.bits + Math.ceil(Math.log2(growth))) return `out must be uint of elem bits + clog2(${growth})`;
+        const inBits = n.elem.kind === 'uint' ? n.elem.bits : 1;
+        if (n.out.kind !== 'uint' || n.out.bits !== inBits + Math.ceil(Math.log2(growth))) return `out must be uint of elem bits + clog2(${growth})`;
         return { elem: n.out, shape: [oh, ow, c] };
       }
       return { elem: input.elem, shape: n.op === 'swu' ? [oh, ow, kh * kw * c] : [oh, ow, c] };
@@ -160,10 +167,58 @@ export function checkGraph(ir: HardwareIR): string[] {
   ir.nodes.forEach((n, i) => {
     if (n !== last && n.op === 'mvu' && n.output.kind === 'logits') errs.push(`field 'nodes.${i}' ('${n.name}'): only the last node may end in a logit stage`);
   });
+  errs.push(...checkBorders(ir));
   for (const [name, t] of Object.entries(tensors)) {
     if (!written.has(name)) errs.push(`tensors: '${name}' is declared but not written`);
     else if (name !== ir.output && !read.has(name)) errs.push(`tensors: '${name}' is written but never read`);
     if (shapeSize(t.shape) > 2 ** 31) errs.push(`tensors: '${name}' has ${shapeSize(t.shape)} elements`);
   }
+  return errs;
+}
+
+/**
+ * A padded window over a bipolar stream must be read by an MVU or VVU whose
+ * border classes are the window's (so every padded -1 is corrected), and
+ * border classes appear only there, with one threshold table per class.
+ */
+function checkBorders(ir: HardwareIR): string[] {
+  const errs: string[] = [];
+  const writer = new Map<string, HwNode>();
+  for (const n of ir.nodes) for (const t of n.outputs) writer.set(t, n);
+  ir.nodes.forEach((n, i) => {
+    const at = `field 'nodes.${i}' ('${n.name}')`;
+    const src = writer.get(n.inputs[0]);
+    const window = src && src.op === 'swu' && src.elem.kind === 'bipolar' && src.window.pad.some((p) => p > 0) ? src : null;
+    const borders = n.op === 'mvu' || n.op === 'vvu' ? n.borders : undefined;
+    if (src && window && (n.op === 'mvu' || n.op === 'vvu')) {
+      const [ih, iw] = ir.tensors[window.inputs[0]]?.shape ?? [0, 0];
+      const g = borderGeometry(window.window, ih, iw);
+      const needed = g.rows.padded.length > 1 || g.cols.padded.length > 1;
+      if (needed && !borders) {
+        errs.push(`${at}: reads the padded ±1 window of '${window.name}' but has no border classes (its padded taps would count as -1)`);
+        return;
+      }
+      if (borders) {
+        const same = (a: number[], b: number[]) => a.length === b.length && a.every((v, k) => v === b[k]);
+        if (!same(borders.rowClass, g.rows.cls) || !same(borders.colClass, g.cols.cls) || borders.rowClasses !== g.rows.padded.length || borders.colClasses !== g.cols.padded.length) {
+          errs.push(`${at}: field 'borders': its classes differ from those of the window '${window.name}'`);
+          return;
+        }
+      }
+    } else if (borders) {
+      errs.push(`${at}: field 'borders': only a node reading a padded ±1 window has border classes`);
+      return;
+    }
+    if (!borders || (n.op !== 'mvu' && n.op !== 'vvu')) return;
+    const stage = n.output;
+    if (stage.kind !== 'thresholds') {
+      errs.push(`${at}: field 'borders': needs a threshold stage`);
+      return;
+    }
+    const rows = stage.thresholds.length;
+    if (borders.thresholds.length !== borders.rowClasses * borders.colClasses) errs.push(`${at}: field 'borders.thresholds': needs ${borders.rowClasses * borders.colClasses} classes`);
+    else if (borders.thresholds.some((t) => t.length !== rows || t.some((r) => r.length !== stage.count))) errs.push(`${at}: field 'borders.thresholds': every class needs [${rows}][${stage.count}] thresholds`);
+    else if (borders.thresholds[0].some((r, c) => r.some((v, j) => v !== stage.thresholds[c][j]))) errs.push(`${at}: field 'borders.thresholds': class 0 (the interior) must equal the output stage's thresholds`);
+  });
   return errs;
 }

@@ -48,6 +48,14 @@ const WindowSchema = z.object({
   stride: z.tuple([int.min(1).max(64), int.min(1).max(64)]),
   pad: z.tuple([int.min(0).max(64), int.min(0).max(64), int.min(0).max(64), int.min(0).max(64)]),
 });
+/** Border classes (BorderClasses in hardware-ir.ts); their consistency with the node is check-graph's. */
+const BorderClassesSchema = z.object({
+  rowClass: z.array(int.nonnegative()).min(1),
+  colClass: z.array(int.nonnegative()).min(1),
+  rowClasses: int.positive().max(1024),
+  colClasses: int.positive().max(1024),
+  thresholds: z.array(z.array(z.array(int))).min(1),
+});
 const MvuSchema = z
   .object({
     op: z.literal('mvu'),
@@ -67,6 +75,7 @@ const MvuSchema = z
       ThresholdStageSchema,
       z.object({ kind: z.literal('logits'), shift: int.min(0).max(31), offsets: z.array(int), logitWidth: int.min(1).max(62) }),
     ]),
+    borders: BorderClassesSchema.optional(),
     multipliers: int.nonnegative(),
   })
   .refine((n) => n.mh % n.pe === 0, { message: 'pe must divide mh', path: ['pe'] })
@@ -91,6 +100,7 @@ const VvuSchema = z
     accWidth: int.min(1).max(62),
     accRange: z.tuple([int, int]),
     output: ThresholdStageSchema,
+    borders: BorderClassesSchema.optional(),
   })
   .superRefine(validWeightCodes);
 

@@ -69,6 +69,34 @@ export interface LogitStage {
   logitWidth: number;
 }
 
+/**
+ * Border classes of a padded window over ±1 inputs. A bipolar stream has no
+ * code for 0, so the sliding window emits padded taps as the code for -1 and
+ * the engine sums them like real taps. Output pixels whose windows cover the
+ * same padded taps form a class; for each class the node's thresholds are
+ * moved by the padded taps' exact contribution, so the comparison means what
+ * the model means (padded taps are 0). Output pixel (oy, ox) of the node's
+ * [oh, ow] map (vector or pixel v = oy*ow + ox) has class
+ * rowClass[oy]*colClasses + colClass[ox]; class 0 is the interior (no padded
+ * tap), whose thresholds are the output stage's own.
+ */
+export interface BorderClasses {
+  /** [oh]: class of each output row (which kernel rows fall in the padding), 0 = none. */
+  rowClass: number[];
+  /** [ow]: class of each output column, 0 = none. */
+  colClass: number[];
+  rowClasses: number;
+  colClasses: number;
+  /** [rowClasses*colClasses][mh][count]: thresholds per class; [0] equals output.thresholds. */
+  thresholds: number[][][];
+}
+
+/** Class of output pixel v of a node with border classes. */
+export function borderClassOf(b: BorderClasses, v: number): number {
+  const ow = b.colClass.length;
+  return b.rowClass[Math.floor(v / ow)] * b.colClasses + b.colClass[v % ow];
+}
+
 /** Element type of a tensor: an activation code, or a signed integer (logits). */
 export type ElemType = ActType | { kind: 'sint'; bits: number };
 
@@ -125,6 +153,8 @@ export interface MvuNode extends NodeBase {
    */
   accRange: [number, number];
   output: ThresholdStage | LogitStage;
+  /** Per-position thresholds of a padded convolution over ±1 inputs (threshold stage only). */
+  borders?: BorderClasses;
   /** Number of hardware multipliers this node needs (int-mac only). */
   multipliers: number;
 }
@@ -146,7 +176,9 @@ export interface Window {
  * Sliding-window unit: turns a feature map [ih, iw, c] into one window vector
  * per output pixel, [oh, ow, kh*kw*c], taps in (ky, kx, channel) order with
  * the channel fastest (the MVU's weight column order). A tap outside the image
- * is the code padCode, which must stand for 0 (so the engine adds nothing).
+ * is the code padCode: 0 for unsigned codes (the engine adds nothing), and for
+ * a bipolar stream the code of -1, which the reading node corrects for with
+ * its border classes (BorderClasses).
  */
 export interface SwuNode extends NodeBase {
   op: 'swu';
@@ -198,22 +230,26 @@ export interface VvuNode extends NodeBase {
   accWidth: number;
   accRange: [number, number];
   output: ThresholdStage;
+  /** Per-position thresholds of a padded depthwise convolution over ±1 inputs. */
+  borders?: BorderClasses;
 }
 
 /**
- * Sum pooling on unsigned activation codes: [ih, iw, c] -> [oh, ow, c], each
- * output the exact sum of its window's codes (average pooling: the 1/N is the
- * next layer's business; global average pooling: one window over the map).
- * A padded tap adds code 0. Without borderScale every window's mean is
- * out / (kh*kw): valid pooling, or padded taps counted as zeros (ONNX
- * AveragePool count_include_pad=1).
+ * Sum pooling on activation codes: [ih, iw, c] -> [oh, ow, c], each output
+ * the exact sum of its window's codes (average pooling: the 1/N is the next
+ * layer's business; global average pooling: one window over the map). Bipolar
+ * codes are summed as the bits they are (p = the count of +1; the values sum
+ * to 2p - N, which the next layer's thresholds account for); a bipolar pool
+ * has no padding. A padded tap of an unsigned pool adds code 0. Without
+ * borderScale every window's mean is out / (kh*kw): valid pooling, or padded
+ * taps counted as zeros (ONNX AveragePool count_include_pad=1).
  */
 export interface SumPoolNode extends NodeBase {
   op: 'sumpool';
   window: Window;
   simd: number;
   elem: ActType;
-  /** uint of elem.bits + clog2(kh*kw) bits; with borderScale, elem.bits + clog2(borderScale.divisor). */
+  /** uint of actBits(elem) + clog2(kh*kw) bits; with borderScale, actBits(elem) + clog2(borderScale.divisor). */
   out: ActType;
   /**
    * Only the taps inside the image count (tfjs 'same', ONNX

@@ -19,11 +19,14 @@ import {
   type TensorInfo,
   type VvuNode,
   type AddNode,
-  type Window,
+  actBits,
   actRange,
   clog2,
   type WeightCoding,
+  type Window,
+  type BorderClasses,
   signedWidth,
+  weightValue,
 } from '../ir/hardware-ir.js';
 import { avgPoolScale } from '../ir/avg-pool-scale.js';
 import { classifySpace, codingOf, encodeWeight, describeSpace } from '../ir/value-space-class.js';
@@ -32,6 +35,7 @@ import { accumulatorRange } from './accumulator-range.js';
 import { type ChannelAffine, foldThresholds, quantizerLevels } from './fold-thresholds.js';
 import { type AddStage, type Block, type Stage, groupStages } from './group-blocks.js';
 import { insertForks } from './insert-forks.js';
+import { borderThresholds } from './border-thresholds.js';
 import { integerWeights } from './integer-weights.js';
 
 export interface LowerOptions {
@@ -87,7 +91,7 @@ function engineFor(w: Weights, input: ActType): EngineKind {
 }
 
 /** z = A*acc + B per channel, in the domain the engine accumulates in. */
-function channelAffine(block: Block, engine: EngineKind, inputStep: number, weightScale: number): ChannelAffine {
+function channelAffine(block: Block, engine: EngineKind, inputStep: number, weightScale: number, input?: { offset: number; weights: Weights }): ChannelAffine {
   const d = block.layer;
   const { rows, cols } = kernelMatrix(d);
   const a = new Float64Array(cols);
@@ -95,6 +99,8 @@ function channelAffine(block: Block, engine: EngineKind, inputStep: number, weig
   for (let c = 0; c < cols; c++) {
     let A = inputStep * weightScale;
     let B = d.bias ? d.bias[c] : 0;
+    // Inputs whose code 0 stands for `offset` (pooled ±1 codes): x = step*code + offset adds offset * sum of the channel's weights.
+    if (input && input.offset !== 0) B += input.offset * weightScale * input.weights.codes[c].reduce((t, code) => t + weightValue(input.weights.coding, code), 0);
     for (const bn of block.batchnorms) {
       const g = bn.gamma[c] / Math.sqrt(bn.variance[c] + bn.epsilon);
       A = g * A;
@@ -147,13 +153,15 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
   let cur = 'input';
   let input: ActType = inputType;
   let inputStep = graph.inputQuant.scale;
+  /** Real value of code 0 on the current stream: 0, except after pooling ±1 codes (sums of bits). */
+  let inputOffset = 0;
   const emit = (node: HwNode, out: TensorInfo) => {
     tensors[node.outputs[0]] = out;
     nodes.push(node);
     cur = node.outputs[0];
   };
   /** Where each stream of the graph lives in hardware: tensor, element type, real value of one code. */
-  const streams = new Map<string, { tensor: string; act: ActType; step: number }>([[GRAPH_INPUT, { tensor: 'input', act: inputType, step: inputStep }]]);
+  const streams = new Map<string, { tensor: string; act: ActType; step: number; offset: number }>([[GRAPH_INPUT, { tensor: 'input', act: inputType, step: inputStep, offset: 0 }]]);
   const streamOf = (name: string, reader: string) => {
     const s = streams.get(name);
     if (!s) throw new QtscError(`${graph.file}: layer '${reader}': reads '${name}', which has no hardware stream (an unsupported layer before it?)`);
@@ -165,22 +173,34 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
       const q = quantizerLevels(stage.act)!;
       input = q.out;
       inputStep = q.step;
+      inputOffset = 0;
       return;
     }
     if (stage.kind === 'avgpool') {
       const l = stage.layer;
       if (i > lastBlock) throw new QtscError(`${graph.file}: layer '${l.name}': pooling after the last weighted layer is not supported (the logits leave the accelerator there)`);
-      if (input.kind === 'bipolar') throw new QtscError(`${graph.file}: layer '${l.name}': average pooling of ±1 activations is not supported (use multi-bit activations before it)`);
+      if (input.kind === 'bipolar' && l.pad.some((p) => p > 0)) throw new QtscError(`${graph.file}: layer '${l.name}': field 'padding': average pooling of ±1 activations needs 'valid' padding (a padded tap has no ±1 code)`);
+      if (inputOffset !== 0) throw new QtscError(`${graph.file}: layer '${l.name}': average pooling right after average pooling of ±1 activations is not supported`);
       // The unit sums codes exactly; the mean's 1/N becomes part of the next layer's input step.
       const taps = l.poolSize[0] * l.poolSize[1];
       const name = sanitizeName(l.name, i);
       const window: Window = { kernel: l.poolSize, stride: l.strides, pad: l.pad };
+      const padded = l.pad.some((p) => p > 0);
       // Border windows with fewer taps inside the image: scale every sum to the common divisor L.
-      const borderScale = l.pad.some((p) => p > 0) && !l.countPadded ? avgPoolScale(window, l.inShape[0], l.inShape[1], `${graph.file}: layer '${l.name}'`) : undefined;
+      const borderScale = padded && !l.countPadded ? avgPoolScale(window, l.inShape[0], l.inShape[1], `${graph.file}: layer '${l.name}'`) : undefined;
       const divisor = borderScale ? borderScale.divisor : taps;
-      const out: ActType = { kind: 'uint', bits: input.bits + clog2(divisor) };
-      const [oh, ow, c] = windowOutShape(l);
-      emit({ op: 'sumpool', name, layers: [l.name], inputs: [cur], outputs: [name], window, simd: 1, elem: input, out, ...(borderScale ? { borderScale } : {}) }, { elem: out, shape: [oh, ow, c] });
+      const out: ActType = { kind: 'uint', bits: actBits(input) + clog2(divisor) };
+      emit({ op: 'sumpool', name, layers: [l.name], inputs: [cur], outputs: [name], window, simd: 1, elem: input, out, ...(borderScale ? { borderScale } : {}) }, { elem: out, shape: windowOutShape(l) });
+      if (input.kind === 'bipolar') {
+        // (Valid padding only, above.) Bits b of ±1 values 2b-1: the sum of N of them is 2p - N for p = the
+        // sum of the bits, so the unit sums bits and the next layer sees code p with step 2s/N and code 0
+        // standing for -s.
+        input = out;
+        inputOffset = -inputStep;
+        inputStep = (2 * inputStep) / taps;
+        notes.push({ layer: l.name, note: `average pool of ±1 values as the exact count of +1 among ${taps} (${out.bits}-bit); the mean 2p/${taps} - 1 folds into the next layer's thresholds` });
+        return;
+      }
       input = out;
       inputStep = inputStep / divisor;
       notes.push({
@@ -202,15 +222,17 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
     const name = sanitizeName(d.name, i);
     // A pointwise convolution (1x1, stride 1, no padding) reads the pixels as they stream: no window needed.
     const pointwise = d.kind === 'conv2d' && d.kernelSize.every((k) => k === 1) && d.strides.every((s) => s === 1) && d.pad.every((p) => p === 0);
+    let padded: { window: Window; ih: number; iw: number } | null = null;
+    if (inputOffset !== 0 && d.kind !== 'dense' && d.pad.some((p) => p > 0)) {
+      throw new QtscError(`${where}: field 'padding': reads average-pooled ±1 activations, whose padded 0 has no code; use 'valid' padding`);
+    }
     if ((d.kind === 'conv2d' && !pointwise) || d.kind === 'depthwise') {
       // A convolution is an MVU (a depthwise one a VVU) behind a sliding window: one window vector per output pixel.
       const swuName = `${name}_swu`;
       const pad = d.pad;
-      if (pad.some((p) => p > 0) && input.kind === 'bipolar') {
-        throw new QtscError(
-          `${where}: field 'padding': the input is ±1 (sign activations), where a padded 0 has no code; use 'valid' padding or multi-bit activations (--act-bits 2 or more) before this layer`,
-        );
-      }
+      // A bipolar stream pads with the code of -1 (0 has no code); the MVU/VVU after it corrects per border class.
+      const [ih, iw] = tensors[cur].shape;
+      padded = pad.some((p) => p > 0) && input.kind === 'bipolar' ? { window: { kernel: d.kernelSize, stride: d.strides, pad }, ih, iw } : null;
       const swu: SwuNode = {
         op: 'swu', name: swuName, layers: [d.name], inputs: [cur], outputs: [swuName],
         window: { kernel: d.kernelSize, stride: d.strides, pad }, simd: 1, elem: input, padCode: 0,
@@ -221,9 +243,10 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
     if (d.kind === 'depthwise') {
       if (last) throw new QtscError(`${where}: the last weighted layer must be a Dense layer giving the logits`);
       const q = blockQuantizer(graph.file, stage);
-      emit(...vvuNode(graph.file, stage, q, name, cur, tensors[cur], input, inputStep, opts, notes));
+      emit(...vvuNode(graph.file, stage, q, name, cur, tensors[cur], input, inputStep, inputOffset, opts, notes, padded));
       input = q.out;
       inputStep = q.step;
+      inputOffset = 0;
       return;
     }
     const inShape = tensors[cur].shape;
@@ -236,8 +259,9 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
     const engine = engineFor(w, input);
     const shape = { engine, mw: rows, input, weights: w.coding, weightCodes: w.codes };
     const { accRange, accWidth } = accumulatorRange(shape);
-    const affine = channelAffine(stage, engine, inputStep, w.scale);
+    const affine = channelAffine(stage, engine, inputStep, w.scale, { offset: inputOffset, weights: w });
     let output: MvuNode['output'];
+    let borders: BorderClasses | undefined;
     const layers = [d.name, ...stage.poolsBeforeAct.map((p) => p.name), ...stage.batchnorms.map((b) => b.name), ...(stage.actName ? [stage.actName] : [])];
     if (last) {
       if (stage.act.fn !== 'linear' && stage.act.fn !== 'softmax') {
@@ -249,14 +273,20 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
     } else {
       const q = blockQuantizer(graph.file, stage);
       output = foldThresholds(affine, q.points, q.out, accRange);
+      if (padded) {
+        const tapWidth = d.kind === 'conv2d' ? d.inShape[2] : 1;
+        borders = borderThresholds({ ...padded, weights: engineRows(w), tapWidth, engine, affine, points: q.points, out: q.out, accRange }) ?? undefined;
+        if (borders) notes.push({ layer: d.name, note: borderNote(borders) });
+      }
       input = q.out;
       inputStep = q.step;
+      inputOffset = 0;
     }
     const outShape: Shape = numVectors === 1 ? [1, 1, cols] : [inShape[0], inShape[1], cols];
     emit(
       {
         op: 'mvu', name, layers, inputs: [cur], outputs: [name], engine, mw: rows, mh: cols, numVectors,
-        pe: 1, simd: 1, input: shape.input, weights: w.coding, weightCodes: w.codes, accWidth, accRange, output, multipliers: 0,
+        pe: 1, simd: 1, input: shape.input, weights: w.coding, weightCodes: w.codes, accWidth, accRange, output, ...(borders ? { borders } : {}), multipliers: 0,
       },
       { elem: output.kind === 'logits' ? { kind: 'sint', bits: output.logitWidth } : output.out, shape: outShape },
     );
@@ -276,9 +306,10 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
       cur = src.tensor;
       input = src.act;
       inputStep = src.step;
+      inputOffset = src.offset;
     }
     lowerStage(stage, i);
-    streams.set(stage.output, { tensor: cur, act: input, step: inputStep });
+    streams.set(stage.output, { tensor: cur, act: input, step: inputStep, offset: inputOffset });
   });
   const ir: HardwareIR = {
     format: 'qtsc-hardware-ir',
@@ -301,12 +332,13 @@ function addNode(
   file: string,
   stage: AddStage,
   name: string,
-  a: { tensor: string; act: ActType; step: number },
-  b: { tensor: string; act: ActType; step: number },
+  a: { tensor: string; act: ActType; step: number; offset: number },
+  b: { tensor: string; act: ActType; step: number; offset: number },
   tensors: HardwareIR['tensors'],
   notes: LoweringNote[],
 ): [AddNode, TensorInfo] {
   const where = `${file}: layer '${stage.layer.name}'`;
+  if (a.offset !== 0 || b.offset !== 0) throw new QtscError(`${where}: adds average-pooled ±1 activations, which is not supported (requantize them first)`);
   const sa = tensors[a.tensor].shape;
   const sb = tensors[b.tensor].shape;
   if (sa.some((v, k) => v !== sb[k])) throw new QtscError(`${where}: adds streams of shapes ${sa.join('x')} and ${sb.join('x')}`);
@@ -356,7 +388,20 @@ function blockQuantizer(file: string, block: Block): NonNullable<ReturnType<type
   return q;
 }
 
-function vvuNode(file: string, block: Block, q: ReturnType<typeof blockQuantizer>, name: string, inTensor: string, t: TensorInfo, input: ActType, inputStep: number, opts: LowerOptions, notes: LoweringNote[]): [VvuNode, TensorInfo] {
+function vvuNode(
+  file: string,
+  block: Block,
+  q: ReturnType<typeof blockQuantizer>,
+  name: string,
+  inTensor: string,
+  t: TensorInfo,
+  input: ActType,
+  inputStep: number,
+  inputOffset: number,
+  opts: LowerOptions,
+  notes: LoweringNote[],
+  padded: { window: Window; ih: number; iw: number } | null,
+): [VvuNode, TensorInfo] {
   const d = block.layer as DepthwiseConv2DLayer;
   const w = lowerWeights(block, file, opts, notes);
   // Signed dot products of engine values, bipolar inputs as ±1 (no popcount form).
@@ -364,14 +409,26 @@ function vvuNode(file: string, block: Block, q: ReturnType<typeof blockQuantizer
   const taps = d.kernelSize[0] * d.kernelSize[1];
   const { accRange, accWidth } = accumulatorRange({ engine, mw: taps, input, weights: w.coding, weightCodes: w.codes });
   if (block.poolsBeforeAct.length > 0) throw new QtscError(`${file}: layer '${block.poolsBeforeAct[0].name}': max pooling between a depthwise convolution and its activation is not supported; put it after the activation`);
-  const output = foldThresholds(channelAffine(block, engine, inputStep, w.scale), q.points, q.out, accRange);
+  const affine = channelAffine(block, engine, inputStep, w.scale, { offset: inputOffset, weights: w });
+  const output = foldThresholds(affine, q.points, q.out, accRange);
+  const borders = padded ? borderThresholds({ ...padded, weights: engineRows(w), tapWidth: 1, engine, affine, points: q.points, out: q.out, accRange }) : null;
+  if (borders) notes.push({ layer: d.name, note: borderNote(borders) });
   const C = d.inShape[2];
   const [oh, ow] = [t.shape[0], t.shape[1]];
   const layers = [d.name, ...block.batchnorms.map((b) => b.name), ...(block.actName ? [block.actName] : [])];
   return [
-    { op: 'vvu', name, layers, inputs: [inTensor], outputs: [name], taps, channels: C, multiplier: d.multiplier, simd: 1, input, weights: w.coding, weightCodes: w.codes, accWidth, accRange, output },
+    { op: 'vvu', name, layers, inputs: [inTensor], outputs: [name], taps, channels: C, multiplier: d.multiplier, simd: 1, input, weights: w.coding, weightCodes: w.codes, accWidth, accRange, output, ...(borders ? { borders } : {}) },
     { elem: q.out, shape: [oh, ow, C * d.multiplier] },
   ];
+}
+
+/** Engine values of a node's weights, [outputs][inputs]. */
+function engineRows(w: Weights): number[][] {
+  return w.codes.map((row) => row.map((code) => weightValue(w.coding, code)));
+}
+
+function borderNote(b: BorderClasses): string {
+  return `±1 input with padding: padded taps enter as -1 and ${b.rowClasses * b.colClasses - 1} border classes of output pixels get their own thresholds (exact: the model's padded taps are 0)`;
 }
 
 /** A max-pool node on activation codes (a padded tap is code 0, never above a real one). */

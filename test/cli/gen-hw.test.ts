@@ -1,13 +1,14 @@
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeModel, tmpDir } from '../helpers/make-model.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
-function qtsc(args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
+function qtsc(args: string[], cwd = root): { code: number; stdout: string; stderr: string } {
+  // bin/qtsc.js finds tsx beside itself, from any working directory
+  const r = spawnSync(process.execPath, [path.join(root, 'bin/qtsc.js'), ...args], { cwd, encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -41,17 +42,22 @@ function bytesTree(dir: string): Record<string, string> {
 }
 
 describe('cli gen-hw: deterministic output', () => {
-  it('the same input twice gives byte-identical output trees (the shipped example; a random model with calibrated activations)', async () => {
+  it('the same input twice, from different working directories, gives byte-identical output trees, flows and reports included (the shipped MLP and CNN; a random model with calibrated activations)', async () => {
     const random = (await makeModel({ sizes: [20, 10, 6, 4], valueSpace: 'pow2-3', act: { kind: 'relu' }, seed: 22 })).dir;
-    const cases: string[][] = [[], ['--model', random, '--act-bits', '3', '--calib', 'random', '--dot-trees', 'xnor']];
+    const cases: string[][] = [
+      ['--flow', 'all'],
+      ['--model', path.join(root, 'examples', 'fashion-cnn-binary'), '--flow', 'yosys-nextpnr'],
+      ['--model', random, '--act-bits', '3', '--calib', 'random', '--dot-trees', 'xnor'],
+    ];
     for (const args of cases) {
       const outs = [path.join(tmpDir(), 'out'), path.join(tmpDir(), 'out')];
-      for (const out of outs) {
-        const r = qtsc(['gen-hw', ...args, '--out', out, '--quiet']);
+      for (const [i, out] of outs.entries()) {
+        const r = qtsc(['gen-hw', ...args, '--out', out, '--quiet'], i === 0 ? root : tmpDir());
         expect(r.code, r.stderr).to.equal(0);
       }
       const [a, b] = outs.map(bytesTree);
       expect(Object.keys(a).length, args.join(' ')).to.be.greaterThan(5);
+      if (args.includes('--flow')) expect(Object.keys(a).filter((f) => f.startsWith('flow/')).length, args.join(' ')).to.be.greaterThan(2);
       expect(Object.keys(a).sort()).to.deep.equal(Object.keys(b).sort());
       for (const f of Object.keys(a)) expect(a[f] === b[f], `${args.join(' ') || 'example'}: ${f} differs`).to.equal(true);
     }
@@ -175,5 +181,43 @@ describe('cli gen-hw', () => {
     expect(r.code, r.stderr).to.equal(0);
     const ir = JSON.parse(fs.readFileSync(path.join(dir, 'o', 'ir.json'), 'utf8'));
     expect([ir.nodes[0].pe, ir.nodes[0].simd]).to.deep.equal([4, 3]);
+  });
+
+  it('the size guard refuses a design above --max-luts and leaves the previous output as it was; --force builds it', () => {
+    const out = path.join(tmpDir(), 'out');
+    expect(qtsc(['gen-hw', '--model', model, '--out', out, '--top', 'previous', '--quiet']).code).to.equal(0);
+    const before = bytesTree(out);
+    let r = qtsc(['gen-hw', '--model', model, '--out', out, '--max-luts', '10', '--quiet']);
+    expect(r.code).to.equal(1);
+    expect(r.stdout).to.equal('');
+    expect(r.stderr).to.match(/^error: design 'qtsc_top': estimated [\d,]+ LUTs \(largest: '\w+', [\d,]+ LUTs\) is above the size guard of 10 LUTs; .*--max-luts N.*--force\n$/);
+    expect(bytesTree(out)).to.deep.equal(before);
+    r = qtsc(['gen-hw', '--model', model, '--out', out, '--max-luts', '10', '--force', '--quiet']);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(fs.existsSync(path.join(out, 'rtl', 'qtsc_top.v'))).to.equal(true);
+    expect(fs.existsSync(path.join(out, 'rtl', 'previous.v'))).to.equal(false);
+  });
+
+  it('two concurrent runs on one --out both succeed, and the output is wholly one of them', async () => {
+    const out = path.join(tmpDir(), 'out');
+    const start = (top: string) =>
+      new Promise<{ code: number; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), 'gen-hw', '--model', model, '--out', out, '--top', top, '--quiet'], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+      });
+    for (let round = 0; round < 2; round++) {
+      const results = await Promise.all([start('accel_a'), start('accel_b')]);
+      for (const r of results) expect(r.code, r.stderr).to.equal(0);
+      const top = JSON.parse(fs.readFileSync(path.join(out, 'ir.json'), 'utf8')).top as string;
+      expect(['accel_a', 'accel_b']).to.include(top);
+      expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).top).to.equal(top);
+      const rtl = fs.readdirSync(path.join(out, 'rtl')).filter((f) => /^accel_[ab]\.v$/.test(f));
+      expect(rtl).to.deep.equal([`${top}.v`]);
+      const listed = fs.readFileSync(path.join(out, 'rtl', 'filelist.f'), 'utf8').split('\n').filter(Boolean);
+      for (const f of listed) expect(fs.existsSync(path.join(out, 'rtl', f)), f).to.equal(true);
+      expect(fs.readdirSync(out).filter((e) => e.startsWith('.'))).to.deep.equal([]);
+    }
   });
 });

@@ -19,6 +19,7 @@ import { evaluate, imagesToTensor } from '../../src/train/trainer.js';
 import { initTf } from '../../src/util/tf-backend.js';
 import { Rng } from '../../src/util/random.js';
 import { tmpDir } from '../helpers/make-model.js';
+import { withProgress } from '../helpers/progress-env.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -80,7 +81,7 @@ describe('qtsc quantize (CLI)', () => {
 
   it('writes the model, ptq-stats.json (per layer and channel) and ptq-report.md', async () => {
     const out = path.join(tmpDir(), 'q');
-    const r = await capture(() => quantizeCommand(['--model', model, '--scheme', 'asym', '--bits', '3', '--bins', '10', '--out', out]));
+    const r = await withProgress('1', () => capture(() => quantizeCommand(['--model', model, '--scheme', 'asym', '--bits', '3', '--bins', '10', '--out', out])));
     expect(r.code).to.equal(0);
     expect(fs.readdirSync(out).sort()).to.deep.equal(['model.json', 'ptq-report.md', 'ptq-stats.json', 'weights.bin']);
     expect(r.out).to.match(/^quantized: asym 3 bits per channel, 2 layers \(0 multiplier-free\)/);

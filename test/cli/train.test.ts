@@ -11,6 +11,7 @@ import { readWeights } from '../../src/importers/tfjs-artifacts.js';
 import { loadMnist } from '../../src/data/mnist.js';
 import { subset } from '../../src/data/dataset.js';
 import { encodeCsv } from '../../src/data/csv.js';
+import { withProgress } from '../helpers/progress-env.js';
 
 /** Captures stdout and stderr writes and console.log during f. */
 async function capture(f: () => Promise<number>): Promise<{ code: number; out: string; err: string }> {
@@ -85,8 +86,11 @@ describe('qtsc train (CLI)', () => {
     ]);
   });
 
-  it('non-TTY progress is one plain line per epoch, no control characters', async () => {
-    const r = await capture(() => trainCommand([...base(path.join(dir, 'b')), '--epochs', '2']));
+  it('progress: none when stderr is not a terminal; with QTSC_PROGRESS=1 one plain line per epoch, no control characters', async () => {
+    const quietRun = await withProgress('0', () => capture(() => trainCommand([...base(path.join(dir, 'b0')), '--epochs', '1'])));
+    expect(quietRun.err).to.equal('');
+    expect(quietRun.out).to.match(/^test accuracy: \d+\.\d\d%\n$/);
+    const r = await withProgress('1', () => capture(() => trainCommand([...base(path.join(dir, 'b')), '--epochs', '2'])));
     expect(r.err).to.not.match(/\r|\x1b/);
     expect(r.err.split('\n').filter((l) => /^epoch \d\/2 loss/.test(l))).to.have.length(2);
     expect(r.out.trim().split('\n').pop()).to.match(/^test accuracy: \d+\.\d\d%$/);
@@ -193,13 +197,19 @@ describe('qtsc train (CLI)', () => {
       expect(q.length, name).to.equal(f.length);
       for (let i = 0; i < f.length; i++) if (q[i] !== (f[i] >= 0 ? 1 : -1)) expect.fail(`${name}[${i}]: ${f[i]} -> ${q[i]}`);
     }
+    // With sign activations the 'same'-padded depthwise windows read ±1 codes: gen-hw compiles them with
+    // border classes (padded taps are 0 in the model, -1 on the stream), with no flags.
+    const compiled = await compileModel({ model: searched });
+    const dws = compiled.ir.nodes.filter((n) => n.op === 'vvu');
+    expect(dws.length).to.be.greaterThan(0);
+    for (const n of dws) expect(n.op === 'vvu' && n.borders !== undefined, n.name).to.equal(true);
   });
 
   it('--teacher distils from a trained model (recorded with the run); a missing or mismatched teacher is refused naming it', async () => {
     const teacher = path.join(dir, 'teacher');
     await capture(() => trainCommand([...base(teacher), '--method', 'fp', '--act-bits', '0', '--quiet', '--epochs', '2']));
     const student = path.join(dir, 'student');
-    const r = await capture(() => trainCommand([...base(student), '--teacher', teacher, '--teacher-weight', '0.5']));
+    const r = await withProgress('1', () => capture(() => trainCommand([...base(student), '--teacher', teacher, '--teacher-weight', '0.5'])));
     expect(r.code).to.equal(0);
     expect(r.err).to.contain(`distilling from ${teacher} (weight 0.5)`);
     expect(r.out.trim().split('\n').pop()).to.match(/^test accuracy: \d+\.\d\d%$/);
@@ -268,7 +278,7 @@ describe('qtsc train (CLI)', () => {
     fs.writeFileSync(path.join(csvDir, 'mnist_train.csv'), encodeCsv(subset(all, Array.from({ length: 300 }, (_, i) => i)), { header: true }));
     fs.writeFileSync(path.join(csvDir, 'mnist_test.csv.gz'), zlib.gzipSync(encodeCsv(subset(all, Array.from({ length: 100 }, (_, i) => 300 + i)))));
     const out = path.join(dir, 'from-csv');
-    const r = await capture(() => trainCommand(['--dataset', csvDir, '--hidden', '16', '--method', 'sgt', '--value-space', 'binary', '--act-bits', '1', '--epochs', '1', '--batch-size', '50', '--out', out]));
+    const r = await withProgress('1', () => capture(() => trainCommand(['--dataset', csvDir, '--hidden', '16', '--method', 'sgt', '--value-space', 'binary', '--act-bits', '1', '--epochs', '1', '--batch-size', '50', '--out', out])));
     expect(r.code).to.equal(0);
     expect(r.err).to.match(/: 300 train \/ 100 test;/);
     expect(r.out.trim().split('\n').pop()).to.match(/^test accuracy: \d+\.\d\d%$/);
@@ -378,6 +388,19 @@ describe('qtsc train (CLI)', () => {
     expect(compiled.ir.nodes.map((n) => n.op)).to.include.members(['swu', 'mvu', 'maxpool']);
     expect(compiled.ir.tensors.input.shape).to.deep.equal([8, 8, 3]);
     expect(mvuNodes(compiled.ir).every((n) => n.multipliers === 0)).to.equal(true);
+    // With sign activations (--act-bits 1) the second 'same' convolution reads ±1 codes: compiled with border classes, no flags.
+    const signOut = path.join(dir, 'rgb-cnn-a1');
+    await capture(() => trainCommand(['--backend', 'wasm', '--dataset', rgb, '--arch', 'cnn', '--hidden', '16', '--method', 'sgt', '--value-space', 'binary', '--act-bits', '1', '--epochs', '1', '--batch-size', '30', '--quiet', '--out', signOut]));
+    const signed = await compileModel({ model: signOut });
+    const bordered = mvuNodes(signed.ir).filter((n) => n.borders);
+    expect(bordered.length, 'MVUs with border classes').to.be.greaterThan(0);
+    expect(bordered.every((n) => n.engine === 'xnor-popcount' && n.multipliers === 0)).to.equal(true);
+    // gen-hw --act-bits --calib on the RGB data: a float-ReLU CNN calibrated and checked on 8x8x3 images.
+    const floatOut = path.join(dir, 'rgb-cnn-relu');
+    await capture(() => trainCommand(['--backend', 'wasm', '--dataset', rgb, '--arch', 'cnn', '--hidden', '16', '--method', 'sgt', '--act-bits', '0', '--epochs', '1', '--batch-size', '30', '--quiet', '--out', floatOut]));
+    const calibrated = await compileModel({ model: floatOut, actBits: 4, calib: rgb });
+    expect(calibrated.accuracy?.samples).to.equal(30);
+    expect(calibrated.accuracy?.hardware).to.be.within(0, 1);
 
     const csvDir = path.join(dir, 'rgb-csv');
     fs.mkdirSync(csvDir);

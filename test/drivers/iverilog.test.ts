@@ -10,7 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { type EmittedRtl, emitRtl } from '../../src/backends/rtl/emit.js';
 import { runIverilog } from '../../src/drivers/iverilog.js';
-import { findTool, projectRoot, runTool } from '../../src/drivers/tools.js';
+import { findTool, runTool } from '../../src/drivers/tools.js';
+import { packageRoot } from '../../src/util/package-root.js';
 import { hwDir } from '../../src/backends/rtl/templates.js';
 import { writeVectors } from '../../src/golden/vectors.js';
 import type { EngineKind, HardwareIR } from '../../src/ir/hardware-ir.js';
@@ -159,7 +160,7 @@ describeIf('drivers/iverilog: co-simulation with Icarus Verilog', () => {
   });
 
   it('stream primitives: skid buffer and width converter keep every element in order under stalls, at full rate', async () => {
-    const tb = path.join(projectRoot, 'sim', 'iverilog', 'qtsc_tb_stream.sv');
+    const tb = path.join(packageRoot, 'sim', 'iverilog', 'qtsc_tb_stream.sv');
     const work = tmpDir('stream');
     const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
     // [elemBits, inElems, outElems]: pass-through, up, down, and gearbox shapes.

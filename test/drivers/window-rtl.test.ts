@@ -22,14 +22,15 @@ import { windowModuleText } from '../../src/backends/rtl/emit.js';
 import { hwDir } from '../../src/backends/rtl/templates.js';
 import { avgPoolScale } from '../../src/ir/avg-pool-scale.js';
 import { type ActType, type HardwareIR, type MaxPoolNode, type SumPoolNode, type SwuNode, type Window, clog2 } from '../../src/ir/hardware-ir.js';
-import { findTool, projectRoot } from '../../src/drivers/tools.js';
+import { findTool } from '../../src/drivers/tools.js';
+import { packageRoot } from '../../src/util/package-root.js';
 import { type Simulator, resultLine, runTestbench } from '../../src/drivers/testbench.js';
 import { lintVerilator } from '../../src/drivers/verilator.js';
 import { synthesize } from '../../src/drivers/yosys.js';
 import { Rng, divisors } from '../../src/util/random.js';
 import { fuzzRuns } from '../helpers/fuzz.js';
 
-const tb = path.join(projectRoot, 'sim', 'iverilog', 'qtsc_tb_unit.sv');
+const tb = path.join(packageRoot, 'sim', 'iverilog', 'qtsc_tb_unit.sv');
 
 interface Case {
   g: WindowGeometry;

@@ -14,11 +14,11 @@ import { framesFromSource } from '../../src/golden/input-frames.js';
 import { loadArtifacts } from '../../src/importers/tfjs-artifacts.js';
 import { registerQtscLayers } from '../../src/layers/index.js';
 import { initTf } from '../../src/util/tf-backend.js';
-import { projectRoot } from '../../src/drivers/tools.js';
+import { packageRoot } from '../../src/util/package-root.js';
 import { inputLength } from '../../src/ir/hardware-ir.js';
 import * as fs from 'node:fs';
 
-const EXAMPLE = path.join(projectRoot, 'examples', 'fashion-cnn-binary');
+const EXAMPLE = path.join(packageRoot, 'examples', 'fashion-cnn-binary');
 const COUNT = 2000;
 const describeIf = fs.existsSync('/usr/share/datasets/fashion-mnist') ? describe : describe.skip;
 

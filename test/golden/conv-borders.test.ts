@@ -59,6 +59,33 @@ for (const stride of [1, 2]) {
     valueSpace: 'pow2-2',
   });
 }
+// ±1 inputs: a padded tap enters the engine as -1 and border-class thresholds correct it.
+for (const padding of ['same', 'valid'] as const) {
+  for (const stride of [1, 2]) {
+    for (const kernel of [[3, 3], [5, 5], [7, 7], [3, 5], [1, 3]] as Array<[number, number]>) {
+      cases.push({
+        label: `conv ${kernel.join('x')} stride ${stride} ${padding} over ±1 inputs (${stride === 1 ? 'xnor-popcount' : 'pow2 shift-add'})`,
+        layers: [
+          { kind: 'conv', filters: 3, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 1 },
+          { kind: 'conv', filters: 3, kernel, strides: [stride, stride], padding, valueSpace: stride === 1 ? 'binary' : 'pow2-3' }, { kind: 'bn' }, { kind: 'act', bits: 3 },
+          { kind: 'flatten' }, { kind: 'dense', units: 2 },
+        ],
+        probe: 5,
+        valueSpace: 'binary',
+      });
+    }
+    cases.push({
+      label: `depthwise 3x3 x2 stride ${stride} ${padding} over ±1 inputs`,
+      layers: [
+        { kind: 'conv', filters: 2, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 1 },
+        { kind: 'depthwise', multiplier: 2, kernel: [3, 3], strides: [stride, stride], padding }, { kind: 'bn' }, { kind: 'act', bits: 2 },
+        { kind: 'flatten' }, { kind: 'dense', units: 2 },
+      ],
+      probe: 5,
+      valueSpace: 'binary',
+    });
+  }
+}
 for (const padding of ['same', 'valid'] as const) {
   for (const pool of [2, 3]) {
     for (const stride of [1, 2]) {

@@ -4,8 +4,7 @@
  * 2, 'same' and 'valid' padding, max pools 2x2 / 3x3, activation bits 1, 2,
  * 4 and 8, and a value space per network, ending in Flatten and a logit
  * Dense layer. Geometry is tracked so every window fits; a convolution that
- * reads ±1 codes (sign activations) gets 'valid' padding, since a padded 0
- * has no bipolar code.
+ * reads ±1 codes (sign activations) may be padded too (border classes).
  */
 import { Rng } from '../../src/util/random.js';
 import type { ConvLayerSpec, ConvModelSpec } from './make-conv-model.js';
@@ -30,13 +29,12 @@ export function randomConvSpec(seed: number, o: RandomConvOptions = {}): ConvMod
   const inputShape: [number, number, number] = [h, w, c];
   const layers: ConvLayerSpec[] = [];
   const convs = o.convs ?? rng.int(1, 2);
-  let bipolarIn = false;
   for (let i = 0; i < convs; i++) {
     const k = (): number => rng.pick([1, 3, 3, 5, 7].filter((v) => v <= Math.min(h, w)));
     const kh = k();
     const kw = rng.next() < 0.3 ? k() : kh;
     const stride: [number, number] = [rng.pick([1, 2]), rng.pick([1, 2])];
-    const padding = bipolarIn ? 'valid' : rng.pick(['same', 'valid'] as const);
+    const padding = rng.pick(['same', 'valid'] as const);
     const filters = rng.int(1, 6);
     layers.push({ kind: 'conv', filters, kernel: [kh, kw], strides: stride, padding, bias: rng.next() < 0.3 });
     h = outSize(h, kh, stride[0], padding);
@@ -44,7 +42,6 @@ export function randomConvSpec(seed: number, o: RandomConvOptions = {}): ConvMod
     c = filters;
     const bits = rng.pick(o.actBits ?? [1, 2, 4, 8]);
     layers.push({ kind: 'bn' }, { kind: 'act', bits });
-    bipolarIn = bits === 1;
     if (rng.next() < 0.6 && Math.min(h, w) >= 3) {
       const p = rng.pick([2, 3]);
       const s = rng.pick([1, 2]);
@@ -64,6 +61,8 @@ export function describeConvSpec(s: ConvModelSpec): string {
     switch (l.kind) {
       case 'conv':
         return [`conv${l.kernel.join('x')}/${(l.strides ?? [1, 1]).join('x')} ${l.padding} ${l.filters}`];
+      case 'depthwise':
+        return [`dw${l.kernel.join('x')}/${(l.strides ?? [1, 1]).join('x')} ${l.padding} x${l.multiplier}`];
       case 'act':
         return [`a${l.bits}`];
       case 'maxpool':

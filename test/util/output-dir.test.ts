@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { withOutputDir } from '../../src/util/output-dir.js';
@@ -84,5 +85,41 @@ describe('withOutputDir', () => {
     fs.symlinkSync('real-sim', path.join(hw, 'sim'));
     await withOutputDir(path.join(hw, 'sim'), async (s) => fs.writeFileSync(path.join(s, 'result.json'), '{}'), { within: hw });
     expect(tree(hw)).to.deep.equal({ 'real-sim/result.json': '{}', sim: '-> real-sim' });
+  });
+
+  describe('concurrent runs on one output directory (separate processes)', () => {
+    const writer = path.resolve(import.meta.dirname, '..', 'helpers', 'output-dir-writer.ts');
+    function run(...args: string[]): Promise<{ code: number; stderr: string }> {
+      return new Promise((resolve) => {
+        const child = spawn(process.execPath, ['--import', 'tsx', writer, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+        let stderr = '';
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => resolve({ code: code ?? -1, stderr }));
+      });
+    }
+    const leftovers = (out: string) => fs.readdirSync(out).filter((e) => e.startsWith('.'));
+
+    it('every run succeeds and the directory ends as one whole run wrote it', async () => {
+      const out = path.join(tmpDir(), 'out');
+      const results = await Promise.all(['p', 'q', 'r', 's'].map((tag) => run(out, tag, '15')));
+      for (const r of results) expect(r.code, r.stderr).to.equal(0);
+      const t = tree(out);
+      expect(Object.keys(t).sort()).to.deep.equal(['a.txt', 'b/c.txt', 'd.txt']);
+      expect(new Set(Object.values(t)).size, JSON.stringify(t)).to.equal(1);
+      expect(leftovers(out)).to.deep.equal([]);
+    });
+
+    it('a run that fails while another succeeds leaves the other\'s output (also when the failing run created the directory)', async () => {
+      const out = path.join(tmpDir(), 'out');
+      const failing = run(out, 'bad', '1', '1500');
+      while (!fs.existsSync(out)) await new Promise((r) => setTimeout(r, 10));
+      const good = await run(out, 'good', '1');
+      expect(good.code, good.stderr).to.equal(0);
+      const bad = await failing;
+      expect(bad.code).to.equal(1);
+      expect(bad.stderr).to.match(/bad fails on purpose/);
+      expect(tree(out)).to.deep.equal({ 'a.txt': 'good:0', 'b/c.txt': 'good:0', 'd.txt': 'good:0' });
+      expect(leftovers(out)).to.deep.equal([]);
+    });
   });
 });

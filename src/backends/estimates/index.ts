@@ -6,6 +6,7 @@ export {
   constantWeights,
   estimateNode,
   estimateResources,
+  estimateRtl,
   estimateTop,
   fitCoefficients,
   laneUsesDsp,
@@ -22,5 +23,6 @@ export {
   type Coefficients,
   type NodeResources,
   type ResourceEstimate,
+  type RtlEstimate,
   type Resources,
 } from './resources.js';

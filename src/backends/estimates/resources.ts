@@ -628,6 +628,17 @@ export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEF
   return { nodes, top, total: sum([...nodes, top]) };
 }
 
+/** The RTL plan emitRtl(ir, dir, opts) follows and its estimate: computed once, for both the size guard and the report. */
+export interface RtlEstimate {
+  plan: RtlPlan;
+  estimate: ResourceEstimate;
+}
+
+export function estimateRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlEstimate {
+  const plan = planRtl(ir, opts);
+  return { plan, estimate: estimateResources(ir, DEFAULT_COEFFICIENTS, opts, plan) };
+}
+
 /**
  * The LUT model is linear in the coefficients: luts = sum_k coef_k * feature_k
  * + fixed (ROMs, buffers, glue: not fitted). These are the features of one design.

@@ -7,8 +7,7 @@
 import type { Compiled } from '../../compile.js';
 import { actBits, elemBits, inputElem, weightBits, windowOutput } from '../../ir/hardware-ir.js';
 import { nodeCycles } from '../../ir/node-cycles.js';
-import { planRtl } from '../rtl/plan.js';
-import { estimateResources } from '../estimates/resources.js';
+import { estimateRtl, type RtlEstimate } from '../estimates/resources.js';
 import { describeSpace } from '../../ir/value-space-class.js';
 
 export interface LayerReport {
@@ -46,9 +45,11 @@ export interface CompileReport {
   multipliers: number;
   notes: Array<{ layer: string; note: string }>;
   accuracy?: Compiled['accuracy'];
+  onnxruntime?: Compiled['onnxruntime'];
 }
 
-export function buildReport(c: Compiled): CompileReport {
+/** `rtl`: the plan and estimate of the RTL written beside the report, when the caller has them. */
+export function buildReport(c: Compiled, rtl: RtlEstimate = estimateRtl(c.ir)): CompileReport {
   const weighted = new Map(c.graph.layers.flatMap((l) => (l.kind === 'dense' || l.kind === 'conv2d' ? [[l.name, l] as const] : [])));
   const layers: LayerReport[] = c.ir.nodes.map((n) => {
     if (n.op === 'vvu') {
@@ -147,8 +148,7 @@ export function buildReport(c: Compiled): CompileReport {
     };
   });
   // Where each unit's buffer goes (block RAM or LUTs), from the estimate of the RTL gen-hw writes.
-  const plan = planRtl(c.ir);
-  const est = estimateResources(c.ir, undefined, {}, plan);
+  const { plan, estimate: est } = rtl;
   plan.stages.forEach((st, i) => {
     const parts = est.nodes[i].parts;
     const mem = parts.buffer ?? parts.sums ?? parts.memory;
@@ -174,6 +174,7 @@ export function buildReport(c: Compiled): CompileReport {
     multipliers: layers.reduce((a, l) => a + l.multipliers, 0),
     notes,
     accuracy: c.accuracy,
+    onnxruntime: c.onnxruntime,
   };
 }
 
@@ -195,6 +196,13 @@ export function reportMarkdown(r: CompileReport): string {
   if (r.accuracy) {
     const a = r.accuracy;
     lines.push('', `## Accuracy on ${a.samples} test samples of ${a.source}`, '', '| model | accuracy |', '|---|---|', `| float (as trained) | ${pct(a.float)} |`, `| calibrated activations (float) | ${pct(a.calibrated)} |`, `| hardware (golden model) | ${pct(a.hardware)} |`, '', `Calibration changed accuracy by ${((a.hardware - a.float) * 100).toFixed(2)} points.`);
+  }
+  if (r.onnxruntime) {
+    const o = r.onnxruntime;
+    if ('skipped' in o) lines.push('', '## onnxruntime comparison', '', `Not run: ${o.skipped}.`);
+    else {
+      lines.push('', `## onnxruntime comparison on ${o.samples} frames of ${o.source}`, '', '| qtsc model | argmax agrees with onnxruntime |', '|---|---|', `| float Graph IR (as imported) | ${pct(o.floatAgreement)} |`, `| hardware (golden model) | ${pct(o.hardwareAgreement)} |`);
+    }
   }
   if (r.notes.length) lines.push('', '## Notes', '', ...r.notes.map((n) => `- \`${n.layer}\`: ${n.note}`));
   return lines.join('\n') + '\n';

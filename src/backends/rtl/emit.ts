@@ -36,6 +36,7 @@ const primitiveOrder = [
   'qtsc_thresholds',
   'qtsc_thresholds_bsearch',
   'qtsc_logits',
+  'qtsc_term',
   'qtsc_dot_acc',
   'qtsc_mvu',
   'qtsc_vvu',
@@ -43,6 +44,7 @@ const primitiveOrder = [
   'qtsc_swu',
   'qtsc_pool',
   'qtsc_argmax_collect',
+  'qtsc_border_class',
 ] as const;
 
 function primitivesUsed(plan: RtlPlan): string[] {
@@ -50,6 +52,7 @@ function primitivesUsed(plan: RtlPlan): string[] {
   const bsearch = plan.nodes.some((n) => n.bsearch);
   const used: Record<string, boolean> = {
     qtsc_dot_acc: genericEngine,
+    qtsc_term: genericEngine || plan.stages.some((st) => st.kind === 'vvu'),
     qtsc_thresholds_bsearch: bsearch,
     qtsc_vvu: plan.stages.some((st) => st.kind === 'vvu'),
     qtsc_axis_fork: plan.stages.some((st) => st.kind === 'fork'),
@@ -57,6 +60,7 @@ function primitivesUsed(plan: RtlPlan): string[] {
     qtsc_add: plan.stages.some((st) => st.kind === 'add'),
     qtsc_swu: plan.stages.some((st) => (st.kind === 'swu' || st.kind === 'maxpool' || st.kind === 'sumpool') && !st.direct),
     qtsc_pool: plan.stages.some((st) => st.kind === 'maxpool' || st.kind === 'sumpool'),
+    qtsc_border_class: plan.stages.some((st) => (st.kind === 'mvu' || st.kind === 'vvu') && st.borders !== null),
   };
   return primitiveOrder.filter((p) => used[p] ?? true);
 }

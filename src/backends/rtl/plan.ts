@@ -22,6 +22,7 @@ import {
   type SumPoolNode,
   type SwuNode,
   type ThresholdStage,
+  type BorderClasses,
   actBits,
   clog2,
   elemBits,
@@ -113,6 +114,8 @@ export interface NodePlan {
   paramWidth: number;
   weightRom: RomImage;
   paramRom: RomImage;
+  /** Border classes: the output-stage ROM holds one table per class, addressed by qtsc_border_class. */
+  borders: BorderPlan | null;
   /** Module computing the dot products: qtsc_dot_acc or a generated engine. */
   engineModule: string;
   /** Generated engine files (without .v) in compile order; empty for qtsc_dot_acc. */
@@ -420,30 +423,71 @@ function bsearchTables(n: MvuNode, levels: number, fileOf: (p: number) => string
  * channels f*pe + p, thresholds prepared (preparedThreshold) at
  * [(p*count + j)*CW +: CW], invert flags at bit pe*count*CW + p.
  */
-export function thresholdRom(n: AccShape, out: ThresholdStage, pe: number, file: string): RomImage {
+export function thresholdRom(n: AccShape, out: ThresholdStage, pe: number, file: string, borders?: BorderClasses): RomImage {
   const nf = out.thresholds.length / pe;
   const cw = cmpWidthOf(n);
   const width = pe * (out.count * cw + 1);
   const words: string[] = [];
-  for (let f = 0; f < nf; f++) {
-    let v = 0n;
-    for (let p = 0; p < pe; p++) {
-      const c = f * pe + p;
-      for (let j = 0; j < out.count; j++) {
-        const { value, invert } = preparedThreshold(n, out.thresholds[c][j], out.negate[c]);
-        v |= (BigInt(value) & mask(cw)) << BigInt((p * out.count + j) * cw);
-        if (invert) v |= 1n << BigInt(pe * out.count * cw + p);
+  // With border classes, one table of nf words per class, class k at words k*nf.. (qtsc_border_class).
+  for (const table of borders ? borders.thresholds : [out.thresholds]) {
+    for (let f = 0; f < nf; f++) {
+      let v = 0n;
+      for (let p = 0; p < pe; p++) {
+        const c = f * pe + p;
+        for (let j = 0; j < out.count; j++) {
+          const { value, invert } = preparedThreshold(n, table[c][j], out.negate[c]);
+          v |= (BigInt(value) & mask(cw)) << BigInt((p * out.count + j) * cw);
+          if (invert) v |= 1n << BigInt(pe * out.count * cw + p);
+        }
       }
+      words.push(hexWord(v, width));
     }
-    words.push(hexWord(v, width));
   }
-  return { file, width, depth: nf, addrWidth: addrWidth(nf), words, style: romStyle(width, nf) };
+  const depth = words.length;
+  return { file, width, depth, addrWidth: addrWidth(depth), words, style: romStyle(width, depth) };
+}
+
+/** What the template needs to instantiate qtsc_border_class for a node with border classes. */
+export interface BorderPlan {
+  oh: number;
+  ow: number;
+  classes: number;
+  /** Output-stage ROM words per class, and the last word's index (a pixel's last read). */
+  nf: number;
+  lastWord: number;
+  /** Bits of the unit's own word index (p_addr), zero-extended to the ROM address. */
+  wordBits: number;
+  addrWidth: number;
+  /** Verilog literals of the packed base tables (entry 0 in the low bits): rowClass*colClasses*nf and colClass*nf. */
+  rowBase: string;
+  colBase: string;
+}
+
+function packedTable(entries: number[], bits: number): string {
+  let v = 0n;
+  entries.forEach((e, k) => (v |= BigInt(e) << BigInt(k * bits)));
+  return `${entries.length * bits}'h${v.toString(16)}`;
+}
+
+export function borderPlan(b: BorderClasses, nf: number, rom: RomImage): BorderPlan {
+  const aw = rom.addrWidth;
+  return {
+    oh: b.rowClass.length,
+    ow: b.colClass.length,
+    classes: b.rowClasses * b.colClasses,
+    nf,
+    lastWord: nf - 1,
+    wordBits: Math.max(1, clog2(nf)),
+    addrWidth: aw,
+    rowBase: packedTable(b.rowClass.map((r) => r * b.colClasses * nf), aw),
+    colBase: packedTable(b.colClass.map((c) => c * nf), aw),
+  };
 }
 
 function paramRom(n: MvuNode, file: string): RomImage {
   const nf = n.mh / n.pe;
   const out = n.output;
-  if (out.kind === 'thresholds') return thresholdRom(n, out, n.pe, file);
+  if (out.kind === 'thresholds') return thresholdRom(n, out, n.pe, file, n.borders);
   const lw = out.logitWidth;
   const width = n.pe * lw;
   const words: string[] = [];
@@ -558,7 +602,9 @@ function planMvu(ir: HardwareIR, n: MvuNode, index: number, treeMode: DotTrees, 
       treeMode === 'all' ? n.engine !== 'int-mac' || n.input.kind === 'bipolar' : treeMode === 'xnor' && n.engine === 'xnor-popcount';
     const thr = out.kind === 'thresholds' ? out : null;
     const lg = out.kind === 'logits' ? out : null;
-    const bsearch = thr !== null && thr.count >= (opts.bsearchMinCount ?? bsearchMinCount);
+    // The search tables have no border classes: a node with them keeps the parallel comparators.
+    const bsearch = thr !== null && !n.borders && thr.count >= (opts.bsearchMinCount ?? bsearchMinCount);
+    const pRom = paramRom(n, `${module}_${thr ? 'thresholds' : 'offsets'}.mem`);
     const bsLevels = thr ? actBits(thr.out) : 1;
     return {
       index,
@@ -594,7 +640,8 @@ function planMvu(ir: HardwareIR, n: MvuNode, index: number, treeMode: DotTrees, 
       outWidth: n.pe * outputElementBits(n),
       paramWidth: bsearch ? 1 : thr ? n.pe * (thr.count * cmpWidthOf(n) + 1) : n.pe * (lg as { logitWidth: number }).logitWidth,
       weightRom: weightRom(n, `${module}_weights.mem`),
-      paramRom: paramRom(n, `${module}_${thr ? 'thresholds' : 'offsets'}.mem`),
+      paramRom: pRom,
+      borders: n.borders ? borderPlan(n.borders, n.mh / n.pe, pRom) : null,
       tableRoms: bsearch ? bsearchTables(n, bsLevels, (p) => `${module}_search_p${p}.mem`) : [],
       engineModule: tree ? `${module}_dot_acc` : 'qtsc_dot_acc',
       engineFiles: tree

@@ -6,15 +6,13 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import Handlebars from 'handlebars';
-
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+import { packageRoot } from '../../util/package-root.js';
 
 /** Directory of the hand-written primitives. */
-export const hwDir = path.join(repoRoot, 'hw');
+export const hwDir = path.join(packageRoot, 'hw');
 /** Directory of the Handlebars RTL templates. */
-export const templatesDir = path.join(repoRoot, 'templates');
+export const templatesDir = path.join(packageRoot, 'templates');
 
 export type TemplateName = 'top' | 'top-graph' | 'node' | 'window' | 'vvu' | 'add';
 

@@ -24,7 +24,7 @@ import {
 import { elemName } from '../../ir/check-graph.js';
 import { nodeCycles } from '../../ir/node-cycles.js';
 import { QtscError } from '../../util/errors.js';
-import { type RomImage, accRepresentable, addrWidth, cmpWidthOf, hexWord, identFragment, mask, romStyle, thresholdRom } from './plan.js';
+import { type BorderPlan, type RomImage, accRepresentable, borderPlan, addrWidth, cmpWidthOf, hexWord, identFragment, mask, romStyle, thresholdRom } from './plan.js';
 
 /** qtsc_vvu's WeightKind parameter. */
 export const vvuWeightKind = { binary: 0, pow2: 1, int: 2 } as const;
@@ -79,6 +79,10 @@ export interface VvuPlan {
   multipliers: number;
   weightRom: RomImage;
   paramRom: RomImage;
+  /** Bits of qtsc_vvu's own threshold word index (the group). */
+  unitParamAddrWidth: number;
+  /** Border classes: one threshold table per class, addressed by qtsc_border_class. */
+  borders: BorderPlan | null;
   weightSingle: boolean;
   weightBlock: boolean;
   paramSingle: boolean;
@@ -190,7 +194,7 @@ export function planVvu(ir: HardwareIR, n: VvuNode, index: number): VvuPlan {
   const cmpWidth = cmpWidthOf(n);
   const pow2 = n.weights.kind === 'pow2' ? n.weights : null;
   const weightRom = vvuWeightRom(n, `${module}_weights.mem`);
-  const paramRom = thresholdRom(n, out, lanes, `${module}_thresholds.mem`);
+  const paramRom = thresholdRom(n, out, lanes, `${module}_thresholds.mem`, n.borders);
   return {
     kind: 'vvu',
     index,
@@ -226,6 +230,8 @@ export function planVvu(ir: HardwareIR, n: VvuNode, index: number): VvuPlan {
     multipliers: n.weights.kind === 'int' && n.input.kind === 'uint' ? lanes : 0,
     weightRom,
     paramRom,
+    unitParamAddrWidth: addrWidth(groups),
+    borders: n.borders ? borderPlan(n.borders, groups, paramRom) : null,
     weightSingle: weightRom.depth === 1,
     weightBlock: weightRom.style === 'block',
     paramSingle: paramRom.depth === 1,

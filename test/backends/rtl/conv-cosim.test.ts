@@ -29,7 +29,7 @@ import { Rng } from '../../../src/util/random.js';
 interface Case {
   seed: number;
   opts?: RandomConvOptions;
-  /** A chosen network instead of a random one. */
+  /** A fixed network instead of a random one. */
   spec?: ConvModelSpec;
   targetCycles?: number;
   iverilog?: boolean;
@@ -43,9 +43,44 @@ const cases: Case[] = [
   { seed: 5, opts: { convs: 2 } },
   { seed: 6, opts: { convs: 2, valueSpace: 'binary' }, targetCycles: 32 },
   { seed: 7, opts: { convs: 2, valueSpace: 'pow2-3', actBits: [2] }, targetCycles: 400 },
+  // Padded convolutions over ±1 inputs: border-class thresholds (xnor-popcount, and pow2 shift-add).
+  { seed: 8, opts: { convs: 2, valueSpace: 'binary', actBits: [1] }, iverilog: true },
+  { seed: 10, opts: { convs: 2, valueSpace: 'binary', actBits: [1] }, targetCycles: 16 },
+  { seed: 14, opts: { convs: 2, valueSpace: 'pow2-3', actBits: [1, 4] } },
+  // Depthwise convolutions over ±1 inputs with 'same' padding (stride 1 and 2, multiplier 2): border classes in the VVU.
+  {
+    seed: 15,
+    spec: {
+      inputShape: [7, 9, 2],
+      layers: [
+        { kind: 'conv', filters: 3, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 1 },
+        { kind: 'depthwise', multiplier: 2, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 1 },
+        { kind: 'depthwise', multiplier: 1, kernel: [5, 3], strides: [2, 2], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 2 },
+        { kind: 'flatten' }, { kind: 'dense', units: 3 },
+      ],
+      valueSpace: 'binary',
+      seed: 15,
+    },
+    targetCycles: 100,
+  },
+  // Global average pooling of ±1 activations: a count of +1 bits, the mean 2p/N - 1 folded into the logits.
+  {
+    seed: 16,
+    spec: {
+      inputShape: [6, 6, 1],
+      layers: [
+        { kind: 'conv', filters: 4, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 1 },
+        { kind: 'depthwise', multiplier: 1, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 1 },
+        { kind: 'gap' }, { kind: 'dense', units: 3 },
+      ],
+      valueSpace: 'pow2-2',
+      seed: 16,
+    },
+    iverilog: true,
+  },
   // 'same' average pools: border windows divide by their taps inside the image (odd and even sides, strides 1 and 2).
   {
-    seed: 8,
+    seed: 20,
     spec: {
       inputShape: [9, 10, 2],
       layers: [
@@ -61,7 +96,7 @@ const cases: Case[] = [
     iverilog: true,
   },
   {
-    seed: 9,
+    seed: 21,
     spec: {
       inputShape: [9, 7, 1],
       layers: [

@@ -17,14 +17,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { hwDir } from '../../../src/backends/rtl/templates.js';
-import { findTool, projectRoot } from '../../../src/drivers/tools.js';
+import { findTool } from '../../../src/drivers/tools.js';
+import { packageRoot } from '../../../src/util/package-root.js';
 import { type Simulator, resultLine, runTestbench } from '../../../src/drivers/testbench.js';
 import { fuzzRuns } from '../../helpers/fuzz.js';
 import { lintVerilator } from '../../../src/drivers/verilator.js';
 import { synthesize } from '../../../src/drivers/yosys.js';
 import { Rng, divisors } from '../../../src/util/random.js';
 
-const tb = path.join(projectRoot, 'sim', 'iverilog', 'qtsc_tb_residual.sv');
+const tb = path.join(packageRoot, 'sim', 'iverilog', 'qtsc_tb_residual.sv');
 const SOURCES = ['qtsc_axis_skid.v', 'qtsc_axis_fork.v', 'qtsc_axis_fifo.v', 'qtsc_thresholds.v', 'qtsc_add.v'];
 
 interface Case {

@@ -31,7 +31,8 @@ import {
   weightValue,
 } from '../../../src/ir/hardware-ir.js';
 import { thresholdDomain } from '../../../src/passes/accumulator-range.js';
-import { findTool, projectRoot } from '../../../src/drivers/tools.js';
+import { findTool } from '../../../src/drivers/tools.js';
+import { packageRoot } from '../../../src/util/package-root.js';
 import { type Simulator, resultLine, runTestbench } from '../../../src/drivers/testbench.js';
 import { fuzzRuns } from '../../helpers/fuzz.js';
 import { lintVerilator } from '../../../src/drivers/verilator.js';
@@ -39,7 +40,7 @@ import { synthesize } from '../../../src/drivers/yosys.js';
 import { QtscError } from '../../../src/util/errors.js';
 import { Rng, divisors } from '../../../src/util/random.js';
 
-const tb = path.join(projectRoot, 'sim', 'iverilog', 'qtsc_tb_unit.sv');
+const tb = path.join(packageRoot, 'sim', 'iverilog', 'qtsc_tb_unit.sv');
 
 interface Spec {
   seed: number;
@@ -175,10 +176,10 @@ function hexWords(codes: ArrayLike<number>, per: number, bits: number): string {
 /** Writes the wrapper, its ROMs and the primitives into dir; returns the plan and the sources in compile order. */
 function writeDesign(ir: HardwareIR, node: VvuNode, dir: string): { plan: VvuPlan; sources: string[] } {
   const plan = planVvu(ir, node, 0);
-  for (const f of ['qtsc_thresholds.v', 'qtsc_vvu.v']) fs.copyFileSync(path.join(hwDir, f), path.join(dir, f));
+  for (const f of ['qtsc_thresholds.v', 'qtsc_term.v', 'qtsc_vvu.v']) fs.copyFileSync(path.join(hwDir, f), path.join(dir, f));
   fs.writeFileSync(path.join(dir, `${plan.module}.v`), render('vvu', plan));
   for (const rom of [plan.weightRom, plan.paramRom]) fs.writeFileSync(path.join(dir, rom.file), rom.words.join('\n') + '\n');
-  return { plan, sources: ['qtsc_thresholds.v', 'qtsc_vvu.v', `${plan.module}.v`] };
+  return { plan, sources: ['qtsc_thresholds.v', 'qtsc_term.v', 'qtsc_vvu.v', `${plan.module}.v`] };
 }
 
 interface RunResult {
