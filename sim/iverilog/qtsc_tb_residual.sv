@@ -21,6 +21,8 @@
 // without an output word (deadlock). Prints
 //   QTSC_RESIDUAL words=<n> errors=<n> cycles=<reset release to last word>
 //                 frame0=<cycles to the last word of frame 0> deadlock=<0|1> first_error=<word or -1>
+// Runs under Icarus and Verilator (--binary --timing) alike; +seed=, +stall=, +long_stall=
+// override Seed, Stall and LongStall at run time.
 module qtsc_tb_residual #(
   parameter int C = 2,            // channels per pixel
   parameter int Simd = 1,         // elements per word, divides C
@@ -163,6 +165,9 @@ module qtsc_tb_residual #(
   logic [OutW-1:0] prev_data;
   logic [31:0] r_in, r_out, r_long;
 
+  // Run-time values: the parameters, unless +seed=, +stall=, +long_stall= override them (one build, many stall patterns).
+  integer stall, long_stall, seed;
+
   initial begin
     if (!$value$plusargs("input=%s", in_file)) $fatal(1, "qtsc_tb_residual: +input=<hex file> missing");
     if (!$value$plusargs("expected=%s", exp_file)) $fatal(1, "qtsc_tb_residual: +expected=<hex file> missing");
@@ -170,7 +175,10 @@ module qtsc_tb_residual #(
     $readmemh(in_file, in_mem);
     $readmemh(exp_file, exp_mem);
     $readmemh(thr_file, thr_mem);
-    rng = 32'h2545f491 ^ Seed;
+    if (!$value$plusargs("stall=%d", stall)) stall = Stall;
+    if (!$value$plusargs("long_stall=%d", long_stall)) long_stall = LongStall;
+    if (!$value$plusargs("seed=%d", seed)) seed = Seed;
+    rng = 32'h2545f491 ^ seed;
     sent = 0;
     got = 0;
     errors = 0;
@@ -186,7 +194,10 @@ module qtsc_tb_residual #(
     m_ready = 1'b0;
     long_go = 1'b0;
     repeat (3) @(posedge clk);
+    // Released after the clock edge's processes have run (no race with them).
+    /* verilator lint_off INITIALDLY */
     rst <= 1'b0;
+    /* verilator lint_on INITIALDLY */
   end
 
   task automatic error_at(input integer word);
@@ -212,15 +223,15 @@ module qtsc_tb_residual #(
       end
       prev_stalled = m_valid && !m_ready;
       prev_data = m_data;
-      m_ready <= r_out[15:0] >= Stall[15:0];
-      long_go <= r_long[15:0] >= LongStall[15:0];
+      m_ready <= r_out[15:0] >= stall[15:0];
+      long_go <= r_long[15:0] >= long_stall[15:0];
       quiet = (m_valid && m_ready) ? 0 : quiet + 1;
       if (s_valid && s_ready) begin
         sent = sent + 1;
         quiet = 0;
       end
       if (!s_valid || s_ready) begin
-        if (sent < Words && r_in[15:0] >= Stall[15:0]) begin
+        if (sent < Words && r_in[15:0] >= stall[15:0]) begin
           s_valid <= 1'b1;
           s_data <= in_mem[sent];
         end else begin

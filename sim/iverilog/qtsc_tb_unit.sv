@@ -12,8 +12,10 @@
 // that no word follows the last. Prints
 //   QTSC_UNIT words=<output words> errors=<n> cycles=<reset release to last word>
 //             frame0=<cycles to the last word of frame 0> first_error=<word index or -1>
+// Runs under Icarus and under Verilator (--binary --timing) alike (src/drivers/testbench.ts):
 //   iverilog -g2012 -s qtsc_tb_unit -DQTSC_DUT=<module> -Pqtsc_tb_unit.<Param>=.. qtsc_tb_unit.sv <sources>
-//   vvp -n <sim> +input=in.hex +expected=out.hex      (cwd: where the unit's .mem files are)
+//   vvp -n <sim> +input=in.hex +expected=out.hex [+seed=<n>] [+stall=<n>]   (cwd: where the unit's .mem files are)
+//   (and --binary --timing under Verilator) --top-module qtsc_tb_unit -DQTSC_DUT=<module> -G<Param>=.. qtsc_tb_unit.sv <sources>
 module qtsc_tb_unit #(
   parameter int InW = 8,         // input word bits
   parameter int OutW = 8,        // output word bits
@@ -52,12 +54,17 @@ module qtsc_tb_unit #(
   logic [OutW-1:0] prev_data;
   logic [31:0] r_in, r_out;
 
+  // Run-time values: the parameters, unless +seed=, +stall= override them (one build, many stall patterns).
+  integer stall, seed;
+
   initial begin
     if (!$value$plusargs("input=%s", in_file)) $fatal(1, "qtsc_tb_unit: +input=<hex file> missing");
     if (!$value$plusargs("expected=%s", exp_file)) $fatal(1, "qtsc_tb_unit: +expected=<hex file> missing");
     $readmemh(in_file, in_mem);
     $readmemh(exp_file, exp_mem);
-    rng = 32'h2545f491 ^ Seed;
+    if (!$value$plusargs("stall=%d", stall)) stall = Stall;
+    if (!$value$plusargs("seed=%d", seed)) seed = Seed;
+    rng = 32'h2545f491 ^ seed;
     sent = 0;
     got = 0;
     errors = 0;
@@ -72,7 +79,10 @@ module qtsc_tb_unit #(
     s_data = '0;
     m_ready = 1'b0;
     repeat (3) @(posedge clk);
+    // Released after the clock edge's processes have run (no race with them).
+    /* verilator lint_off INITIALDLY */
     rst <= 1'b0;
+    /* verilator lint_on INITIALDLY */
   end
 
   task automatic error_at(input integer word);
@@ -98,14 +108,14 @@ module qtsc_tb_unit #(
       end
       prev_stalled = m_valid && !m_ready;
       prev_data = m_data;
-      m_ready <= r_out[15:0] >= Stall[15:0];
+      m_ready <= r_out[15:0] >= stall[15:0];
       quiet = (m_valid && m_ready) ? 0 : quiet + 1;
       if (s_valid && s_ready) begin
         sent = sent + 1;
         quiet = 0;
       end
       if (!s_valid || s_ready) begin
-        if (sent < InWords && r_in[15:0] >= Stall[15:0]) begin
+        if (sent < InWords && r_in[15:0] >= stall[15:0]) begin
           s_valid <= 1'b1;
           s_data <= in_mem[sent];
         end else begin

@@ -186,30 +186,59 @@ function includeFiles(rtlDir: string): string[] {
 }
 
 export async function buildVerilatorSim(o: BuildOptions): Promise<BuildResult> {
-  const started = Date.now();
   checkSources(o.rtlDir, o.sources);
-  const exe = verilatorPath();
-  const version = await toolVersion(exe);
   const tb = renderTestbench(o.top, o.inputWordBits, o.outputWordBits);
   const flags = [...BASE_FLAGS, ...(o.trace ? ['--trace'] : []), ...(o.extraArgs ?? [])];
+  const key: Array<[string, string | Buffer]> = [['flags', JSON.stringify(flags)], ['top', o.top], ['tb', tb]];
+  for (const s of o.sources) key.push(['source-name', s], ['source', fs.readFileSync(path.resolve(o.rtlDir, s))]);
+  for (const inc of includeFiles(o.rtlDir)) key.push(['include-name', inc], ['include', fs.readFileSync(path.join(o.rtlDir, inc))]);
+  return cachedVerilatorBuild({
+    what: `Verilator build of '${o.top}'`,
+    key,
+    cwd: o.rtlDir,
+    workDir: o.workDir,
+    cacheDir: o.cacheDir,
+    timeoutMs: o.timeoutMs,
+    manifest: { top: o.top, sources: o.sources, inputWordBits: o.inputWordBits, outputWordBits: o.outputWordBits, flags },
+    args: (buildDir) => {
+      const tbPath = path.join(buildDir, 'tb.cpp');
+      fs.writeFileSync(tbPath, tb);
+      return [...flags, '--top-module', o.top, ...o.sources, tbPath];
+    },
+  });
+}
 
+export interface CachedBuildOptions {
+  /** Names the build in errors. */
+  what: string;
+  /** Everything the binary depends on besides the Verilator version, as labelled parts of the cache key. */
+  key: ReadonlyArray<readonly [string, string | Buffer]>;
+  /** Where Verilator runs (relative sources resolve here). */
+  cwd: string;
+  workDir: string;
+  cacheDir?: string | null;
+  timeoutMs?: number;
+  /** Written to manifest.json beside the binary, with the version, hash and time. */
+  manifest: Record<string, unknown>;
+  /** Verilator's arguments but -Mdir and -o, given the private build directory (to write generated files into). */
+  args: (buildDir: string) => string[];
+}
+
+/**
+ * Builds a Verilator binary once per content hash (the module comment: cache
+ * layout, private build directory renamed into place, LRU pruning).
+ */
+export async function cachedVerilatorBuild(o: CachedBuildOptions): Promise<BuildResult> {
+  const started = Date.now();
+  const exe = verilatorPath();
+  const version = await toolVersion(exe);
   const h = createHash('sha256');
   const feed = (label: string, data: string | Buffer) => {
     h.update(`${label}\0${Buffer.byteLength(data)}\0`);
     h.update(data);
   };
   feed('verilator', version);
-  feed('flags', JSON.stringify(flags));
-  feed('top', o.top);
-  feed('tb', tb);
-  for (const s of o.sources) {
-    feed('source-name', s);
-    feed('source', fs.readFileSync(path.resolve(o.rtlDir, s)));
-  }
-  for (const inc of includeFiles(o.rtlDir)) {
-    feed('include-name', inc);
-    feed('include', fs.readFileSync(path.join(o.rtlDir, inc)));
-  }
+  for (const [label, data] of o.key) feed(label, data);
   const hash = h.digest('hex').slice(0, 32);
 
   const cacheDir = o.cacheDir === undefined ? defaultCacheDir() : o.cacheDir;
@@ -229,27 +258,18 @@ export async function buildVerilatorSim(o: BuildOptions): Promise<BuildResult> {
   fs.rmSync(buildDir, { recursive: true, force: true });
   fs.mkdirSync(buildDir, { recursive: true });
   const objDir = path.join(buildDir, 'obj_dir');
-  const tbPath = path.join(buildDir, 'tb.cpp');
-  fs.writeFileSync(tbPath, tb);
-  const args = [...flags, '--top-module', o.top, '-Mdir', objDir, '-o', binaryName, ...o.sources, tbPath];
-  const r = await runTool(exe, args, { cwd: o.rtlDir, timeoutMs: o.timeoutMs ?? 30 * 60_000 });
+  const args = [...o.args(buildDir), '-Mdir', objDir, '-o', binaryName];
+  const r = await runTool(exe, args, { cwd: o.cwd, timeoutMs: o.timeoutMs ?? 30 * 60_000 });
   fs.writeFileSync(path.join(buildDir, 'build.log'), `$ verilator ${args.join(' ')}\n${r.stdout}\n${r.stderr}`);
   const built = path.join(objDir, binaryName);
   if (r.code !== 0 || r.timedOut || !fs.existsSync(built)) {
-    const msg = describeFailure(`Verilator build of '${o.top}'`, r, 40);
+    const msg = describeFailure(o.what, r, 40);
     if (cacheDir !== null) fs.rmSync(buildDir, { recursive: true, force: true });
     throw new ToolError(msg);
   }
   fs.renameSync(built, path.join(buildDir, binaryName));
   fs.rmSync(objDir, { recursive: true, force: true });
-  fs.writeFileSync(
-    path.join(buildDir, 'manifest.json'),
-    JSON.stringify(
-      { top: o.top, sources: o.sources, inputWordBits: o.inputWordBits, outputWordBits: o.outputWordBits, verilator: version, flags, hash, builtAt: new Date().toISOString() },
-      null,
-      2,
-    ) + '\n',
-  );
+  fs.writeFileSync(path.join(buildDir, 'manifest.json'), JSON.stringify({ ...o.manifest, verilator: version, hash, builtAt: new Date().toISOString() }, null, 2) + '\n');
   if (cacheDir !== null) {
     try {
       fs.renameSync(buildDir, finalDir);

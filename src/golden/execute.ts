@@ -144,7 +144,15 @@ export function runNode(ir: HardwareIR, node: HwNode, x: ArrayLike<number>, y?: 
     }
     case 'sumpool': {
       const g = geometry(node.window, shape);
-      return Array.from(poolWindows(slidingWindow(x, g, 0), g.kh * g.kw, g.c, 'sum'));
+      const sums = poolWindows(slidingWindow(x, g, 0), g.kh * g.kw, g.c, 'sum');
+      const scale = node.borderScale;
+      if (!scale) return Array.from(sums);
+      // Each window's sum times its row and column factor: every mean then has the one divisor.
+      const ow = scale.cols.length;
+      return Array.from(sums, (v, i) => {
+        const pixel = Math.floor(i / g.c);
+        return v * scale.rows[Math.floor(pixel / ow)] * scale.cols[pixel % ow];
+      });
     }
     case 'maxpool': {
       // Padded taps get code 0, the smallest code: never larger than a real tap.

@@ -159,22 +159,31 @@ function depthwise(l: DepthwiseConv2DLayer, x: Float64Array): Float64Array {
   return y;
 }
 
-/** Average pooling (valid windows, kh*kw taps each), or the mean over the whole map. */
+/**
+ * Average pooling: each window's taps inside the image, divided by their
+ * count (tfjs' 'same', as its cpu and wasm kernels compute it) or by kh*kw
+ * when padded taps count as zeros; or the mean over the whole map.
+ */
 function avgPool(l: AvgPoolLayer, x: Float64Array): Float64Array {
   const [h, w, c] = l.inShape;
   const [oh, ow] = windowOutShape(l);
   const y = new Float64Array(oh * ow * c);
-  const n = l.poolSize[0] * l.poolSize[1];
   for (let oy = 0; oy < oh; oy++) {
     for (let ox = 0; ox < ow; ox++) {
+      const o = (oy * ow + ox) * c;
+      let n = 0;
       for (let ky = 0; ky < l.poolSize[0]; ky++) {
+        const iy = oy * l.strides[0] + ky - l.pad[0];
+        if (iy < 0 || iy >= h) continue;
         for (let kx = 0; kx < l.poolSize[1]; kx++) {
-          const iy = oy * l.strides[0] + ky;
-          const ix = ox * l.strides[1] + kx;
-          if (iy >= h || ix >= w) continue;
-          for (let ch = 0; ch < c; ch++) y[(oy * ow + ox) * c + ch] += x[(iy * w + ix) * c + ch] / n;
+          const ix = ox * l.strides[1] + kx - l.pad[1];
+          if (ix < 0 || ix >= w) continue;
+          n++;
+          for (let ch = 0; ch < c; ch++) y[o + ch] += x[(iy * w + ix) * c + ch];
         }
       }
+      const divisor = l.countPadded ? l.poolSize[0] * l.poolSize[1] : n;
+      for (let ch = 0; ch < c; ch++) y[o + ch] /= divisor;
     }
   }
   return y;

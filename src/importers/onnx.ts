@@ -489,7 +489,7 @@ export function lowerOnnx(model: OnnxModel, options: OnnxImportOptions = {}): On
             from = { ...s, layer: last };
           }
           const padded: Shape3 = [s.map[0] + g.pad[0] + g.pad[2], s.map[1] + g.pad[1] + g.pad[3], c];
-          emit({ kind: 'avgpool', name: layerName(node), inShape: padded, poolSize: [k[0], k[1]], strides: g.strides, pad: [0, 0, 0, 0], global: false }, from);
+          emit({ kind: 'avgpool', name: layerName(node), inShape: padded, poolSize: [k[0], k[1]], strides: g.strides, pad: [0, 0, 0, 0], countPadded: false, global: false }, from);
         } else emit({ kind: 'maxpool', name: layerName(node), inShape: s.map, poolSize: [k[0], k[1]], strides: g.strides, pad: g.pad }, s);
         setOut(streamOut([s.dims[0], c, g.out[0], g.out[1]], [g.out[0], g.out[1], c]));
         break;
@@ -499,7 +499,7 @@ export function lowerOnnx(model: OnnxModel, options: OnnxImportOptions = {}): On
         if (s.dims.length !== 4) throw new QtscError(`${where}: field 'input[0]': [${s.dims.join(', ')}] is not [N, C, H, W]`);
         const c = channels(s, 'pooling');
         const [h, w] = s.map;
-        emit({ kind: 'avgpool', name: layerName(node), inShape: s.map, poolSize: [h, w], strides: [h, w], pad: [0, 0, 0, 0], global: true }, s);
+        emit({ kind: 'avgpool', name: layerName(node), inShape: s.map, poolSize: [h, w], strides: [h, w], pad: [0, 0, 0, 0], countPadded: false, global: true }, s);
         setOut(streamOut([s.dims[0], c, 1, 1], [1, 1, c]));
         break;
       }

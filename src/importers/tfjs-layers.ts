@@ -320,10 +320,8 @@ export function importTfjsLayers(modelDir: string, options: ImportOptions = {}):
       case 'AveragePooling2D': {
         if (shape === null || flat) throw new QtscError(`${where}: average pooling needs a feature map (after a convolution)`);
         const g = windowOf(c, where, shape, 'poolSize', 'kernel');
-        if (g.pad.some((p) => p > 0)) {
-          throw new QtscError(`${where}: field 'padding': 'same' average pooling divides border windows by their count of real taps, which differs per position; it is not compiled yet (use 'valid')`);
-        }
-        layers.push({ kind: 'avgpool', name: l.name, inShape: shape, poolSize: g.kernel, strides: g.strides, pad: g.pad, global: false });
+        // tfjs' 'same' divides each window by its taps inside the image.
+        layers.push({ kind: 'avgpool', name: l.name, inShape: shape, poolSize: g.kernel, strides: g.strides, pad: g.pad, countPadded: false, global: false });
         shape = [g.out[0], g.out[1], shape[2]];
         break;
       }
@@ -331,7 +329,7 @@ export function importTfjsLayers(modelDir: string, options: ImportOptions = {}):
         if (shape === null || flat) throw new QtscError(`${where}: global average pooling needs a feature map (after a convolution)`);
         const format = cfg(c, 'dataFormat');
         if (format !== undefined && format !== null && format !== 'channelsLast' && format !== 'channels_last') throw new QtscError(`${where}: field 'data_format': '${String(format)}' is not supported (channels_last)`);
-        layers.push({ kind: 'avgpool', name: l.name, inShape: shape, poolSize: [shape[0], shape[1]], strides: [shape[0], shape[1]], pad: [0, 0, 0, 0], global: true });
+        layers.push({ kind: 'avgpool', name: l.name, inShape: shape, poolSize: [shape[0], shape[1]], strides: [shape[0], shape[1]], pad: [0, 0, 0, 0], countPadded: false, global: true });
         shape = [1, 1, shape[2]];
         flat = true;
         break;

@@ -4,8 +4,10 @@
  * schema checks each node alone; the golden model and the backends rely on
  * both.
  */
+import { avgPoolScale } from './avg-pool-scale.js';
 import {
   type ActType,
+  type AvgPoolScale,
   type ElemType,
   type HardwareIR,
   type HwNode,
@@ -78,9 +80,22 @@ export function nodeOutputTensor(n: HwNode, input: TensorInfo): TensorInfo | str
         return `padCode ${n.padCode}: a bipolar stream pads with the code of -1 (0), which its reader's border classes correct`;
       }
       if (n.op === 'sumpool') {
-        if (pad.some((p) => p > 0)) return `a sum pool has no padding`;
+        // A bipolar stream has no code for 0: a padded tap would add a -1.
+        if (n.elem.kind === 'bipolar' && pad.some((p) => p > 0)) return `a padded sum pool needs unsigned codes (a bipolar stream has no code for 0)`;
+        // The scale is derived from the geometry; a hand-written one must match it exactly.
+        const scale = n.borderScale;
+        if (scale !== undefined) {
+          let want: AvgPoolScale;
+          try {
+            want = avgPoolScale(n.window, h, w);
+          } catch (e) {
+            return (e as Error).message;
+          }
+          if (JSON.stringify(scale) !== JSON.stringify(want)) return `borderScale must be ${JSON.stringify(want)} (the lcm scaling of the taps inside the image)`;
+        }
+        const growth = scale ? scale.divisor : kh * kw;
         const inBits = n.elem.kind === 'uint' ? n.elem.bits : 1;
-        if (n.out.kind !== 'uint' || n.out.bits !== inBits + Math.ceil(Math.log2(kh * kw))) return `out must be uint of elem bits + clog2(${kh * kw})`;
+        if (n.out.kind !== 'uint' || n.out.bits !== inBits + Math.ceil(Math.log2(growth))) return `out must be uint of elem bits + clog2(${growth})`;
         return { elem: n.out, shape: [oh, ow, c] };
       }
       return { elem: input.elem, shape: n.op === 'swu' ? [oh, ow, kh * kw * c] : [oh, ow, c] };

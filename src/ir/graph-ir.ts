@@ -56,7 +56,7 @@ export interface DepthwiseConv2DLayer extends ConvolutionBase {
   multiplier: number;
 }
 
-/** Average pooling over a window (valid padding: every window has kh*kw taps); global = the whole map. */
+/** Average pooling over a window; global = the whole map. */
 export interface AvgPoolLayer {
   kind: 'avgpool';
   name: string;
@@ -64,6 +64,12 @@ export interface AvgPoolLayer {
   poolSize: [number, number];
   strides: [number, number];
   pad: [number, number, number, number];
+  /**
+   * Whether padded taps count toward the divisor as zeros (ONNX
+   * count_include_pad=1: always kh*kw) or not (tfjs 'same': the taps inside
+   * the image). Irrelevant without padding.
+   */
+  countPadded: boolean;
   /** GlobalAveragePooling2D: one window covering the map. */
   global: boolean;
 }

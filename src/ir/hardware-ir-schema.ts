@@ -84,7 +84,8 @@ const MvuSchema = z
   .superRefine(validWeightCodes);
 const SwuSchema = z.object({ op: z.literal('swu'), ...base, window: WindowSchema, simd: int.positive(), elem: ActTypeSchema, padCode: int.nonnegative() });
 const MaxPoolSchema = z.object({ op: z.literal('maxpool'), ...base, window: WindowSchema, simd: int.positive(), elem: ActTypeSchema });
-const SumPoolSchema = z.object({ op: z.literal('sumpool'), ...base, window: WindowSchema, simd: int.positive(), elem: ActTypeSchema, out: ActTypeSchema });
+const AvgPoolScaleSchema = z.object({ rows: z.array(int.positive()).min(1), cols: z.array(int.positive()).min(1), divisor: int.positive() });
+const SumPoolSchema = z.object({ op: z.literal('sumpool'), ...base, window: WindowSchema, simd: int.positive(), elem: ActTypeSchema, out: ActTypeSchema, borderScale: AvgPoolScaleSchema.optional() });
 const VvuSchema = z
   .object({
     op: z.literal('vvu'),

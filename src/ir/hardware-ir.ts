@@ -239,16 +239,35 @@ export interface VvuNode extends NodeBase {
  * the exact sum of its window's codes (average pooling: the 1/N is the next
  * layer's business; global average pooling: one window over the map). Bipolar
  * codes are summed as the bits they are (p = the count of +1; the values sum
- * to 2p - N, which the next layer's thresholds account for).
- * No padding (a padded border would change N per position).
+ * to 2p - N, which the next layer's thresholds account for); a bipolar pool
+ * has no padding. A padded tap of an unsigned pool adds code 0. Without
+ * borderScale every window's mean is out / (kh*kw): valid pooling, or padded
+ * taps counted as zeros (ONNX AveragePool count_include_pad=1).
  */
 export interface SumPoolNode extends NodeBase {
   op: 'sumpool';
   window: Window;
   simd: number;
   elem: ActType;
-  /** uint of actBits(elem) + clog2(kh*kw) bits. */
+  /** uint of actBits(elem) + clog2(kh*kw) bits; with borderScale, actBits(elem) + clog2(borderScale.divisor). */
   out: ActType;
+  /**
+   * Only the taps inside the image count (tfjs 'same', ONNX
+   * count_include_pad=0): out(oy, ox, c) = sum * rows[oy] * cols[ox], and the
+   * window's mean is out / divisor at every position (src/ir/avg-pool-scale.ts).
+   */
+  borderScale?: AvgPoolScale;
+}
+
+/**
+ * Per output row and column of a padded average pool: the integer factors
+ * Lr / rowsInside(oy) and Lc / colsInside(ox), Lr and Lc the lcm of those
+ * counts, and divisor = Lr * Lc.
+ */
+export interface AvgPoolScale {
+  rows: number[];
+  cols: number[];
+  divisor: number;
 }
 
 /** Duplicates a stream: both outputs see every word (a residual block's fork). */

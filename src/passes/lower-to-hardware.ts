@@ -28,6 +28,7 @@ import {
   signedWidth,
   weightValue,
 } from '../ir/hardware-ir.js';
+import { avgPoolScale } from '../ir/avg-pool-scale.js';
 import { classifySpace, codingOf, encodeWeight, describeSpace } from '../ir/value-space-class.js';
 import { QtscError } from '../util/errors.js';
 import { accumulatorRange } from './accumulator-range.js';
@@ -183,22 +184,31 @@ export function lowerToHardware(graph: Graph, opts: LowerOptions): Lowered {
       // The unit sums codes exactly; the mean's 1/N becomes part of the next layer's input step.
       const taps = l.poolSize[0] * l.poolSize[1];
       const name = sanitizeName(l.name, i);
-      const out: ActType = { kind: 'uint', bits: actBits(input) + clog2(taps) };
+      const window: Window = { kernel: l.poolSize, stride: l.strides, pad: l.pad };
+      const padded = l.pad.some((p) => p > 0);
+      // Border windows with fewer taps inside the image: scale every sum to the common divisor L.
+      const borderScale = padded && !l.countPadded ? avgPoolScale(window, l.inShape[0], l.inShape[1], `${graph.file}: layer '${l.name}'`) : undefined;
+      const divisor = borderScale ? borderScale.divisor : taps;
+      const out: ActType = { kind: 'uint', bits: actBits(input) + clog2(divisor) };
+      emit({ op: 'sumpool', name, layers: [l.name], inputs: [cur], outputs: [name], window, simd: 1, elem: input, out, ...(borderScale ? { borderScale } : {}) }, { elem: out, shape: windowOutShape(l) });
       if (input.kind === 'bipolar') {
-        // Bits b of ±1 values 2b-1: the sum of N of them is 2p - N for p = the sum of the bits, so the
-        // unit sums bits and the next layer sees code p with step 2s/N and code 0 standing for -s.
-        emit({ op: 'sumpool', name, layers: [l.name], inputs: [cur], outputs: [name], window: { kernel: l.poolSize, stride: l.strides, pad: l.pad }, simd: 1, elem: input, out }, { elem: out, shape: windowOutShape(l) });
+        // (Valid padding only, above.) Bits b of ±1 values 2b-1: the sum of N of them is 2p - N for p = the
+        // sum of the bits, so the unit sums bits and the next layer sees code p with step 2s/N and code 0
+        // standing for -s.
+        input = out;
         inputOffset = -inputStep;
         inputStep = (2 * inputStep) / taps;
-        input = out;
         notes.push({ layer: l.name, note: `average pool of ±1 values as the exact count of +1 among ${taps} (${out.bits}-bit); the mean 2p/${taps} - 1 folds into the next layer's thresholds` });
         return;
       }
-      const [oh, ow, c] = windowOutShape(l);
-      emit({ op: 'sumpool', name, layers: [l.name], inputs: [cur], outputs: [name], window: { kernel: l.poolSize, stride: l.strides, pad: l.pad }, simd: 1, elem: input, out }, { elem: out, shape: [oh, ow, c] });
       input = out;
-      inputStep = inputStep / taps;
-      notes.push({ layer: l.name, note: `average pool as an exact sum of ${taps} codes (${out.bits}-bit); the 1/${taps} folds into the next layer's thresholds` });
+      inputStep = inputStep / divisor;
+      notes.push({
+        layer: l.name,
+        note: borderScale
+          ? `average pool over the taps inside the image: each exact sum times its row and column factors (products up to ${Math.max(...borderScale.rows) * Math.max(...borderScale.cols)}, shift-and-add), ${out.bits}-bit; the common 1/${divisor} folds into the next layer's thresholds`
+          : `average pool as an exact sum of ${taps} codes (${out.bits}-bit); the 1/${taps} folds into the next layer's thresholds`,
+      });
       return;
     }
     if (stage.kind === 'maxpool') {

@@ -1,33 +1,44 @@
 /**
- * The window primitives in Icarus Verilog against the golden reference:
- * qtsc_swu (alone and followed by qtsc_pool) on seeded random geometries
- * (valid, 'same' and asymmetric padding, strides 1-2, Simd dividing C) with
- * random stalls on both handshakes, several frames back to back; throughput
- * without stalls; verilator -Wall lint and Yosys synthesis (no latches, no
- * multipliers).
+ * The window primitives alone against the golden model (runNode of one
+ * node): qtsc_swu, and qtsc_pool behind it (max, sum, and the border-scaled
+ * sum of a 'same' average pool), each in the wrapper the compiler generates
+ * (templates/window.v.hbs from planWindow), driven by the shared unit
+ * testbench sim/iverilog/qtsc_tb_unit.sv on seeded random geometries (valid,
+ * 'same' and asymmetric padding, strides 1-2, Simd dividing C) with random
+ * stalls on both handshakes, several frames back to back. Every case runs in
+ * Icarus; a few of the same cases also in Verilator (more with
+ * QTSC_FUZZ_RUNS, see test/helpers/fuzz.ts). Throughput without stalls;
+ * verilator -Wall lint and Yosys synthesis (no latches, no multipliers).
  */
 import { expect } from 'chai';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { type WindowGeometry, poolWindows, samePadding, slidingWindow, windowOutputSize } from '../../src/golden/sliding-window.js';
+import { type WindowGeometry, samePadding, windowOutputSize } from '../../src/golden/sliding-window.js';
+import { runNode } from '../../src/golden/execute.js';
 import { swuBufferWords, swuWordsPerFrame } from '../../src/backends/rtl/swu-geometry.js';
+import { planWindow } from '../../src/backends/rtl/plan.js';
+import { windowModuleText } from '../../src/backends/rtl/emit.js';
 import { hwDir } from '../../src/backends/rtl/templates.js';
-import { findTool, runTool } from '../../src/drivers/tools.js';
+import { avgPoolScale } from '../../src/ir/avg-pool-scale.js';
+import { type ActType, type HardwareIR, type MaxPoolNode, type SumPoolNode, type SwuNode, type Window, clog2 } from '../../src/ir/hardware-ir.js';
+import { findTool } from '../../src/drivers/tools.js';
 import { packageRoot } from '../../src/util/package-root.js';
+import { type Simulator, resultLine, runTestbench } from '../../src/drivers/testbench.js';
 import { lintVerilator } from '../../src/drivers/verilator.js';
 import { synthesize } from '../../src/drivers/yosys.js';
 import { Rng, divisors } from '../../src/util/random.js';
+import { fuzzRuns } from '../helpers/fuzz.js';
 
-const tb = path.join(packageRoot, 'sim', 'iverilog', 'qtsc_tb_window.sv');
+const tb = path.join(packageRoot, 'sim', 'iverilog', 'qtsc_tb_unit.sv');
 
 interface Case {
   g: WindowGeometry;
   simd: number;
   elemBits: number;
   padCode: number;
-  /** none: the unit alone; max / sum: followed by qtsc_pool */
-  pool: 'none' | 'max' | 'sum';
+  /** none: the unit alone; max / sum: followed by qtsc_pool; avg: the sum scaled per border position (padded taps do not count) */
+  pool: 'none' | 'max' | 'sum' | 'avg';
   frames: number;
   stall: number;
   seed: number;
@@ -41,12 +52,6 @@ interface RunResult {
   firstError: number;
   expectedWords: number;
   log: string;
-}
-
-const clog2 = (n: number): number => Math.ceil(Math.log2(n));
-
-function outBits(c: Case): number {
-  return c.pool === 'sum' ? c.elemBits + clog2(c.g.kh * c.g.kw) : c.elemBits;
 }
 
 /** Hex lines of words of `per` elements of `bits` bits each, element s at bits [s*bits +: bits]. */
@@ -66,77 +71,67 @@ function label(c: Case): string {
   return `${g.ih}x${g.iw}x${g.c} k${g.kh}x${g.kw} s${g.sh}x${g.sw} pad ${g.padTop},${g.padLeft},${g.padBottom},${g.padRight} simd ${c.simd} bits ${c.elemBits} padCode ${c.padCode} pool ${c.pool} frames ${c.frames} stall ${c.stall} seed ${c.seed}`;
 }
 
-/** Runs one case; `corrupt` flips bit 0 of that expected word (to see the testbench catch it). */
-async function runCase(c: Case, work: string, tag: string, corrupt?: number): Promise<RunResult> {
+/** The case as the compiler would lower it: a one-node hardware IR. */
+function unitIr(c: Case, top: string): { ir: HardwareIR; node: SwuNode | MaxPoolNode | SumPoolNode } {
   const { g } = c;
+  const window: Window = { kernel: [g.kh, g.kw], stride: [g.sh, g.sw], pad: [g.padTop, g.padLeft, g.padBottom, g.padRight] };
+  const elem: ActType = { kind: 'uint', bits: c.elemBits };
+  const base = { name: 'unit', layers: ['unit'], inputs: ['input'], outputs: ['unit'], window, simd: c.simd, elem };
+  const { oh, ow } = windowOutputSize(g);
+  let node: SwuNode | MaxPoolNode | SumPoolNode;
+  if (c.pool === 'none') node = { op: 'swu', ...base, padCode: c.padCode };
+  else if (c.pool === 'max') node = { op: 'maxpool', ...base };
+  else if (c.pool === 'sum') node = { op: 'sumpool', ...base, out: { kind: 'uint', bits: c.elemBits + clog2(g.kh * g.kw) } };
+  else {
+    const borderScale = avgPoolScale(window, g.ih, g.iw);
+    node = { op: 'sumpool', ...base, out: { kind: 'uint', bits: c.elemBits + clog2(borderScale.divisor) }, borderScale };
+  }
+  const out = node.op === 'sumpool' ? node.out : elem;
+  const ir: HardwareIR = {
+    format: 'qtsc-hardware-ir',
+    version: 2,
+    top,
+    input: { tensor: 'input', scale: 1 },
+    tensors: { input: { elem, shape: [g.ih, g.iw, g.c] }, unit: { elem: out, shape: [oh, ow, node.op === 'swu' ? g.kh * g.kw * g.c : g.c] } },
+    nodes: [node],
+    output: 'unit',
+  };
+  return { ir, node };
+}
+
+/** Runs one case in one simulator; `corrupt` flips bit 0 of that expected word (to see the testbench catch it). */
+async function runCase(c: Case, work: string, tag: string, corrupt?: number, simulator: Simulator = 'iverilog'): Promise<RunResult> {
+  const { g } = c;
+  const dir = path.join(work, tag);
+  fs.mkdirSync(dir, { recursive: true });
+  const { ir, node } = unitIr(c, `win_${tag.replace(/[^A-Za-z0-9_]/g, '_')}`);
+  const plan = planWindow(ir, node, 0);
+  fs.writeFileSync(path.join(dir, `${plan.module}.v`), windowModuleText(plan));
   const rng = new Rng(c.seed * 7919 + 17);
   const frameIn = g.ih * g.iw * g.c;
   const input = new Int32Array(frameIn * c.frames);
   for (let i = 0; i < input.length; i++) input[i] = rng.int(0, (1 << c.elemBits) - 1);
   const expected: number[] = [];
-  for (let f = 0; f < c.frames; f++) {
-    const w = slidingWindow(input.subarray(f * frameIn, (f + 1) * frameIn), g, c.padCode);
-    const out = c.pool === 'none' ? w : poolWindows(w, g.kh * g.kw, g.c, c.pool);
-    for (const v of out) expected.push(v);
-  }
-  const ob = c.pool === 'none' ? c.elemBits : outBits(c);
-  const inFile = path.join(work, `${tag}_in.hex`);
-  const expFile = path.join(work, `${tag}_exp.hex`);
+  for (let f = 0; f < c.frames; f++) expected.push(...runNode(ir, node, input.subarray(f * frameIn, (f + 1) * frameIn)));
   if (corrupt !== undefined) expected[corrupt * c.simd] ^= 1;
-  fs.writeFileSync(inFile, hexWords(input, c.simd, c.elemBits));
-  fs.writeFileSync(expFile, hexWords(expected, c.simd, ob));
-  const params: Record<string, number> = {
-    Ih: g.ih,
-    Iw: g.iw,
-    C: g.c,
-    Kh: g.kh,
-    Kw: g.kw,
-    Sh: g.sh,
-    Sw: g.sw,
-    PadTop: g.padTop,
-    PadLeft: g.padLeft,
-    PadBottom: g.padBottom,
-    PadRight: g.padRight,
-    Simd: c.simd,
-    ElemBits: c.elemBits,
-    PadCode: c.padCode,
-    UsePool: c.pool === 'none' ? 0 : 1,
-    Mode: c.pool === 'sum' ? 1 : 0,
-    OutBits: outBits(c),
-    Frames: c.frames,
-    Stall: Math.round(c.stall * 65536),
-    Seed: c.seed,
-  };
-  const vvp = path.join(work, `${tag}.vvp`);
-  const comp = await runTool(
-    'iverilog',
-    [
-      '-g2012',
-      '-o',
-      vvp,
-      '-s',
-      'qtsc_tb_window',
-      `-I${path.dirname(tb)}`,
-      ...Object.entries(params).map(([k, v]) => `-Pqtsc_tb_window.${k}=${v}`),
-      tb,
-      ...(c.pool === 'none' ? ['qtsc_swu.v'] : ['qtsc_swu.v', 'qtsc_pool.v']).map((f) => path.join(hwDir, f)),
-    ],
-    { cwd: work, timeoutMs: 60_000 },
-  );
-  expect(comp.code, `${label(c)}: ${comp.stdout}${comp.stderr}`).to.equal(0);
-  const r = await runTool('vvp', ['-n', vvp, `+input=${inFile}`, `+expected=${expFile}`], { cwd: work, timeoutMs: 120_000 });
-  const log = r.stdout + r.stderr;
-  const m = /QTSC_WINDOW words=(\d+) errors=(\d+) cycles=(\d+) frame0=(-?\d+) first_error=(-?\d+)/.exec(r.stdout);
-  expect(m, `${label(c)}: ${log}`).to.not.equal(null);
-  return {
-    words: Number(m![1]),
-    errors: Number(m![2]),
-    cycles: Number(m![3]),
-    frame0: Number(m![4]),
-    firstError: Number(m![5]),
-    expectedWords: expected.length / c.simd,
-    log,
-  };
+  fs.writeFileSync(path.join(dir, 'in.hex'), hexWords(input, c.simd, c.elemBits));
+  fs.writeFileSync(path.join(dir, 'exp.hex'), hexWords(expected, c.simd, plan.outElemBits));
+  const outWords = expected.length / c.simd;
+  const run = await runTestbench({
+    simulator,
+    top: 'qtsc_tb_unit',
+    sources: [tb, path.join(dir, `${plan.module}.v`), ...(plan.direct ? [] : ['qtsc_swu.v']).concat(c.pool === 'none' ? [] : ['qtsc_pool.v']).map((f) => path.join(hwDir, f))],
+    includeDirs: [path.dirname(tb)],
+    defines: { QTSC_DUT: plan.module },
+    params: { InW: plan.inWidth, OutW: plan.outWidth, InWords: input.length / c.simd, OutWords: outWords, OutPerFrame: outWords / c.frames },
+    plusargs: { input: 'in.hex', expected: 'exp.hex', seed: c.seed, stall: Math.round(c.stall * 65536) },
+    cwd: dir,
+    workDir: dir,
+    seed: c.seed,
+  });
+  const m = resultLine(run.stdout, 'QTSC_UNIT');
+  expect(m, `${label(c)} (${simulator}): ${run.log}`).to.not.equal(null);
+  return { words: m!.words, errors: m!.errors, cycles: m!.cycles, frame0: m!.frame0, firstError: m!.first_error, expectedWords: outWords, log: run.log };
 }
 
 const KERNELS = [1, 2, 3, 4, 5, 7];
@@ -160,6 +155,8 @@ function randomCase(seed: number, stall: number, pool: Case['pool']): Case {
       const [l, r] = samePadding(iw, kw, sw);
       pads = [t, l, b, r];
     } else pads = [rng.int(0, 3), rng.int(0, 3), rng.int(0, 3), rng.int(0, 3)];
+    // An average needs a tap inside the image in every window: padding below the kernel.
+    if (pool === 'avg') pads = [Math.min(pads[0], kh - 1), Math.min(pads[1], kw - 1), Math.min(pads[2], kh - 1), Math.min(pads[3], kw - 1)];
     const g: WindowGeometry = { ih, iw, c, kh, kw, sh, sw, padTop: pads[0], padLeft: pads[1], padBottom: pads[2], padRight: pads[3] };
     if (ih + g.padTop + g.padBottom < kh || iw + g.padLeft + g.padRight < kw) continue;
     // Keep the runs short: at most ~6000 output words per frame.
@@ -171,13 +168,32 @@ function randomCase(seed: number, stall: number, pool: Case['pool']): Case {
       g,
       simd: rng.pick(divisors(c)),
       elemBits,
-      padCode: rng.int(0, (1 << elemBits) - 1),
+      // Pools read padded taps as code 0 (never the maximum, nothing to a sum).
+      padCode: pool === 'none' ? rng.int(0, (1 << elemBits) - 1) : 0,
       pool,
       frames: rng.int(2, 3),
       stall,
       seed,
     };
   }
+}
+
+/** Average pools of every padding and stride on maps with odd and even sides (tfjs' 'same' padding). */
+function borderCases(): Case[] {
+  const out: Case[] = [];
+  for (const padding of ['same', 'valid'] as const) {
+    for (const k of [2, 3]) {
+      for (const s of [1, 2]) {
+        for (const [ih, iw] of [[7, 8], [8, 5]]) {
+          const [t, b] = padding === 'same' ? samePadding(ih, k, s) : [0, 0];
+          const [l, r] = padding === 'same' ? samePadding(iw, k, s) : [0, 0];
+          const g: WindowGeometry = { ih, iw, c: 2, kh: k, kw: k, sh: s, sw: s, padTop: t, padLeft: l, padBottom: b, padRight: r };
+          out.push({ g, simd: out.length % 2 === 0 ? 1 : 2, elemBits: 2 + (out.length % 3), padCode: 0, pool: padding === 'same' ? 'avg' : 'sum', frames: 2, stall: 0.3, seed: 3000 + out.length });
+        }
+      }
+    }
+  }
+  return out;
 }
 
 const describeIf = findTool('iverilog') && findTool('vvp') ? describe : describe.skip;
@@ -229,11 +245,20 @@ describeIf('window primitives in Icarus Verilog: qtsc_swu, qtsc_pool', function 
     }
   });
 
-  it('SWU -> pool (max and sum): every output bit equal to poolWindows(), under stalls', async () => {
+  it('SWU -> pool (max, sum, border-scaled sum): every output bit equal to the golden node, under stalls', async () => {
     const stalls = [0, 0.3, 0.6];
-    for (let i = 0; i < 24; i++) {
-      const c = randomCase(2000 + i, stalls[i % stalls.length], i % 2 === 0 ? 'max' : 'sum');
+    const pools = ['max', 'sum', 'avg'] as const;
+    for (let i = 0; i < 30; i++) {
+      const c = randomCase(2000 + i, stalls[i % stalls.length], pools[i % pools.length]);
       const r = await runCase(c, work, `p${i}`);
+      expect(r.errors, `${label(c)}: first error at word ${r.firstError}`).to.equal(0);
+      expect(r.words, label(c)).to.equal(r.expectedWords);
+    }
+  });
+
+  it("average pools at the borders: 2x2 and 3x3, stride 1 and 2, 'same' and 'valid', odd and even sides", async () => {
+    for (const c of borderCases()) {
+      const r = await runCase(c, work, `b${c.seed}`);
       expect(r.errors, `${label(c)}: first error at word ${r.firstError}`).to.equal(0);
       expect(r.words, label(c)).to.equal(r.expectedWords);
     }
@@ -303,6 +328,41 @@ describeIf('window primitives in Icarus Verilog: qtsc_swu, qtsc_pool', function 
   });
 });
 
+const describeVerilator = findTool('verilator') ? describe : describe.skip;
+
+describeVerilator('window primitives in Verilator too: the same seeded cases, the same testbench', function () {
+  this.timeout(1_200_000);
+  let work: string;
+  before(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-window-vl-'));
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  // Verilator builds take seconds each: a few cases per unit here, QTSC_FUZZ_RUNS scales them.
+  const perMode = fuzzRuns(1);
+  it(`${perMode} random case(s) per mode (SWU alone, max, sum, border-scaled sum), two stall patterns each, and the 'same' average pools 3x3/1 and 2x2/2`, async () => {
+    const cases: Case[] = [];
+    for (const [m, pool] of (['none', 'max', 'sum', 'avg'] as const).entries()) {
+      for (let i = 0; i < perMode; i++) cases.push(randomCase(4000 + 10 * m + i, 0.3, pool));
+    }
+    cases.push(...borderCases().filter((c) => c.pool === 'avg' && ((c.g.kh === 3 && c.g.sh === 1) || (c.g.kh === 2 && c.g.sh === 2)) && c.g.ih === 7));
+    for (const [i, c] of cases.entries()) {
+      for (const stall of [0.3, 0.6]) {
+        const k = { ...c, stall, seed: c.seed + (stall > 0.5 ? 1 : 0) };
+        const r = await runCase(k, work, `v${i}`, undefined, 'verilator');
+        expect(r.errors, `${label(k)} (verilator): first error at word ${r.firstError}`).to.equal(0);
+        expect(r.words, label(k)).to.equal(r.expectedWords);
+        // Same testbench, same stall pattern: both simulators see the same cycles.
+        const ref = await runCase(k, work, `v${i}i`, undefined, 'iverilog');
+        expect(r.cycles, `${label(k)}: Verilator vs Icarus cycles`).to.equal(ref.cycles);
+      }
+    }
+    // The testbench catches a wrong word under Verilator too (a case built above: no new build).
+    const bad = await runCase(cases.find((c) => c.pool === 'avg')!, work, 'vcorrupt', 5, 'verilator');
+    expect([bad.errors, bad.firstError]).to.deep.equal([1, 5]);
+  });
+});
+
 const describeLint = findTool('verilator') ? describe : describe.skip;
 
 describeLint('window primitives: verilator --lint-only -Wall', function () {
@@ -350,6 +410,21 @@ describeLint('window primitives: verilator --lint-only -Wall', function () {
         const r = await lintVerilator(dir, [src, `${top}.v`], top);
         expect(r.ok, `${top}:\n${r.log}`).to.equal(true);
       }
+      // Border-scaled average pools in their generated wrappers: one output row or column,
+      // factors of one bit, Simd = C, wide factors (7x7 on a 4x4 map: counts 4..7).
+      const avgGeos: [WindowGeometry, number][] = [
+        [{ ih: 1, iw: 6, c: 2, kh: 3, kw: 3, sh: 1, sw: 1, padTop: 1, padLeft: 1, padBottom: 1, padRight: 1 }, 1],
+        [{ ih: 4, iw: 4, c: 2, kh: 2, kw: 2, sh: 2, sw: 2, padTop: 0, padLeft: 0, padBottom: 0, padRight: 0 }, 2],
+        [{ ih: 4, iw: 4, c: 3, kh: 7, kw: 7, sh: 1, sw: 1, padTop: 3, padLeft: 3, padBottom: 3, padRight: 3 }, 3],
+        [{ ih: 9, iw: 6, c: 4, kh: 3, kw: 3, sh: 2, sw: 2, padTop: 1, padLeft: 0, padBottom: 1, padRight: 1 }, 2],
+      ];
+      for (const [i, [g, simd]] of avgGeos.entries()) {
+        const { ir, node } = unitIr({ g, simd, elemBits: 3, padCode: 0, pool: 'avg', frames: 1, stall: 0, seed: 1 }, `lint_avg${i}`);
+        const plan = planWindow(ir, node, 0);
+        fs.writeFileSync(path.join(dir, `${plan.module}.v`), windowModuleText(plan));
+        const r = await lintVerilator(dir, [...(plan.direct ? [] : ['qtsc_swu.v']), 'qtsc_pool.v', `${plan.module}.v`], plan.module);
+        expect(r.ok, `${plan.module} ${JSON.stringify(g)}:\n${r.log}`).to.equal(true);
+      }
       // An illegal parameter stops elaboration (Simd does not divide C).
       const bad = wrap('qtsc_swu', { ...swuSets[1], Simd: 3, C: 8 }, 99, 12, 12);
       const r = await lintVerilator(dir, ['qtsc_swu.v', `${bad}.v`], bad);
@@ -363,13 +438,15 @@ describeLint('window primitives: verilator --lint-only -Wall', function () {
 
 describe('window primitives: Yosys synthesis', function () {
   this.timeout(600_000);
-  it('qtsc_swu (line buffer in RAM) and qtsc_pool synthesise for xc7 with no latches and no multipliers', async () => {
+  it('qtsc_swu (line buffer in RAM) and qtsc_pool (border-scaled sums included) synthesise for xc7 with no latches and no multipliers', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-window-synth-'));
     try {
       const runs: { src: string; top: string; params: Record<string, number> }[] = [
         { src: 'qtsc_swu.v', top: 'qtsc_swu', params: { Ih: 12, Iw: 12, C: 8, Kh: 3, Kw: 3, Sh: 1, Sw: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Simd: 2, ElemBits: 4, PadCode: 0 } },
         { src: 'qtsc_swu.v', top: 'qtsc_swu', params: { Ih: 28, Iw: 28, C: 16, Kh: 5, Kw: 5, Sh: 2, Sw: 2, PadTop: 1, PadLeft: 1, PadBottom: 2, PadRight: 2, Simd: 4, ElemBits: 2, PadCode: 1 } },
         { src: 'qtsc_pool.v', top: 'qtsc_pool', params: { Taps: 9, C: 16, Simd: 4, ElemBits: 4, Mode: 1, OutBits: 8 } },
+        // 3x3 'same' average pool on 3x5 outputs: factors 3 at the border, 2 inside (divisor 36), shift-and-add only.
+        { src: 'qtsc_pool.v', top: 'qtsc_pool', params: { Taps: 9, C: 4, Simd: 2, ElemBits: 2, Mode: 2, OutBits: 8, Oh: 3, Ow: 5, FactorBits: 2, RowFactors: 0b11_10_11, ColFactors: 0b11_10_10_10_11 } },
       ];
       for (const [i, run] of runs.entries()) {
         const r = await synthesize({ rtlDir: hwDir, sources: [run.src], top: run.top, target: 'xilinx', params: run.params, workDir: path.join(dir, `s${i}`) });

@@ -15,7 +15,7 @@ export type ConvLayerSpec =
   /** int8: a plain Conv2D with random integer/64 weights (an int8 first layer, --allow-mult). */
   | { kind: 'conv'; filters: number; kernel: [number, number]; strides?: [number, number]; padding: 'same' | 'valid'; bias?: boolean; valueSpace?: string; int8?: boolean }
   | { kind: 'depthwise'; multiplier: number; kernel: [number, number]; strides?: [number, number]; padding: 'same' | 'valid'; bias?: boolean; valueSpace?: string }
-  | { kind: 'avgpool'; pool: [number, number]; strides?: [number, number] }
+  | { kind: 'avgpool'; pool: [number, number]; strides?: [number, number]; padding?: 'same' | 'valid' }
   | { kind: 'gap' }
   | { kind: 'bn' }
   /** bits 1: QtscSign; >= 2: QtscQuantAct. */
@@ -54,7 +54,7 @@ export async function makeConvModel(spec: ConvModelSpec, dir = tmpDir('qtsc-conv
         model.add(new QtscDepthwiseConv2D({ ...shape, name, depthMultiplier: l.multiplier, kernelSize: l.kernel, strides: l.strides ?? [1, 1], padding: l.padding, useBias: l.bias ?? false, valueSpace: l.valueSpace ?? spec.valueSpace }));
         break;
       case 'avgpool':
-        model.add(tf.layers.averagePooling2d({ ...shape, name, poolSize: l.pool, strides: l.strides ?? l.pool, padding: 'valid' }));
+        model.add(tf.layers.averagePooling2d({ ...shape, name, poolSize: l.pool, strides: l.strides ?? l.pool, padding: l.padding ?? 'valid' }));
         break;
       case 'gap':
         model.add(tf.layers.globalAveragePooling2d({ ...shape, name }));

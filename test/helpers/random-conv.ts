@@ -67,6 +67,8 @@ export function describeConvSpec(s: ConvModelSpec): string {
         return [`a${l.bits}`];
       case 'maxpool':
         return [`pool${l.pool[0]}/${(l.strides ?? l.pool)[0]} ${l.padding ?? 'valid'}`];
+      case 'avgpool':
+        return [`avgpool${l.pool[0]}/${(l.strides ?? l.pool)[0]} ${l.padding ?? 'valid'}`];
       case 'dense':
         return [`fc${l.units}`];
       default:

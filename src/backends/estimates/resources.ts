@@ -552,7 +552,8 @@ export function estimateNode(n: MvuNode, np: NodePlan, c: Coefficients = DEFAULT
  * A sliding-window or max-pool unit: its line buffer (a RAM of
  * bufferWords words of SIMD elements, see plan.ts), the counters that walk
  * rows, columns, taps and channel groups, and for max pool the running
- * maximum of C/SIMD words and SIMD comparators. Not yet fitted on synthesis.
+ * maximum of C/SIMD words and SIMD comparators; for a 'same' average pool the
+ * border-scale adders. Not yet fitted on synthesis.
  */
 export function estimateWindow(w: WindowPlan, c: Coefficients = DEFAULT_COEFFICIENTS): NodeResources {
   const buffer = memoryCost(w.bufferWords, w.inWidth, 'ram');
@@ -561,6 +562,11 @@ export function estimateWindow(w: WindowPlan, c: Coefficients = DEFAULT_COEFFICI
   const parts: Record<string, Resources> = { buffer, control, output: skidCost(w.outWidth) };
   if (w.kind !== 'swu') {
     parts.pool = { luts: Math.round(w.simd * ((c.cmp ?? 1) * w.elemBits + w.elemBits)), ffs: (w.c / w.simd) * w.inWidth, brams: 0, dsps: 0 };
+  }
+  if (w.poolMode === 2) {
+    // Per lane two shift-and-add chains (row and column factor) of FactorBits - 1 adders
+    // each (the first term is a select), and the window position counters.
+    parts.borderScale = { luts: 2 * w.simd * (w.factorBits - 1) * w.outElemBits, ffs: Math.max(1, clog2(w.oh)) + Math.max(1, clog2(w.ow)), brams: 0, dsps: 0 };
   }
   if (w.direct) delete parts.buffer;
   return { name: w.name, engine: w.kind === 'swu' ? 'sliding window' : w.kind === 'maxpool' ? 'max pool' : 'sum pool', ...sum(Object.values(parts)), parts };

@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type HardwareIR, type HwNode, inputLength } from '../../ir/hardware-ir.js';
 import { QtscError } from '../../util/errors.js';
-import { type NodePlan, type RomImage, type RtlPlan, type PlanOptions, type StagePlan, engineCode, planRtl } from './plan.js';
+import { type NodePlan, type RomImage, type RtlPlan, type PlanOptions, type StagePlan, type WindowPlan, engineCode, planRtl } from './plan.js';
 import { generatedHeader, hwDir, render } from './templates.js';
 import { dotAccVerilog, dotTreeModule, dotTreeVerilog, dotXsumModule, dotXsumVerilog } from './dot-tree.js';
 
@@ -331,7 +331,7 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<
       }
       continue;
     }
-    files.set(`${st.module}.v`, render('window', { ...st, isPool: st.kind !== 'swu', isMax: st.kind === 'maxpool', taps: st.kh * st.kw }));
+    files.set(`${st.module}.v`, windowModuleText(st));
     sources.push(`${st.module}.v`);
   }
   files.set(`${plan.top}.v`, plan.chain ? render('top', topData(plan)) : render('top-graph', topGraphData(ir, plan)));
@@ -344,4 +344,9 @@ export function emitRtl(ir: HardwareIR, rtlDir: string, opts: PlanOptions = {}):
   const { files, emitted } = renderRtl(ir, opts);
   for (const [name, text] of files) fs.writeFileSync(path.join(rtlDir, name), text);
   return emitted;
+}
+
+/** The Verilog of a sliding-window or pool node's wrapper (templates/window.v.hbs). */
+export function windowModuleText(st: WindowPlan): string {
+  return render('window', { ...st, isPool: st.kind !== 'swu', isMax: st.kind === 'maxpool', isScaled: st.poolMode === 2, taps: st.kh * st.kw });
 }

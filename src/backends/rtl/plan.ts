@@ -125,8 +125,14 @@ export interface NodePlan {
 /** A sliding-window or max-pool node: a wrapper around qtsc_swu (and qtsc_pool). */
 export interface WindowPlan {
   kind: 'swu' | 'maxpool' | 'sumpool';
-  /** Pool mode of qtsc_pool (0 max, 1 sum); unused for 'swu'. */
+  /** Pool mode of qtsc_pool (0 max, 1 sum, 2 sum times border factors); unused for 'swu'. */
   poolMode: number;
+  /** Mode 2: bits of one factor and the per-row / per-column factor tables as Verilog literals (entry 0 lowest). */
+  factorBits: number;
+  rowFactors: string;
+  colFactors: string;
+  /** Mode 2: the common divisor of every window's mean. */
+  divisor: number;
   /** The window is the whole map (global pooling): the pixel stream is already in tap order, no qtsc_swu. */
   direct: boolean;
   index: number;
@@ -547,14 +553,20 @@ export function planStage(ir: HardwareIR, n: HwNode, index: number, opts: PlanOp
   return planWindow(ir, n, index);
 }
 
-function planWindow(ir: HardwareIR, n: SwuNode | MaxPoolNode | SumPoolNode, index: number): WindowPlan {
+export function planWindow(ir: HardwareIR, n: SwuNode | MaxPoolNode | SumPoolNode, index: number): WindowPlan {
   const [ih, iw, c] = ir.tensors[n.inputs[0]].shape;
   const { oh, ow } = windowOutput(n.window, ih, iw);
   const eb = elemBits(n.elem);
   const ob = n.op === 'sumpool' ? elemBits(n.out) : eb;
+  const scale = n.op === 'sumpool' ? n.borderScale : undefined;
+  const factorBits = scale ? clog2(Math.max(...scale.rows, ...scale.cols) + 1) : 1;
   return {
     kind: n.op,
-    poolMode: n.op === 'sumpool' ? 1 : 0,
+    poolMode: n.op === 'sumpool' ? (scale ? 2 : 1) : 0,
+    factorBits,
+    rowFactors: scale ? packedLiteral(scale.rows, factorBits) : '',
+    colFactors: scale ? packedLiteral(scale.cols, factorBits) : '',
+    divisor: scale ? scale.divisor : 0,
     direct: n.op !== 'swu' && n.window.kernel[0] === ih && n.window.kernel[1] === iw && n.window.pad.every((p) => p === 0),
     index,
     name: n.name,
@@ -643,4 +655,13 @@ function planMvu(ir: HardwareIR, n: MvuNode, index: number, treeMode: DotTrees, 
         : [],
     };
   }
+}
+
+/** values[i] at bits [i*bits +: bits] of one Verilog literal (a constant table parameter). */
+function packedLiteral(values: number[], bits: number): string {
+  let v = 0n;
+  values.forEach((x, i) => {
+    v |= BigInt(x) << BigInt(i * bits);
+  });
+  return `${values.length * bits}'h${hexWord(v, values.length * bits)}`;
 }

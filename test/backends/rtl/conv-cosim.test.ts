@@ -78,6 +78,38 @@ const cases: Case[] = [
     },
     iverilog: true,
   },
+  // 'same' average pools: border windows divide by their taps inside the image (odd and even sides, strides 1 and 2).
+  {
+    seed: 20,
+    spec: {
+      inputShape: [9, 10, 2],
+      layers: [
+        { kind: 'conv', filters: 3, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 2 },
+        { kind: 'avgpool', pool: [3, 3], strides: [2, 2], padding: 'same' },
+        { kind: 'conv', filters: 4, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 4 },
+        { kind: 'avgpool', pool: [2, 2], strides: [1, 1], padding: 'same' },
+        { kind: 'flatten' }, { kind: 'dense', units: 3 },
+      ],
+      valueSpace: 'pow2-2',
+      seed: 8,
+    },
+    iverilog: true,
+  },
+  {
+    seed: 21,
+    spec: {
+      inputShape: [9, 7, 1],
+      layers: [
+        { kind: 'conv', filters: 2, kernel: [3, 3], padding: 'same' }, { kind: 'bn' }, { kind: 'act', bits: 2 },
+        { kind: 'avgpool', pool: [2, 2], strides: [2, 2], padding: 'same' },
+        { kind: 'conv', filters: 3, kernel: [1, 1], padding: 'valid' }, { kind: 'bn' }, { kind: 'act', bits: 3 },
+        { kind: 'avgpool', pool: [3, 3], strides: [1, 1], padding: 'same' },
+        { kind: 'flatten' }, { kind: 'dense', units: 4 },
+      ],
+      valueSpace: 'binary',
+      seed: 9,
+    },
+  },
 ];
 
 const FRAMES = 12;

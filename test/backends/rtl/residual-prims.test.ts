@@ -1,5 +1,6 @@
 /**
- * The residual-block stream primitives in Icarus Verilog: qtsc_axis_fork,
+ * The residual-block stream primitives in Icarus Verilog (and a few of the
+ * same cases, same testbench, in Verilator): qtsc_axis_fork,
  * qtsc_axis_fifo and qtsc_add in a fork -> (skip FIFO | long delaying path)
  * -> add testbench (sim/iverilog/qtsc_tb_residual.sv). Seeded random shapes,
  * Simd, element codings, factors 0..5 and thresholds (some channels negated,
@@ -16,8 +17,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { hwDir } from '../../../src/backends/rtl/templates.js';
-import { findTool, runTool } from '../../../src/drivers/tools.js';
+import { findTool } from '../../../src/drivers/tools.js';
 import { packageRoot } from '../../../src/util/package-root.js';
+import { type Simulator, resultLine, runTestbench } from '../../../src/drivers/testbench.js';
+import { fuzzRuns } from '../../helpers/fuzz.js';
 import { lintVerilator } from '../../../src/drivers/verilator.js';
 import { synthesize } from '../../../src/drivers/yosys.js';
 import { Rng, divisors } from '../../../src/util/random.js';
@@ -173,9 +176,7 @@ function hexWords(codes: readonly number[], per: number, bits: number): string {
   return lines.join('\n') + '\n';
 }
 
-const compiled = new Map<string, string>();
-
-async function runCase(k: Case, work: string, tag: string, corrupt?: number): Promise<RunResult> {
+async function runCase(k: Case, work: string, tag: string, corrupt?: number, simulator: Simulator = 'iverilog'): Promise<RunResult> {
   const m = model(k);
   if (corrupt !== undefined) m.expected[corrupt * k.simd] ^= 1;
   const files = { input: `${tag}_in.hex`, expected: `${tag}_exp.hex`, thresholds: `${tag}_thr.hex` };
@@ -201,46 +202,31 @@ async function runCase(k: Case, work: string, tag: string, corrupt?: number): Pr
     LongRegs: k.longRegs ?? 0,
     SkipDepth: k.skipDepth,
     ForkBuffered: k.forkBuffered ? 1 : 0,
-    Stall: Math.round(k.stall * 65536),
-    LongStall: Math.round(k.longStall * 65536),
-    Seed: k.seed,
     Watchdog: k.watchdog ?? 2000,
   };
-  const key = JSON.stringify(params);
-  let vvp = compiled.get(key);
-  if (vvp === undefined) {
-    vvp = path.join(work, `${tag}.vvp`);
-    const comp = await runTool(
-      'iverilog',
-      [
-        '-g2012',
-        '-o',
-        vvp,
-        '-s',
-        'qtsc_tb_residual',
-        `-I${path.dirname(tb)}`,
-        ...Object.entries(params).map(([p, v]) => `-Pqtsc_tb_residual.${p}=${v}`),
-        tb,
-        ...SOURCES.map((f) => path.join(hwDir, f)),
-      ],
-      { cwd: work, timeoutMs: 60_000 },
-    );
-    expect(comp.code, `${label(k)}: ${comp.stdout}${comp.stderr}`).to.equal(0);
-    compiled.set(key, vvp);
-  }
-  const r = await runTool('vvp', ['-n', vvp, ...Object.entries(files).map(([p, f]) => `+${p}=${f}`)], { cwd: work, timeoutMs: 120_000 });
-  const log = r.stdout + r.stderr;
-  const res = /QTSC_RESIDUAL words=(\d+) errors=(\d+) cycles=(\d+) frame0=(-?\d+) deadlock=(\d) first_error=(-?\d+)/.exec(r.stdout);
-  expect(res, `${label(k)}: ${log}`).to.not.equal(null);
+  const run = await runTestbench({
+    simulator,
+    top: 'qtsc_tb_residual',
+    sources: [tb, ...SOURCES.map((f) => path.join(hwDir, f))],
+    includeDirs: [path.dirname(tb)],
+    params,
+    // The stall pattern is set at run time: one build serves every pattern.
+    plusargs: { ...files, seed: k.seed, stall: Math.round(k.stall * 65536), long_stall: Math.round(k.longStall * 65536) },
+    cwd: work,
+    workDir: path.join(work, `${simulator}_${tag}`),
+    seed: k.seed,
+  });
+  const res = resultLine(run.stdout, 'QTSC_RESIDUAL');
+  expect(res, `${label(k)} (${simulator}): ${run.log}`).to.not.equal(null);
   return {
-    words: Number(res![1]),
-    errors: Number(res![2]),
-    cycles: Number(res![3]),
-    frame0: Number(res![4]),
-    deadlock: res![5] === '1',
-    firstError: Number(res![6]),
+    words: res!.words,
+    errors: res!.errors,
+    cycles: res!.cycles,
+    frame0: res!.frame0,
+    deadlock: res!.deadlock === 1,
+    firstError: res!.first_error,
     expectedWords: m.expected.length / k.simd,
-    log,
+    log: run.log,
   };
 }
 
@@ -380,6 +366,44 @@ describeIf('residual primitives in Icarus Verilog: qtsc_axis_fork, qtsc_axis_fif
     const r = await runCase(k, work, 'corrupt', 3);
     expect(r.errors, label(k)).to.equal(1);
     expect(r.firstError).to.equal(3);
+  });
+});
+
+const describeVerilator = findTool('verilator') ? describe : describe.skip;
+
+describeVerilator('residual primitives in Verilator too: the same seeded cases, the same testbench', function () {
+  this.timeout(1_200_000);
+  let work: string;
+  before(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-residual-vl-'));
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  // Verilator builds take seconds each: a few cases here, QTSC_FUZZ_RUNS scales them.
+  const n = fuzzRuns(2);
+  it(`${n} random case(s) under two stall patterns each (cycles equal to Icarus'), and the skip FIFO sizing: no deadlock at the minimum depth, deadlock one word below`, async () => {
+    for (let i = 0; i < n; i++) {
+      for (const [s, ls] of [[0.2, 0.3], [0.3, 0.7]] as const) {
+        // The cases of the Icarus run above (seeds 100 + i), with these stalls.
+        const k = randomCase(100 + i, s, ls);
+        const r = await runCase(k, work, `v${i}`, undefined, 'verilator');
+        expect(r.deadlock, label(k)).to.equal(false);
+        expect(r.errors, `${label(k)} (verilator): first error at word ${r.firstError}`).to.equal(0);
+        expect(r.words, label(k)).to.equal(r.expectedWords);
+        const ref = await runCase(k, work, `v${i}i`);
+        expect(r.cycles, `${label(k)}: Verilator vs Icarus cycles`).to.equal(ref.cycles);
+      }
+    }
+    const k: Case = {
+      c: 4, simd: 2, inBits: 3, aBipolar: false, bBits: 2, bBipolar: false, aMul: 2, bMul: 3, zWidth: 7,
+      thrCount: 3, outBits: 2, pixels: 10, frames: 3, lag: 12, longDepth: 16, longRegs: 1, skipDepth: 0,
+      forkBuffered: true, stall: 0.3, longStall: 0.3, seed: 310, watchdog: 400,
+    };
+    const min = minSkipDepth(k);
+    const ok = await runCase({ ...k, skipDepth: min }, work, 'vdla', undefined, 'verilator');
+    expect([ok.deadlock, ok.errors, ok.words], label({ ...k, skipDepth: min })).to.deep.equal([false, 0, ok.expectedWords]);
+    const bad = await runCase({ ...k, skipDepth: min - 1 }, work, 'vdlb', undefined, 'verilator');
+    expect(bad.deadlock, `${label({ ...k, skipDepth: min - 1 })}: expected a deadlock`).to.equal(true);
   });
 });
 

@@ -4,7 +4,8 @@
  * VvuNodes (channels 1-8, multiplier 1-2, 1-25 taps, Simd dividing the
  * channels, bipolar or 1-4 bit inputs, binary / pow2 / int weights, random
  * thresholds and negate flags) simulated in Icarus on random window words with
- * random stalls on both handshakes, several frames back to back; cycles per
+ * random stalls on both handshakes, several frames back to back, and a few of
+ * the same cases in Verilator (same testbench, equal cycle counts); cycles per
  * frame without stalls; the ROM images; verilator -Wall lint; Yosys (no
  * latches, no multipliers for binary and pow2 weights).
  */
@@ -30,8 +31,10 @@ import {
   weightValue,
 } from '../../../src/ir/hardware-ir.js';
 import { thresholdDomain } from '../../../src/passes/accumulator-range.js';
-import { findTool, runTool } from '../../../src/drivers/tools.js';
+import { findTool } from '../../../src/drivers/tools.js';
 import { packageRoot } from '../../../src/util/package-root.js';
+import { type Simulator, resultLine, runTestbench } from '../../../src/drivers/testbench.js';
+import { fuzzRuns } from '../../helpers/fuzz.js';
 import { lintVerilator } from '../../../src/drivers/verilator.js';
 import { synthesize } from '../../../src/drivers/yosys.js';
 import { QtscError } from '../../../src/util/errors.js';
@@ -189,34 +192,27 @@ interface RunResult {
   plan: VvuPlan;
 }
 
-/** Compiles the testbench around `module` (sources in dir) and runs it on dir/in.hex, dir/exp.hex. */
-async function simulate(dir: string, module: string, sources: string[], params: Record<string, number>, what: string): Promise<Omit<RunResult, 'expectedWords' | 'plan'>> {
-  const comp = await runTool(
-    'iverilog',
-    [
-      '-g2012',
-      '-o',
-      'sim.vvp',
-      '-s',
-      'qtsc_tb_unit',
-      `-I${path.dirname(tb)}`,
-      `-DQTSC_DUT=${module}`,
-      ...Object.entries(params).map(([k, v]) => `-Pqtsc_tb_unit.${k}=${v}`),
-      tb,
-      ...sources,
-    ],
-    { cwd: dir, timeoutMs: 60_000 },
-  );
-  expect(comp.code, `${what}: ${comp.stdout}${comp.stderr}`).to.equal(0);
-  expect(comp.stdout + comp.stderr, what).to.not.match(/warning: Port .* expects/i);
-  const r = await runTool('vvp', ['-n', 'sim.vvp', '+input=in.hex', '+expected=exp.hex'], { cwd: dir, timeoutMs: 120_000 });
-  const log = r.stdout + r.stderr;
-  const m = /QTSC_UNIT words=(\d+) errors=(\d+) cycles=(\d+) frame0=(-?\d+) first_error=(-?\d+)/.exec(r.stdout);
-  expect(m, `${what}: ${log}`).to.not.equal(null);
-  return { words: Number(m![1]), errors: Number(m![2]), cycles: Number(m![3]), frame0: Number(m![4]), firstError: Number(m![5]) };
+/** Runs the unit testbench around `module` (sources in dir) on dir/in.hex, dir/exp.hex, in one simulator. */
+async function simulate(dir: string, module: string, sources: string[], params: Record<string, number>, what: string, simulator: Simulator): Promise<Omit<RunResult, 'expectedWords' | 'plan'>> {
+  const { Stall, Seed, ...sizes } = params;
+  const run = await runTestbench({
+    simulator,
+    top: 'qtsc_tb_unit',
+    sources: [tb, ...sources.map((f) => path.join(dir, f))],
+    includeDirs: [path.dirname(tb)],
+    defines: { QTSC_DUT: module },
+    params: sizes,
+    plusargs: { input: 'in.hex', expected: 'exp.hex', seed: Seed, stall: Stall },
+    cwd: dir,
+    workDir: dir,
+    seed: Seed,
+  });
+  const m = resultLine(run.stdout, 'QTSC_UNIT');
+  expect(m, `${what} (${simulator}): ${run.log}`).to.not.equal(null);
+  return { words: m!.words, errors: m!.errors, cycles: m!.cycles, frame0: m!.frame0, firstError: m!.first_error };
 }
 
-async function runCase(s: Spec, frames: number, stall: number, work: string, tag: string, corrupt?: number): Promise<RunResult> {
+async function runCase(s: Spec, frames: number, stall: number, work: string, tag: string, corrupt?: number, simulator: Simulator = 'iverilog'): Promise<RunResult> {
   const { ir, node } = buildIr(s, `vvu_${tag}`);
   const dir = path.join(work, tag);
   fs.mkdirSync(dir);
@@ -240,7 +236,7 @@ async function runCase(s: Spec, frames: number, stall: number, work: string, tag
     Stall: Math.round(stall * 65536),
     Seed: s.seed,
   };
-  const r = await simulate(dir, plan.module, sources, params, label(s));
+  const r = await simulate(dir, plan.module, sources, params, label(s), simulator);
   return { ...r, expectedWords: expected.length / plan.outElems, plan };
 }
 
@@ -248,7 +244,7 @@ async function runCase(s: Spec, frames: number, stall: number, work: string, tag
  * A depthwise convolution as the compiler builds it: qtsc_swu feeding the VVU
  * wrapper, on a feature map [ih, iw, c]; golden = slidingWindow, then the VVU.
  */
-async function runChain(seed: number, stall: number, work: string, tag: string): Promise<{ r: Omit<RunResult, 'expectedWords' | 'plan'>; expectedWords: number; what: string }> {
+async function runChain(seed: number, stall: number, work: string, tag: string, simulator: Simulator = 'iverilog'): Promise<{ r: Omit<RunResult, 'expectedWords' | 'plan'>; expectedWords: number; what: string }> {
   const rng = new Rng(seed);
   let g: WindowGeometry;
   let s: Spec;
@@ -317,7 +313,7 @@ async function runChain(seed: number, stall: number, work: string, tag: string):
     Stall: Math.round(stall * 65536),
     Seed: seed,
   };
-  const r = await simulate(dir, top, ['qtsc_swu.v', ...sources, `${top}.v`], params, what);
+  const r = await simulate(dir, top, ['qtsc_swu.v', ...sources, `${top}.v`], params, what, simulator);
   return { r, expectedWords: expected.length / plan.outElems, what };
 }
 
@@ -473,6 +469,36 @@ describeIf('VVU in Icarus Verilog: qtsc_vvu + qtsc_thresholds in the vvu wrapper
       console.log(`      ${label(s)}: ${r.plan.cycles} input words, ${perFrame.toFixed(1)} cycles/frame`);
       expect(perFrame, label(s)).to.equal(r.plan.cycles);
     }
+  });
+});
+
+const describeVerilator = findTool('verilator') ? describe : describe.skip;
+
+describeVerilator('VVU in Verilator too: the same seeded cases, the same testbench', function () {
+  this.timeout(1_200_000);
+  let work: string;
+  before(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-vvu-vl-'));
+  });
+  after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+  // Verilator builds take seconds each: a few cases here, QTSC_FUZZ_RUNS scales them.
+  const n = fuzzRuns(2);
+  it(`${n} random node(s) (bipolar and unsigned inputs) and one depthwise convolution behind qtsc_swu, two stall patterns each; cycles equal to Icarus'`, async () => {
+    for (let i = 0; i < n; i++) {
+      // The first seeds of the Icarus run above, codings rotating, bipolar input every other case.
+      const s = randomSpec(100 + i, (i % 3) + 3 * (i % 2));
+      for (const [k, stall] of [0.2, 0.6].entries()) {
+        const r = await runCase(s, 3, stall, work, `v${i}_${k}`, undefined, 'verilator');
+        expect(r.errors, `${label(s)} stall ${stall} (verilator): first error at word ${r.firstError}`).to.equal(0);
+        expect(r.words, label(s)).to.equal(r.expectedWords);
+        const ref = await runCase(s, 3, stall, work, `v${i}_${k}i`);
+        expect(r.cycles, `${label(s)}: Verilator vs Icarus cycles`).to.equal(ref.cycles);
+      }
+    }
+    const chain = await runChain(700, 0.4, work, 'vc', 'verilator');
+    expect(chain.r.errors, `${chain.what}: first error at word ${chain.r.firstError}`).to.equal(0);
+    expect(chain.r.words, chain.what).to.equal(chain.expectedWords);
   });
 });
 
