@@ -481,15 +481,10 @@ export function lowerOnnx(model: OnnxModel, options: OnnxImportOptions = {}): On
         // Max pooling's padded taps never win, so ceil_mode's partial windows are more padding at the end.
         const g = windowAttrs(s.map, [k[0], k[1]], 1, node.opType === 'MaxPool');
         if (node.opType === 'AveragePool') {
-          let from = s;
-          if (g.pad.some((p) => p > 0)) {
-            // Padded zeros that count (count_include_pad 1) are a ZeroPadding2D before a valid pool.
-            if (intAttr('count_include_pad', 0) !== 1) throw new QtscError(`${where}: attribute 'count_include_pad': padded average pooling whose border windows divide by their real taps only is not supported (count_include_pad 1, or no padding)`);
-            emit({ kind: 'zeropad', name: layerName(node, '/pad'), inShape: s.map, pad: g.pad }, s);
-            from = { ...s, layer: last };
-          }
-          const padded: Shape3 = [s.map[0] + g.pad[0] + g.pad[2], s.map[1] + g.pad[1] + g.pad[3], c];
-          emit({ kind: 'avgpool', name: layerName(node), inShape: padded, poolSize: [k[0], k[1]], strides: g.strides, pad: [0, 0, 0, 0], countPadded: false, global: false }, from);
+          // count_include_pad 1: padded taps are zeros that count (divisor kh*kw); 0: a border window divides by its taps inside.
+          const countPadded = intAttr('count_include_pad', 0);
+          if (countPadded !== 0 && countPadded !== 1) throw new QtscError(`${where}: attribute 'count_include_pad': ${countPadded} is not 0 or 1`);
+          emit({ kind: 'avgpool', name: layerName(node), inShape: s.map, poolSize: [k[0], k[1]], strides: g.strides, pad: g.pad, countPadded: countPadded === 1, global: false }, s);
         } else emit({ kind: 'maxpool', name: layerName(node), inShape: s.map, poolSize: [k[0], k[1]], strides: g.strides, pad: g.pad }, s);
         setOut(streamOut([s.dims[0], c, g.out[0], g.out[1]], [g.out[0], g.out[1], c]));
         break;

@@ -21,7 +21,7 @@ describe("importers/onnx on ONNX's operator tests (libonnx-testdata)", function 
     for (const r of results.filter((x) => x.status === 'skipped')) expect(r.reason, r.name).to.be.a('string').and.not.equal('');
     // The cases the supported attribute set covers: convolutions, Gemm, pooling, BatchNorm, Flatten, Reshape, Relu.
     const passed = new Set(results.filter((r) => r.status === 'passed').map((r) => r.name));
-    for (const name of ['test_conv_with_strides_padding', 'test_conv_with_autopad_same', 'test_gemm_transposeB', 'test_gemm_alpha', 'test_maxpool_2d_same_lower', 'test_averagepool_2d_strides', 'test_batchnorm_epsilon', 'test_flatten_axis1', 'test_relu', 'test_reshape_reduced_dims']) {
+    for (const name of ['test_conv_with_strides_padding', 'test_conv_with_autopad_same', 'test_gemm_transposeB', 'test_gemm_alpha', 'test_maxpool_2d_same_lower', 'test_averagepool_2d_strides', 'test_averagepool_2d_pads', 'test_averagepool_2d_same_lower', 'test_averagepool_2d_pads_count_include_pad', 'test_batchnorm_epsilon', 'test_flatten_axis1', 'test_relu', 'test_reshape_reduced_dims']) {
       expect(passed.has(name), name).to.equal(true);
     }
     const sign = results.find((r) => r.name === 'test_sign');
