@@ -3,28 +3,13 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeModel, tmpDir } from '../helpers/make-model.js';
+import { bytesTree } from '../helpers/file-tree.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
 function qtsc(args: string[]): { code: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'src/cli/main.ts'), ...args], { cwd: root, encoding: 'utf8' });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-
-/** Every entry below dir (relative path -> bytes as base64, or 'dir'), not following links. */
-function tree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      const rel = path.relative(dir, p);
-      if (e.isSymbolicLink()) out[rel] = `-> ${fs.readlinkSync(p)}`;
-      else if (e.isDirectory()) (out[rel] = 'dir', walk(p));
-      else out[rel] = fs.readFileSync(p).toString('base64');
-    }
-  };
-  walk(dir);
-  return out;
 }
 
 describe('cli gen-hw --flow', () => {
@@ -39,7 +24,7 @@ describe('cli gen-hw --flow', () => {
       const r = qtsc(['gen-hw', '--model', model, '--out', out, '--flow', 'all', '--clock', '50', '--quiet']);
       expect(r.code, r.stderr).to.equal(0);
     }
-    const [a, b] = outs.map(tree);
+    const [a, b] = outs.map((o) => bytesTree(o));
     const flowFiles = Object.keys(a).filter((f) => f.startsWith('flow/') && a[f] !== 'dir').sort();
     expect(flowFiles).to.deep.equal([
       'flow/filelist.f',
@@ -95,11 +80,11 @@ describe('cli gen-hw --flow', () => {
   it('an unknown Quartus family fails the run and leaves the previous output as it was', () => {
     const out = path.join(tmpDir(), 'out');
     expect(qtsc(['gen-hw', '--model', model, '--out', out, '--flow', 'vivado', '--quiet']).code).to.equal(0);
-    const before = tree(out);
+    const before = bytesTree(out);
     const r = qtsc(['gen-hw', '--model', model, '--out', out, '--flow', 'quartus', '--device', 'XC7Z020', '--quiet']);
     expect(r.code).to.not.equal(0);
     expect(r.stderr).to.match(/--device: 'XC7Z020' is not a Quartus device/);
-    expect(tree(out)).to.deep.equal(before);
+    expect(bytesTree(out)).to.deep.equal(before);
   });
 
   it('an OUT/flow that is a link to a directory elsewhere is replaced, never written through', () => {

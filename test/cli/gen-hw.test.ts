@@ -3,6 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeModel, tmpDir } from '../helpers/make-model.js';
+import { bytesTree } from '../helpers/file-tree.js';
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 
@@ -19,22 +20,6 @@ function hashTree(dir: string): Record<string, string> {
       const p = path.join(d, e.name);
       if (e.isDirectory()) walk(p);
       else out[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
-    }
-  };
-  walk(dir);
-  return out;
-}
-
-/** Every entry below dir: files as base64 of their bytes, links as their target, directories as 'dir'. */
-function bytesTree(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of fs.readdirSync(d, { withFileTypes: true })) {
-      const p = path.join(d, e.name);
-      const rel = path.relative(dir, p);
-      if (e.isSymbolicLink()) out[rel] = `-> ${fs.readlinkSync(p)}`;
-      else if (e.isDirectory()) (out[rel] = 'dir', walk(p));
-      else out[rel] = fs.readFileSync(p).toString('base64');
     }
   };
   walk(dir);
