@@ -60,6 +60,7 @@ describe('cli sim on the shipped example', () => {
   it('a filelist edited to name a file outside rtl/ (a path, or a link in rtl/ to elsewhere) is refused before a simulator reads it', () => {
     const copy = path.join(tmpDir(), 'build');
     fs.cpSync(out, copy, { recursive: true });
+    fs.rmSync(path.join(copy, 'sim'), { recursive: true, force: true });
     const filelist = path.join(copy, 'rtl', 'filelist.f');
     const good = fs.readFileSync(filelist, 'utf8');
     fs.writeFileSync(filelist, good + '../../../../etc/passwd\n');
