@@ -605,7 +605,7 @@ export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIEN
   parts.push({
     // Pe comparisons per word against the running maximum, index muxes, word assembly.
     luts: Math.round(last.pe * ((c.cmp ?? 0) * lw + lw + fmt.indexBits) + (c.ctrl ?? 0) * nfBits + (c.node ?? 0)),
-    ffs: fmt.outputWordBits + lw + fmt.indexBits + nfBits + 2,
+    ffs: fmt.outputDataBits + lw + fmt.indexBits + nfBits + 2,
     brams: 0,
     dsps: 0,
   });

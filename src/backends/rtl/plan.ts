@@ -165,8 +165,12 @@ export type StagePlan = ({ kind: 'mvu' } & NodePlan) | WindowPlan | VvuPlan | Fo
 
 export interface RtlPlan {
   top: string;
+  /** s_axis_tdata / m_axis_tdata widths: whole bytes (src/golden/stream-format.ts). */
   inputWidth: number;
   outputWidth: number;
+  /** The bits of those words that carry data; the rest is padding. */
+  inputDataWidth: number;
+  outputDataWidth: number;
   indexBits: number;
   classes: number;
   logitBits: number;
@@ -532,6 +536,8 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
     top: ir.top,
     inputWidth: fmt.inputWordBits,
     outputWidth: fmt.outputWordBits,
+    inputDataWidth: fmt.inputDataBits,
+    outputDataWidth: fmt.outputDataBits,
     indexBits: fmt.indexBits,
     classes: fmt.classes,
     logitBits: fmt.logitBits,

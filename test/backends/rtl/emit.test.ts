@@ -92,11 +92,15 @@ describe('RTL backend: emitRtl', () => {
         { dir: 'input', width: fmt.inputWordBits, name: 's_axis_tdata' },
         { dir: 'input', width: 1, name: 's_axis_tvalid' },
         { dir: 'output', width: 1, name: 's_axis_tready' },
+        { dir: 'input', width: 1, name: 's_axis_tlast' },
         { dir: 'output', width: fmt.outputWordBits, name: 'm_axis_tdata' },
         { dir: 'output', width: 1, name: 'm_axis_tvalid' },
         { dir: 'input', width: 1, name: 'm_axis_tready' },
         { dir: 'output', width: 1, name: 'm_axis_tlast' },
+        { dir: 'output', width: 1, name: 'frame_err' },
       ]);
+      expect(fmt.inputWordBits % 8).to.equal(0);
+      expect(fmt.outputWordBits % 8).to.equal(0);
     }
   });
 
