@@ -85,6 +85,8 @@ function nodeData(n: NodePlan): object {
     bsAddrBus: n.bsLevels * n.pe * (n.tableRoms.length > 0 ? n.tableRoms[0].addrWidth : 1),
     bsDataBus: n.bsLevels * n.pe * (n.cmpWidth + 1),
     engineGenerated: n.engineFiles.length > 0,
+    // sign-add trees on unsigned inputs take each word's input sum from the MVU, computed as the word arrives
+    xsumModule: n.engineFiles.includes(dotXsumModule(n)) ? dotXsumModule(n) : null,
     engineCode: engineCode[n.engine],
   };
 }

@@ -120,6 +120,8 @@ export interface NodePlan {
   engineModule: string;
   /** Generated engine files (without .v) in compile order; empty for qtsc_dot_acc. */
   engineFiles: string[];
+  /** Register levels in the generated trees (PlanOptions.pipeline; 0 for qtsc_dot_acc). */
+  enginePipe: number;
 }
 
 /** A sliding-window or max-pool node: a wrapper around qtsc_swu (and qtsc_pool). */
@@ -517,13 +519,27 @@ export interface PlanOptions {
   dotTrees?: DotTrees;
   /** Threshold count from which the binary-search stage is used (default bsearchMinCount). */
   bsearchMinCount?: number;
+  /**
+   * Register levels inside every generated compressor tree (default defaultPipeline),
+   * 0 to maxPipeline; the MVU delays its valid and last flags to match, so only the
+   * latency grows (by this many cycles per vector), not the cycles per frame.
+   */
+  pipeline?: number;
 }
+
+/** Register levels per generated tree when PlanOptions.pipeline is not given (BENCHMARKS.md "Timing per engine"). */
+export const defaultPipeline = 0;
+export const maxPipeline = 4;
 
 export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   const errs = checkIrForRtl(ir);
   if (errs.length > 0) throw new QtscError(`RTL backend cannot build design '${ir.top}':\n  ${errs.join('\n  ')}`);
   const fmt = streamFormat(ir);
   const treeMode = opts.dotTrees ?? defaultDotTrees;
+  const pipeline = opts.pipeline ?? defaultPipeline;
+  if (!Number.isInteger(pipeline) || pipeline < 0 || pipeline > maxPipeline) {
+    throw new QtscError(`RTL backend: pipeline must be an integer from 0 to ${maxPipeline} (register levels per compressor tree), got ${pipeline}`);
+  }
   const stages = ir.nodes.map((n, index): StagePlan => {
     if (n.op === 'mvu') return { kind: 'mvu', ...planMvu(ir, n, index, treeMode, opts) };
     if (n.op === 'vvu') return planVvu(ir, n, index);
@@ -638,6 +654,7 @@ function planMvu(ir: HardwareIR, n: MvuNode, index: number, treeMode: DotTrees, 
       borders: n.borders ? borderPlan(n.borders, n.mh / n.pe, pRom) : null,
       tableRoms: bsearch ? bsearchTables(n, bsLevels, (p) => `${module}_search_p${p}.mem`) : [],
       engineModule: tree ? `${module}_dot_acc` : 'qtsc_dot_acc',
+      enginePipe: tree ? (opts.pipeline ?? defaultPipeline) : 0,
       engineFiles: tree
         ? [...(n.engine === 'sign-add' && n.input.kind === 'uint' ? [`${module}_dot_xsum`] : []), `${module}_dot_tree`, `${module}_dot_acc`]
         : [],
