@@ -30,7 +30,7 @@ function arg(name: string): string | undefined {
 const engines = (arg('--engines')?.split(',') ?? ENGINES) as EngineKind[];
 const pnr = !process.argv.includes('--no-pnr');
 const pipeline = arg('--pipeline');
-const planOpts: PlanOptions = pipeline !== undefined ? ({ pipeline: Number(pipeline) } as PlanOptions) : {};
+const planOpts: PlanOptions = pipeline !== undefined ? { pipeline: Number(pipeline) } : {};
 
 const rows: string[] = [];
 for (const engine of engines) {

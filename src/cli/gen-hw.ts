@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { compileModel } from '../compile.js';
 import { emitRtl } from '../backends/rtl/emit.js';
+import { defaultPipeline, maxPipeline } from '../backends/rtl/plan.js';
 import { buildReport, reportMarkdown } from '../backends/report/report.js';
 import { parseValueSpaceArg, resolveValueSpace } from '../layers/value-space.js';
 import { projectRoot } from '../drivers/tools.js';
@@ -19,7 +20,7 @@ export const DEFAULT_MODEL = path.join(projectRoot, 'examples', 'mnist-mlp-binar
 
 export const GEN_HW_USAGE = `usage: npm run gen-hw -- [--model DIR] [--out DIR] [--value-space S] [--fold FILE|auto]
          [--target-cycles N] [--act-bits N --calib SOURCE [--calib-samples N]] [--allow-mult]
-         [--top NAME] [--input-bits N --input-scale X] [--dot-trees all|xnor|none] [--quiet]
+         [--top NAME] [--input-bits N --input-scale X] [--dot-trees all|xnor|none] [--pipeline N] [--quiet]
          [--flow vivado|quartus|yosys-nextpnr|all [--clock MHZ] [--part P] [--device D] [--ice40 up5k|hx8k]]
   --model DIR        tfjs Layers model directory (default: the shipped example)
   --out DIR          output directory (default: build); written all or nothing
@@ -33,6 +34,8 @@ export const GEN_HW_USAGE = `usage: npm run gen-hw -- [--model DIR] [--out DIR] 
   --input-bits N, --input-scale X   input quantization (default: model metadata, else 8 bits, 1/255)
   --dot-trees M      compressor-tree engines for all multiplier-free layers (default), xnor layers only, or none;
                      Verilator 5.006 needs -fno-const-bit-op-tree for 'all' (docs/rtl.md)
+  --pipeline N       register levels inside each compressor tree, 0-${maxPipeline} (default ${defaultPipeline}): a shorter
+                     clock path for N more cycles of latency per layer, same cycles per frame (docs/rtl.md)
   --flow F           build-flow files in OUT/flow/: vivado, quartus, yosys-nextpnr, all, or a list a,b (docs/flows.md)
   --clock MHZ        target clock of the flows' constraints (default 100)
   --part P           Vivado part (default xc7z020clg400-1); --device D Quartus device (default 5CSEMA5F31C6)
@@ -52,6 +55,7 @@ const spec = {
   'input-bits': { type: 'string' },
   'input-scale': { type: 'string' },
   'dot-trees': { type: 'string' },
+  pipeline: { type: 'string' },
   quiet: { type: 'boolean' },
   flow: { type: 'string' },
   clock: { type: 'string' },
@@ -75,6 +79,7 @@ const schema = z.object({
   'input-bits': intArg(1, 16).optional(),
   'input-scale': numberArg().pipe(z.number().positive()).optional(),
   'dot-trees': z.enum(['all', 'xnor', 'none']).optional(),
+  pipeline: intArg(0, maxPipeline).optional(),
   quiet: z.boolean().optional(),
   flow: z.string().optional(),
   clock: numberArg().pipe(z.number().positive().max(2000)).optional(),
@@ -126,7 +131,7 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     fs.writeFileSync(path.join(staging, 'ir.json'), JSON.stringify(compiled.ir) + '\n');
     const rtlDir = path.join(staging, 'rtl');
     fs.mkdirSync(rtlDir);
-    const emitted = emitRtl(compiled.ir, rtlDir, { dotTrees: o['dot-trees'] });
+    const emitted = emitRtl(compiled.ir, rtlDir, { dotTrees: o['dot-trees'], ...(o.pipeline !== undefined ? { pipeline: o.pipeline } : {}) });
     fs.writeFileSync(path.join(rtlDir, 'filelist.f'), emitted.sources.join('\n') + '\n');
     fs.writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     fs.writeFileSync(path.join(staging, 'report.md'), reportMarkdown(report));

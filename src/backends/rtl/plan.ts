@@ -528,7 +528,7 @@ export interface PlanOptions {
 }
 
 /** Register levels per generated tree when PlanOptions.pipeline is not given (BENCHMARKS.md "Timing per engine"). */
-export const defaultPipeline = 0;
+export const defaultPipeline = 1;
 export const maxPipeline = 4;
 
 export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {

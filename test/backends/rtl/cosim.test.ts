@@ -26,6 +26,8 @@ interface Case {
   seed: number;
   /** The RTL backend's engine choice (default: compressor trees for every multiplier-free node). */
   dotTrees?: DotTrees;
+  /** Register levels per generated tree (PlanOptions.pipeline; default the backend's). */
+  pipeline?: number;
 }
 
 const cases: Case[] = [
@@ -43,6 +45,11 @@ const cases: Case[] = [
   // The generic engine (qtsc_dot_acc) with signed terms, as dotTrees 'none' builds it.
   { label: 'pow2-3 weights, 4-bit activations, generic engine (shift-add, dotTrees none)', opts: { engine: 'shift-add', pow2Levels: 4, actBits: 4, layers: 2 }, seed: 112, dotTrees: 'none' },
   { label: 'binary weights, 2-bit activations, generic engine (sign-add, dotTrees none)', opts: { engine: 'sign-add', actBits: 2, layers: 2 }, seed: 113, dotTrees: 'none' },
+  // Register levels in the trees: the MVU's flags are delayed to match, the pace is the same.
+  { label: 'W1A1, trees without registers (xnor-popcount, pipeline 0)', opts: { engine: 'xnor-popcount', layers: 3, maxDim: 70 }, seed: 114, pipeline: 0 },
+  { label: 'binary weights, 2-bit activations, 1 tree register level (sign-add, pipeline 1)', opts: { engine: 'sign-add', actBits: 2, layers: 3 }, seed: 115, pipeline: 1 },
+  { label: 'W1A1, 2 tree register levels (xnor-popcount, pipeline 2)', opts: { engine: 'xnor-popcount', layers: 3, maxDim: 70 }, seed: 116, pipeline: 2 },
+  { label: 'pow2-3 weights, 4-bit activations, 3 tree register levels (shift-add, pipeline 3)', opts: { engine: 'shift-add', pow2Levels: 4, actBits: 4, layers: 2 }, seed: 117, pipeline: 3 },
 ];
 
 const VECTORS = 120;
@@ -54,7 +61,7 @@ describe('backends/rtl co-simulation (Verilator, random designs, random stalls)'
       const work = tmpDir('qtsc-cosim-');
       const rtlDir = path.join(work, 'rtl');
       fs.mkdirSync(rtlDir);
-      const emitted = emitRtl(ir, rtlDir, { dotTrees: c.dotTrees });
+      const emitted = emitRtl(ir, rtlDir, { dotTrees: c.dotTrees, ...(c.pipeline !== undefined ? { pipeline: c.pipeline } : {}) });
       const lint = await lintVerilator(rtlDir, emitted.sources, emitted.top);
       expect(lint.warnings.concat(lint.errors), lint.log).to.deep.equal([]);
 
