@@ -24,7 +24,10 @@
 // Pipeline (one global advance `en` that stalls only when a finished result cannot
 // move on):
 //   S0 issue  pick (nf, sf); read weight ROM and buffer
-//   S1        x word, weight word (dp_x_o / ROM output), last flag
+//   S1        x word, weight word (dp_x_o / ROM output), last flag; with WeightReg = 1
+//             the ROM output is registered once more (the caller loads it on dp_adv_o)
+//             and S1 is followed by S1b, which holds the word and flags one advance
+//             longer so they meet the registered weight word
 //   S2        accumulators (in the datapath, which clears them after the last word
 //             and keeps the finished dot product in dp_acc_i); read output-stage
 //             parameters on last. An engine with EnginePipe register levels (moving
@@ -52,7 +55,8 @@ module qtsc_mvu #(
   parameter int OutWidth = 1,    // = Pe*OutBits (0), Pe*LogitWidth (1), Pe*AccWidth (2)
   parameter int HasSide = 0,     // 1: side_i travels with each input word to dp_side_o
   parameter int SideWidth = 1,   // bits of the side word, >= 1
-  parameter int EnginePipe = 0   // register levels in the engine between dp_x_o and its accumulators
+  parameter int EnginePipe = 0,  // register levels in the engine between dp_x_o and its accumulators
+  parameter int WeightReg = 0    // 1: the weight ROM has an output register (two cycles of latency)
 ) (
   input  wire logic                     clk_i,
   input  wire logic                     rst_i,
@@ -95,6 +99,7 @@ module qtsc_mvu #(
   localparam logic Bad = (Mw < 1) || (Mh < 1) || (Pe < 1) || (Simd < 1) || (InBits < 1)
                       || (Mw % Simd != 0) || (Mh % Pe != 0)
                       || (OutKind < 0) || (OutKind > 2) || (SideWidth < 1) || (EnginePipe < 0)
+                      || (WeightReg < 0) || (WeightReg > 1)
                       || (WAddrWidth != ExpWAddr) || (PAddrWidth != NfBits)
                       || (ParamWidth != ExpParam) || (OutWidth != ExpOut);
 
@@ -149,11 +154,12 @@ module qtsc_mvu #(
 
   // ---------------------------------------------------------------- input words
   logic [WordW-1:0] x1_q;         // S1 input word (and its side word above it)
+  logic [WordW-1:0] xs;           // the word as the engine sees it (S1, or S1b)
   logic [WordW-1:0] word_in;
 
   if (HasSide != 0) begin : g_side
     assign word_in = {side_i, s_data_i};
-    assign dp_side_o = x1_q[InW +: SideWidth];
+    assign dp_side_o = xs[InW +: SideWidth];
   end else begin : g_no_side
     logic unused_side;
     assign unused_side = ^side_i;
@@ -227,9 +233,39 @@ module qtsc_mvu #(
     end
   end
 
-  assign dp_x_o = x1_q[InW-1:0];
-  assign dp_en_o = en & v1_q;
-  assign dp_last_o = last1_q;
+  // ---------------------------------------------------------------- S1b
+  logic vs, lasts;                // S1's flags as the engine sees them
+  logic [NfBits-1:0] nfs;
+
+  if (WeightReg != 0) begin : g_s1b
+    logic [WordW-1:0] x1b_q;
+    logic v1b_q, last1b_q;
+    logic [NfBits-1:0] nf1b_q;
+    always_ff @(posedge clk_i) begin
+      if (rst_i) v1b_q <= 1'b0;
+      else if (en) v1b_q <= v1_q;
+    end
+    always_ff @(posedge clk_i) begin
+      if (en) begin
+        x1b_q <= x1_q;
+        last1b_q <= last1_q;
+        nf1b_q <= nf1_q;
+      end
+    end
+    assign xs = x1b_q;
+    assign vs = v1b_q;
+    assign lasts = last1b_q;
+    assign nfs = nf1b_q;
+  end else begin : g_no_s1b
+    assign xs = x1_q;
+    assign vs = v1_q;
+    assign lasts = last1_q;
+    assign nfs = nf1_q;
+  end
+
+  assign dp_x_o = xs[InW-1:0];
+  assign dp_en_o = en & vs;
+  assign dp_last_o = lasts;
   assign dp_adv_o = en;
 
   // ---------------------------------------------------------------- engine pipeline
@@ -237,9 +273,9 @@ module qtsc_mvu #(
   logic [NfBits-1:0] nfd;
 
   if (EnginePipe == 0) begin : g_no_pipe
-    assign vd = v1_q;
-    assign lastd = last1_q;
-    assign nfd = nf1_q;
+    assign vd = vs;
+    assign lastd = lasts;
+    assign nfd = nfs;
   end else begin : g_pipe
     logic v_q [EnginePipe];
     logic last_q [EnginePipe];
@@ -248,14 +284,14 @@ module qtsc_mvu #(
       if (rst_i) begin
         for (int i = 0; i < EnginePipe; i++) v_q[i] <= 1'b0;
       end else if (en) begin
-        v_q[0] <= v1_q;
+        v_q[0] <= vs;
         for (int i = 1; i < EnginePipe; i++) v_q[i] <= v_q[i-1];
       end
     end
     always_ff @(posedge clk_i) begin
       if (en) begin
-        last_q[0] <= last1_q;
-        nf_pipe_q[0] <= nf1_q;
+        last_q[0] <= lasts;
+        nf_pipe_q[0] <= nfs;
         for (int i = 1; i < EnginePipe; i++) begin
           last_q[i] <= last_q[i-1];
           nf_pipe_q[i] <= nf_pipe_q[i-1];

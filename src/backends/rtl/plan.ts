@@ -122,6 +122,8 @@ export interface NodePlan {
   engineFiles: string[];
   /** Register levels in the generated trees (PlanOptions.pipeline; 0 for qtsc_dot_acc). */
   enginePipe: number;
+  /** The weight ROM's read goes through a second (output) register (PlanOptions.romOutputReg). */
+  weightReg: boolean;
 }
 
 /** A sliding-window or max-pool node: a wrapper around qtsc_swu (and qtsc_pool). */
@@ -525,6 +527,12 @@ export interface PlanOptions {
    * latency grows (by this many cycles per vector), not the cycles per frame.
    */
   pipeline?: number;
+  /**
+   * A second register on every weight ROM's read (a block RAM's output register,
+   * DOA_REG): the ROM's clock-to-out leaves the engine's path, for one more cycle of
+   * latency per node (default true; qtsc_mvu WeightReg).
+   */
+  romOutputReg?: boolean;
 }
 
 /** Register levels per generated tree when PlanOptions.pipeline is not given (BENCHMARKS.md "Timing per engine"). */
@@ -655,6 +663,7 @@ function planMvu(ir: HardwareIR, n: MvuNode, index: number, treeMode: DotTrees, 
       tableRoms: bsearch ? bsearchTables(n, bsLevels, (p) => `${module}_search_p${p}.mem`) : [],
       engineModule: tree ? `${module}_dot_acc` : 'qtsc_dot_acc',
       enginePipe: tree ? (opts.pipeline ?? defaultPipeline) : 0,
+      weightReg: opts.romOutputReg ?? true,
       engineFiles: tree
         ? [...(n.engine === 'sign-add' && n.input.kind === 'uint' ? [`${module}_dot_xsum`] : []), `${module}_dot_tree`, `${module}_dot_acc`]
         : [],

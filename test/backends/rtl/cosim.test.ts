@@ -28,6 +28,8 @@ interface Case {
   dotTrees?: DotTrees;
   /** Register levels per generated tree (PlanOptions.pipeline; default the backend's). */
   pipeline?: number;
+  /** The weight ROM's output register (PlanOptions.romOutputReg; default on). */
+  romOutputReg?: boolean;
 }
 
 const cases: Case[] = [
@@ -50,6 +52,8 @@ const cases: Case[] = [
   { label: 'binary weights, 2-bit activations, 1 tree register level (sign-add, pipeline 1)', opts: { engine: 'sign-add', actBits: 2, layers: 3 }, seed: 115, pipeline: 1 },
   { label: 'W1A1, 2 tree register levels (xnor-popcount, pipeline 2)', opts: { engine: 'xnor-popcount', layers: 3, maxDim: 70 }, seed: 116, pipeline: 2 },
   { label: 'pow2-3 weights, 4-bit activations, 3 tree register levels (shift-add, pipeline 3)', opts: { engine: 'shift-add', pow2Levels: 4, actBits: 4, layers: 2 }, seed: 117, pipeline: 3 },
+  { label: 'binary weights, 4-bit activations, weight ROM without output register (sign-add, romOutputReg false)', opts: { engine: 'sign-add', actBits: 4, layers: 2 }, seed: 118, romOutputReg: false },
+  { label: 'W1A1, no tree registers, no ROM output register (xnor-popcount, pipeline 0, romOutputReg false)', opts: { engine: 'xnor-popcount', layers: 3, maxDim: 70 }, seed: 119, pipeline: 0, romOutputReg: false },
 ];
 
 const VECTORS = 120;
@@ -61,7 +65,7 @@ describe('backends/rtl co-simulation (Verilator, random designs, random stalls)'
       const work = tmpDir('qtsc-cosim-');
       const rtlDir = path.join(work, 'rtl');
       fs.mkdirSync(rtlDir);
-      const emitted = emitRtl(ir, rtlDir, { dotTrees: c.dotTrees, ...(c.pipeline !== undefined ? { pipeline: c.pipeline } : {}) });
+      const emitted = emitRtl(ir, rtlDir, { dotTrees: c.dotTrees, ...(c.pipeline !== undefined ? { pipeline: c.pipeline } : {}), ...(c.romOutputReg !== undefined ? { romOutputReg: c.romOutputReg } : {}) });
       const lint = await lintVerilator(rtlDir, emitted.sources, emitted.top);
       expect(lint.warnings.concat(lint.errors), lint.log).to.deep.equal([]);
 
