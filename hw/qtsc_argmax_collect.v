@@ -6,8 +6,8 @@
 // Input: Classes/Pe words of Pe logits (channel order, LSB first). Output word: the
 // index of the largest logit (lowest index wins ties) in bits [IndexWidth-1:0],
 // then logit c at [IndexWidth + c*LogitWidth +: LogitWidth]. The running maximum
-// is updated as words arrive, Pe comparisons per word, so the result is ready one
-// cycle after the last word. A new frame may start in the cycle the previous
+// is updated as words arrive (a comparator tree per word, clog2(Pe) + 1 levels deep),
+// so the result is ready one cycle after the last word. A new frame may start in the cycle the previous
 // result leaves. Reset: synchronous, active-high, on control registers only.
 module qtsc_argmax_collect #(
   parameter int Classes = 2,    // logits per frame, Pe divides it
@@ -57,17 +57,39 @@ module qtsc_argmax_collect #(
   assign s_fire = s_valid_i & s_ready_o;
   assign last_word = nf_q == NfBits'(Nf - 1);
 
-  // Running maximum over this word, starting from the previous words' maximum.
+  // Maximum of this word's Pe logits by a tree of comparators (clog2(Pe) levels; a
+  // tie goes to the lower index), then one comparison with the maximum of the
+  // previous words, which wins ties. Level k compares slot i with slot i + 2^k
+  // (i a multiple of 2^(k+1)); slots past Pe are empty. Unrolled, every slot of a
+  // level depends only on two slots of the level before: a tree, not a chain.
+  localparam int Leaves = (Pe > 1) ? 1 << $clog2(Pe) : 1;
+  localparam int LaneBits = (Pe > 1) ? $clog2(Pe) : 1;
+
+  logic signed [LogitWidth-1:0] tree_val [Leaves];
+  logic [LaneBits-1:0] tree_lane [Leaves];
+  logic tree_ok [Leaves];
+
   always_comb begin
-    best_d = best_q;
-    best_idx_d = best_idx_q;
-    for (int p = 0; p < Pe; p++) begin
-      if ((p == 0 && nf_q == '0) || $signed(s_data_i[p*LogitWidth +: LogitWidth]) > best_d) begin
-        best_d = s_data_i[p*LogitWidth +: LogitWidth];
-        best_idx_d = base_q + IndexWidth'(p);
+    for (int p = 0; p < Leaves; p++) begin
+      tree_val[p] = (p < Pe) ? s_data_i[(p % Pe)*LogitWidth +: LogitWidth] : '0;
+      tree_lane[p] = LaneBits'(p);
+      tree_ok[p] = p < Pe;
+    end
+    for (int step = 1; step < Leaves; step = step * 2) begin
+      for (int i = 0; i + step < Leaves; i = i + 2 * step) begin
+        if (tree_ok[i + step] && (!tree_ok[i] || tree_val[i + step] > tree_val[i])) begin
+          tree_val[i] = tree_val[i + step];
+          tree_lane[i] = tree_lane[i + step];
+        end
+        tree_ok[i] = tree_ok[i] | tree_ok[i + step];
       end
     end
   end
+
+  logic word_wins;
+  assign word_wins = nf_q == '0 || tree_val[0] > best_q;
+  assign best_d = word_wins ? tree_val[0] : best_q;
+  assign best_idx_d = word_wins ? base_q + IndexWidth'(tree_lane[0]) : best_idx_q;
 
   always_ff @(posedge clk_i) begin
     if (rst_i) begin

@@ -15,13 +15,24 @@
 // times, so the next vector can arrive while the current one is still being used
 // and a slow neighbour does not stretch this unit's Nf*Sf cycles.
 //
+// Side word: with HasSide = 1, side_i is a value the caller computes from s_data_i
+// (the sum of a word's input elements, for sign-add trees); it is kept with its word
+// and comes out on dp_side_o with dp_x_o, so it is computed once per input word, when
+// the word arrives, and not again on each of the Nf re-reads or in series with the
+// engine.
+//
 // Pipeline (one global advance `en` that stalls only when a finished result cannot
 // move on):
 //   S0 issue  pick (nf, sf); read weight ROM and buffer
-//   S1        x word, weight word (dp_x_o / ROM output), last flag
+//   S1        x word, weight word (dp_x_o / ROM output), last flag; with WeightReg = 1
+//             the ROM output is registered once more (the caller loads it on dp_adv_o)
+//             and S1 is followed by S1b, which holds the word and flags one advance
+//             longer so they meet the registered weight word
 //   S2        accumulators (in the datapath, which clears them after the last word
 //             and keeps the finished dot product in dp_acc_i); read output-stage
-//             parameters on last
+//             parameters on last. An engine with EnginePipe register levels (moving
+//             on dp_adv_o = en) accumulates a word EnginePipe advances after S1, so
+//             the valid, last and fold flags of S1 are delayed as much before S2.
 //   S3        output stage result register = m_data_o
 // Reset: synchronous, active-high, on control registers only.
 module qtsc_mvu #(
@@ -41,12 +52,17 @@ module qtsc_mvu #(
   parameter int WAddrWidth = 4,  // = max(1, clog2(Nf*Sf)): weight ROM address bits
   parameter int PAddrWidth = 2,  // = max(1, clog2(Nf)): parameter ROM address bits
   parameter int ParamWidth = 10, // = Pe*(ThrCount*CmpWidth+1) (0), Pe*LogitWidth (1), 1 (2: unused)
-  parameter int OutWidth = 1     // = Pe*OutBits (0), Pe*LogitWidth (1), Pe*AccWidth (2)
+  parameter int OutWidth = 1,    // = Pe*OutBits (0), Pe*LogitWidth (1), Pe*AccWidth (2)
+  parameter int HasSide = 0,     // 1: side_i travels with each input word to dp_side_o
+  parameter int SideWidth = 1,   // bits of the side word, >= 1
+  parameter int EnginePipe = 0,  // register levels in the engine between dp_x_o and its accumulators
+  parameter int WeightReg = 0    // 1: the weight ROM has an output register (two cycles of latency)
 ) (
   input  wire logic                     clk_i,
   input  wire logic                     rst_i,
 
   input  wire logic [Simd*InBits-1:0]   s_data_i,
+  input  wire logic [SideWidth-1:0]     side_i,
   input  wire logic                     s_valid_i,
   output logic                          s_ready_o,
 
@@ -62,7 +78,9 @@ module qtsc_mvu #(
   input  wire logic [ParamWidth-1:0]    p_data_i,
 
   output logic      [Simd*InBits-1:0]   dp_x_o,
+  output logic      [SideWidth-1:0]     dp_side_o,
   output logic                          dp_en_o,
+  output logic                          dp_adv_o,
   output logic                          dp_last_o,
   input  wire logic [Pe*AccWidth-1:0]   dp_acc_i
 );
@@ -70,6 +88,8 @@ module qtsc_mvu #(
   localparam int Sf = Mw / Simd;
   localparam int Nf = Mh / Pe;
   localparam int InW = Simd * InBits;
+  localparam int SideW = (HasSide != 0) ? SideWidth : 0;  // side bits kept per word
+  localparam int WordW = InW + SideW;
   localparam int SfBits = (Sf > 1) ? $clog2(Sf) : 1;
   localparam int NfBits = (Nf > 1) ? $clog2(Nf) : 1;
   localparam int Words = Nf * Sf;
@@ -78,7 +98,8 @@ module qtsc_mvu #(
   localparam int ExpOut = (OutKind == 2) ? Pe * AccWidth : (OutKind == 1) ? Pe * LogitWidth : Pe * OutBits;
   localparam logic Bad = (Mw < 1) || (Mh < 1) || (Pe < 1) || (Simd < 1) || (InBits < 1)
                       || (Mw % Simd != 0) || (Mh % Pe != 0)
-                      || (OutKind < 0) || (OutKind > 2)
+                      || (OutKind < 0) || (OutKind > 2) || (SideWidth < 1) || (EnginePipe < 0)
+                      || (WeightReg < 0) || (WeightReg > 1)
                       || (WAddrWidth != ExpWAddr) || (PAddrWidth != NfBits)
                       || (ParamWidth != ExpParam) || (OutWidth != ExpOut);
 
@@ -132,30 +153,46 @@ module qtsc_mvu #(
   assign w_addr_o = waddr_q;
 
   // ---------------------------------------------------------------- input words
-  logic [InW-1:0] x1_q;           // S1 input word
+  logic [WordW-1:0] x1_q;         // S1 input word (and its side word above it)
+  logic [WordW-1:0] xs;           // the word as the engine sees it (S1, or S1b)
+  logic [WordW-1:0] word_in;
+
+  if (HasSide != 0) begin : g_side
+    assign word_in = {side_i, s_data_i};
+    assign dp_side_o = xs[InW +: SideWidth];
+  end else begin : g_no_side
+    logic unused_side;
+    assign unused_side = ^side_i;
+    assign word_in = s_data_i;
+    assign dp_side_o = '0;
+  end
 
   if (Nf == 1) begin : g_stream
     assign have_word = s_valid_i;
     assign s_ready_o = en;
     always_ff @(posedge clk_i) begin
-      if (issue) x1_q <= s_data_i;
+      if (issue) x1_q <= word_in;
     end
   end else begin : g_banks
-    logic [InW-1:0] mem [0:(2 << SfBits) - 1];
-    logic [1:0] full_q;
+    logic [WordW-1:0] mem [0:(2 << SfBits) - 1];
+    // One flag per bank, written with constant indices: a variable index into a
+    // flag vector becomes index arithmetic in synthesis, on the longest path.
+    logic full0_q, full1_q;
     logic wr_bank_q, rd_bank_q;
     logic [SfBits-1:0] wr_ptr_q;
-    logic wr, wr_last, rd_done;
+    logic wr, wr_last, rd_done, wr_done;
 
-    assign s_ready_o = ~full_q[wr_bank_q];
+    assign s_ready_o = wr_bank_q ? ~full1_q : ~full0_q;
     assign wr = s_valid_i & s_ready_o;
     assign wr_last = wr_ptr_q == SfBits'(Sf - 1);
-    assign have_word = full_q[rd_bank_q];
+    assign wr_done = wr & wr_last;
+    assign have_word = rd_bank_q ? full1_q : full0_q;
     assign rd_done = issue & sf_last & nf_last;
 
     always_ff @(posedge clk_i) begin
       if (rst_i) begin
-        full_q <= '0;
+        full0_q <= 1'b0;
+        full1_q <= 1'b0;
         wr_bank_q <= 1'b0;
         rd_bank_q <= 1'b0;
         wr_ptr_q <= '0;
@@ -167,13 +204,15 @@ module qtsc_mvu #(
         if (rd_done) rd_bank_q <= ~rd_bank_q;
         // Set and clear never hit the same bank in one cycle: the bank being
         // written is not full, the bank being read is.
-        if (wr && wr_last) full_q[wr_bank_q] <= 1'b1;
-        if (rd_done) full_q[rd_bank_q] <= 1'b0;
+        if (wr_done && !wr_bank_q) full0_q <= 1'b1;
+        else if (rd_done && !rd_bank_q) full0_q <= 1'b0;
+        if (wr_done && wr_bank_q) full1_q <= 1'b1;
+        else if (rd_done && rd_bank_q) full1_q <= 1'b0;
       end
     end
 
     always_ff @(posedge clk_i) begin
-      if (wr) mem[{wr_bank_q, wr_ptr_q}] <= s_data_i;
+      if (wr) mem[{wr_bank_q, wr_ptr_q}] <= word_in;
       if (issue) x1_q <= mem[{rd_bank_q, sf_q}];
     end
   end
@@ -194,19 +233,85 @@ module qtsc_mvu #(
     end
   end
 
-  assign dp_x_o = x1_q;
-  assign dp_en_o = en & v1_q;
-  assign dp_last_o = last1_q;
+  // ---------------------------------------------------------------- S1b
+  logic vs, lasts;                // S1's flags as the engine sees them
+  logic [NfBits-1:0] nfs;
+
+  if (WeightReg != 0) begin : g_s1b
+    logic [WordW-1:0] x1b_q;
+    logic v1b_q, last1b_q;
+    logic [NfBits-1:0] nf1b_q;
+    always_ff @(posedge clk_i) begin
+      if (rst_i) v1b_q <= 1'b0;
+      else if (en) v1b_q <= v1_q;
+    end
+    always_ff @(posedge clk_i) begin
+      if (en) begin
+        x1b_q <= x1_q;
+        last1b_q <= last1_q;
+        nf1b_q <= nf1_q;
+      end
+    end
+    assign xs = x1b_q;
+    assign vs = v1b_q;
+    assign lasts = last1b_q;
+    assign nfs = nf1b_q;
+  end else begin : g_no_s1b
+    assign xs = x1_q;
+    assign vs = v1_q;
+    assign lasts = last1_q;
+    assign nfs = nf1_q;
+  end
+
+  assign dp_x_o = xs[InW-1:0];
+  assign dp_en_o = en & vs;
+  assign dp_last_o = lasts;
+  assign dp_adv_o = en;
+
+  // ---------------------------------------------------------------- engine pipeline
+  logic vd, lastd;                // S1's flags as the word reaches the accumulators
+  logic [NfBits-1:0] nfd;
+
+  if (EnginePipe == 0) begin : g_no_pipe
+    assign vd = vs;
+    assign lastd = lasts;
+    assign nfd = nfs;
+  end else begin : g_pipe
+    logic v_q [EnginePipe];
+    logic last_q [EnginePipe];
+    logic [NfBits-1:0] nf_pipe_q [EnginePipe];
+    always_ff @(posedge clk_i) begin
+      if (rst_i) begin
+        for (int i = 0; i < EnginePipe; i++) v_q[i] <= 1'b0;
+      end else if (en) begin
+        v_q[0] <= vs;
+        for (int i = 1; i < EnginePipe; i++) v_q[i] <= v_q[i-1];
+      end
+    end
+    always_ff @(posedge clk_i) begin
+      if (en) begin
+        last_q[0] <= lasts;
+        nf_pipe_q[0] <= nfs;
+        for (int i = 1; i < EnginePipe; i++) begin
+          last_q[i] <= last_q[i-1];
+          nf_pipe_q[i] <= nf_pipe_q[i-1];
+        end
+      end
+    end
+    assign vd = v_q[EnginePipe-1];
+    assign lastd = last_q[EnginePipe-1];
+    assign nfd = nf_pipe_q[EnginePipe-1];
+  end
 
   // ---------------------------------------------------------------- S2
   logic v2_q;                     // the datapath holds a finished dot product
   always_ff @(posedge clk_i) begin
     if (rst_i) v2_q <= 1'b0;
-    else if (en) v2_q <= v1_q & last1_q;
+    else if (en) v2_q <= vd & lastd;
   end
 
-  assign p_en_o = en & v1_q & last1_q;
-  assign p_addr_o = nf1_q;
+  assign p_en_o = en & vd & lastd;
+  assign p_addr_o = nfd;
 
   // ---------------------------------------------------------------- S3 output stage
   logic out_valid_q, s3_free;

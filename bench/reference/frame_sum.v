@@ -14,10 +14,12 @@ module frame_sum #(
   input wire [InW-1:0] s_axis_tdata,
   input wire s_axis_tvalid,
   output wire s_axis_tready,
+  input wire s_axis_tlast, // frames are counted, not delimited: unused
   output reg [OutW-1:0] m_axis_tdata,
   output reg m_axis_tvalid,
   input wire m_axis_tready,
-  output wire m_axis_tlast
+  output wire m_axis_tlast,
+  output wire frame_err
 );
   localparam integer CW = $clog2(K + 1);
   localparam [CW-1:0] LastCount = CW'(K - 1);
@@ -27,8 +29,10 @@ module frame_sum #(
   initial $readmemh("offset.mem", rom);
   wire in_fire = s_axis_tvalid && s_axis_tready;
   wire [OutW-1:0] sum = acc + {{(OutW-InW){1'b0}}, s_axis_tdata};
-  assign s_axis_tready = !m_axis_tvalid || m_axis_tready;
+  assign s_axis_tready = !rst && (!m_axis_tvalid || m_axis_tready);
   assign m_axis_tlast = 1'b1;
+  assign frame_err = 1'b0;
+  wire unused_tlast = s_axis_tlast;
   always @(posedge clk) begin
     if (rst) begin
       acc <= '0;

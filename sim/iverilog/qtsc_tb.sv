@@ -13,8 +13,9 @@
 // word and, independently each cycle, of m_axis_tready low. Once tvalid is up it
 // stays up with stable data until accepted (AXI-Stream rule).
 //
+// s_axis_tlast is 1 on the last word of every frame.
 // Checks: every output word equals expected.hex bit for bit (x/z count as wrong);
-// tlast is 1 on every word; a word offered while tready is low stays offered and
+// tlast is 1 on every word; frame_err stays 0 (kind=frame_err); a word offered while tready is low stays offered and
 // unchanged; no word after the last frame (watched for +drain cycles); some output
 // at least every +watchdog cycles.
 // Prints one line `QTSC_RESULT frames=.. mismatches=.. cycles=.. first=.. watchdog=0|1`,
@@ -40,10 +41,13 @@ module qtsc_tb #(
   logic [InW-1:0] s_axis_tdata;
   logic s_axis_tvalid;
   logic s_axis_tready;
+  logic s_axis_tlast;
   logic [OutW-1:0] m_axis_tdata;
   logic m_axis_tvalid;
   logic m_axis_tready;
   logic m_axis_tlast;
+  logic frame_err;
+  logic frame_err_noted;
 
   `QTSC_DUT u_dut (
     .clk(clk),
@@ -51,10 +55,12 @@ module qtsc_tb #(
     .s_axis_tdata(s_axis_tdata),
     .s_axis_tvalid(s_axis_tvalid),
     .s_axis_tready(s_axis_tready),
+    .s_axis_tlast(s_axis_tlast),
     .m_axis_tdata(m_axis_tdata),
     .m_axis_tvalid(m_axis_tvalid),
     .m_axis_tready(m_axis_tready),
-    .m_axis_tlast(m_axis_tlast)
+    .m_axis_tlast(m_axis_tlast),
+    .frame_err(frame_err)
   );
 
   logic [InW-1:0] in_mem [0:InWords-1];
@@ -119,6 +125,8 @@ module qtsc_tb #(
     prev_data = '0;
     s_axis_tvalid = 1'b0;
     s_axis_tdata = '0;
+    s_axis_tlast = 1'b0;
+    frame_err_noted = 1'b0;
     m_axis_tready = 1'b0;
     repeat (4) @(posedge clk);
     rst <= 1'b0;
@@ -154,6 +162,10 @@ module qtsc_tb #(
       end else begin
         idle = idle + 1;
       end
+      if (frame_err !== 1'b0 && !frame_err_noted) begin
+        frame_err_noted = 1'b1;
+        note_problem("frame_err", out_idx, '0, '0);
+      end
       prev_stalled = m_axis_tvalid && !m_axis_tready;
       prev_data = m_axis_tdata;
       m_axis_tready <= (r_out[15:0] >= stall_arg[15:0]) || (stall_arg == 0);
@@ -165,6 +177,7 @@ module qtsc_tb #(
         if (next_idx < InWords && ((r_in[15:0] >= stall_arg[15:0]) || (stall_arg == 0))) begin
           s_axis_tvalid <= 1'b1;
           s_axis_tdata <= in_mem[next_idx];
+          s_axis_tlast <= (next_idx % WordsPerFrame) == WordsPerFrame - 1;
         end else begin
           s_axis_tvalid <= 1'b0;
         end

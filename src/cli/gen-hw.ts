@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { compileModel, isOnnxModel } from '../compile.js';
 import { emitRtl } from '../backends/rtl/emit.js';
+import { type PlanOptions, defaultPipeline, maxPipeline } from '../backends/rtl/plan.js';
 import { buildReport, reportMarkdown } from '../backends/report/report.js';
 import { reportHtml } from '../backends/report/report-html.js';
 import { parseValueSpaceArg, resolveValueSpace } from '../layers/value-space.js';
@@ -24,7 +25,7 @@ export const DEFAULT_MODEL = path.join(packageRoot, 'examples', 'mnist-mlp-binar
 
 export const GEN_HW_USAGE = `usage: qtsc gen-hw [--model DIR|FILE.onnx] [--out DIR] [--value-space S] [--fold FILE|auto]
          [--target-cycles N] [--act-bits N --calib SOURCE [--calib-samples N]] [--allow-mult]
-         [--top NAME] [--input-bits N --input-scale X] [--dot-trees all|xnor|none] [--quiet]
+         [--top NAME] [--input-bits N --input-scale X] [--dot-trees all|xnor|none] [--pipeline N] [--quiet]
          [--target-fps F | --lut-budget N [--bram-budget N]] [--clock MHz] [--explore]
          [--flow vivado|quartus|yosys-nextpnr|all [--part P] [--device D] [--ice40 up5k|hx8k]] [--max-luts N [--force]]
   --model DIR        tfjs Layers model directory (default: the shipped example), or an ONNX/QONNX .onnx file
@@ -40,6 +41,8 @@ export const GEN_HW_USAGE = `usage: qtsc gen-hw [--model DIR|FILE.onnx] [--out D
   --input-bits N, --input-scale X   input quantization (default: model metadata, else 8 bits, 1/255)
   --dot-trees M      compressor-tree engines for all multiplier-free layers (default), xnor layers only, or none;
                      Verilator 5.006 needs -fno-const-bit-op-tree for 'all' (docs/rtl.md)
+  --pipeline N       register levels inside each compressor tree, 0-${maxPipeline} (default ${defaultPipeline}): a shorter
+                     clock path for N more cycles of latency per layer, same cycles per frame (docs/rtl.md)
   --target-fps F     choose PE/SIMD per layer for F frames/s at --clock with the fewest estimated LUTs
   --lut-budget N     choose the fastest folding estimated within N LUTs (--bram-budget N: and N RAMB36)
   --clock MHz        clock for frames/s and the flows' constraints (default 100)
@@ -69,6 +72,7 @@ const spec = {
   'lut-budget': { type: 'string' },
   'bram-budget': { type: 'string' },
   explore: { type: 'boolean' },
+  pipeline: { type: 'string' },
   quiet: { type: 'boolean' },
   flow: { type: 'string' },
   clock: { type: 'string' },
@@ -97,6 +101,7 @@ const schema = z.object({
   'lut-budget': intArg().optional(),
   'bram-budget': numberArg().pipe(z.number().nonnegative()).optional(),
   explore: z.boolean().optional(),
+  pipeline: intArg(0, maxPipeline).optional(),
   quiet: z.boolean().optional(),
   flow: z.string().optional(),
   clock: numberArg().pipe(z.number().positive().max(2000)).optional(),
@@ -127,6 +132,8 @@ export async function genHwCommand(argv: string[]): Promise<number> {
   const clockMHz = o.clock ?? DEFAULT_CLOCK_MHZ;
   if (o['target-fps'] !== undefined && o['lut-budget'] !== undefined) throw new QtscError('gen-hw: give --target-fps or --lut-budget, not both');
   if (o['bram-budget'] !== undefined && o['target-fps'] === undefined && o['lut-budget'] === undefined) throw new QtscError('gen-hw: --bram-budget goes with --target-fps or --lut-budget');
+  // The RTL backend's options: the estimates, the optimizer and the emitted RTL all follow them.
+  const planOpts: PlanOptions = { dotTrees: o['dot-trees'], ...(o.pipeline !== undefined ? { pipeline: o.pipeline } : {}) };
   const byGoal = o['target-fps'] !== undefined || o['lut-budget'] !== undefined || o.explore;
   const compiled = await compileModel({
     model,
@@ -134,7 +141,7 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     fold: o.fold,
     targetCycles: o['target-cycles'],
     folding: byGoal
-      ? { targetFps: o['target-fps'], lutBudget: o['lut-budget'], bramBudget: o['bram-budget'], clockMHz, explore: o.explore, plan: { dotTrees: o['dot-trees'] } }
+      ? { targetFps: o['target-fps'], lutBudget: o['lut-budget'], bramBudget: o['bram-budget'], clockMHz, explore: o.explore, plan: planOpts }
       : undefined,
     actBits: o['act-bits'],
     calib: o.calib,
@@ -144,15 +151,15 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     inputQuant: o['input-bits'] !== undefined ? { bits: o['input-bits'], scale: o['input-scale']! } : undefined,
     log,
   });
-  const rtl = estimateRtl(compiled.ir, { dotTrees: o['dot-trees'] });
+  const rtl = estimateRtl(compiled.ir, planOpts);
   checkSizeGuard(rtl, { maxLuts: o['max-luts'], force: o.force });
-  const report = buildReport(compiled, { clockMHz, plan: { dotTrees: o['dot-trees'] }, rtl });
+  const report = buildReport(compiled, { clockMHz, plan: planOpts, rtl });
   await withOutputDir(out, async (staging) => {
     log(`writing ${out}`);
     fs.writeFileSync(path.join(staging, 'ir.json'), JSON.stringify(compiled.ir) + '\n');
     const rtlDir = path.join(staging, 'rtl');
     fs.mkdirSync(rtlDir);
-    const emitted = emitRtl(compiled.ir, rtlDir, { dotTrees: o['dot-trees'] });
+    const emitted = emitRtl(compiled.ir, rtlDir, planOpts);
     fs.writeFileSync(path.join(rtlDir, 'filelist.f'), emitted.sources.join('\n') + '\n');
     fs.writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     fs.writeFileSync(path.join(staging, 'report.md'), reportMarkdown(report));

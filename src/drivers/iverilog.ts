@@ -39,7 +39,7 @@ export interface IverilogMismatch {
   frame: number;
   expected: string;
   actual: string;
-  /** data | tlast | protocol | extra | watchdog */
+  /** data | tlast | protocol | extra | watchdog | frame_err */
   kind: string;
 }
 

@@ -349,6 +349,8 @@ const resultSchema = z.object({
   firstInputCycle: z.number(),
   firstOutputCycle: z.number(),
   lastOutputCycle: z.number(),
+  frameError: z.boolean(),
+  frameErrorCycle: z.number(),
   inputWordBits: z.number(),
   outputWordBits: z.number(),
 });
@@ -369,6 +371,12 @@ export interface RunOptions {
   drainCycles?: number;
   /** Randomise uninitialised state (default true); false sets it to 0. */
   randomInit?: boolean;
+  /**
+   * A file of one 0/1 line per word of input.hex: s_axis_tlast of that word. Default: 1 on the
+   * last word of every frame. Its 1s delimit meta.frames frames, which may then have the wrong
+   * length (to test the top's resynchronisation and frame_err).
+   */
+  inputLast?: string;
   timeoutMs?: number;
 }
 
@@ -399,7 +407,11 @@ export interface SimResult {
   latencyCycles: number | null;
   stallProbability: number;
   seed: number;
-  /** True when every frame matched and no protocol rule was broken. */
+  /** The top raised frame_err (a frame whose tlast was not on its last word). */
+  frameError: boolean;
+  /** Cycle frame_err was first seen high; null if never. */
+  frameErrorCycle: number | null;
+  /** True when every frame matched, no protocol rule was broken and frame_err stayed low. */
   passed: boolean;
   log: string;
 }
@@ -444,6 +456,7 @@ export async function runVerilatorSim(o: RunOptions): Promise<SimResult> {
     o.randomInit === false ? '0' : '2',
   ];
   if (o.maxCycles !== undefined) args.push('--max-cycles', String(o.maxCycles));
+  if (o.inputLast !== undefined) args.push('--last', path.resolve(o.inputLast));
   const r = await runTool(o.binary, args, { cwd: o.rtlDir, timeoutMs: o.timeoutMs ?? 60 * 60_000 });
   const log = r.stdout + r.stderr;
   const line = r.stdout
@@ -474,7 +487,9 @@ export async function runVerilatorSim(o: RunOptions): Promise<SimResult> {
     latencyCycles: res.firstOutputCycle >= 0 && res.firstInputCycle >= 0 ? res.firstOutputCycle - res.firstInputCycle : null,
     stallProbability: o.stallProbability,
     seed: o.seed,
-    passed: res.mismatches === 0 && res.tlastErrors === 0 && res.protocolViolations === 0 && res.extraOutputs === 0 && res.framesReceived === frames,
+    frameError: res.frameError,
+    frameErrorCycle: res.frameErrorCycle >= 0 ? res.frameErrorCycle : null,
+    passed: res.mismatches === 0 && res.tlastErrors === 0 && res.protocolViolations === 0 && res.extraOutputs === 0 && res.framesReceived === frames && !res.frameError,
     log,
   };
 }

@@ -7,15 +7,23 @@
  * - output: one word per frame: the argmax index in bits [IW-1:0]
  *   (IW = max(1, clog2(classes))), then logit c in two's complement at
  *   [IW + c*LW +: LW].
+ * - both words are padded to a whole number of bytes (AXI-Stream TDATA): the
+ *   bits above the payload are zero on output and ignored on input.
  */
 import { type HardwareIR, type MvuNode, actBits, clog2, inputElem, inputLength, outputNode } from '../ir/hardware-ir.js';
 
 export interface StreamFormat {
+  /** s_axis_tdata width: inputDataBits rounded up to whole bytes. */
   inputWordBits: number;
+  /** Bits of an input word that carry elements (SIMD * element bits). */
+  inputDataBits: number;
   inputWordsPerFrame: number;
   inputElementBits: number;
   inputSimd: number;
+  /** m_axis_tdata width: outputDataBits rounded up to whole bytes. */
   outputWordBits: number;
+  /** Bits of the output word that carry the index and the logits. */
+  outputDataBits: number;
   classes: number;
   indexBits: number;
   logitBits: number;
@@ -32,16 +40,25 @@ export function streamFormat(ir: HardwareIR): StreamFormat {
   if (last.output.kind !== 'logits') throw new Error(`last node '${last.name}' must end in a logit stage`);
   const inputElementBits = actBits(inputElem(ir));
   const indexBits = Math.max(1, clog2(last.mh));
+  const inputDataBits = first.simd * inputElementBits;
+  const outputDataBits = indexBits + last.mh * last.output.logitWidth;
   return {
-    inputWordBits: first.simd * inputElementBits,
+    inputWordBits: byteMultiple(inputDataBits),
+    inputDataBits,
     inputWordsPerFrame: inputLength(ir) / first.simd,
     inputElementBits,
     inputSimd: first.simd,
-    outputWordBits: indexBits + last.mh * last.output.logitWidth,
+    outputWordBits: byteMultiple(outputDataBits),
+    outputDataBits,
     classes: last.mh,
     indexBits,
     logitBits: last.output.logitWidth,
   };
+}
+
+/** Bits rounded up to a whole number of bytes (an AXI-Stream TDATA width). */
+export function byteMultiple(bits: number): number {
+  return Math.ceil(bits / 8) * 8;
 }
 
 /** Packs fields (value, width) LSB first into a hex string of ceil(total/4) digits. */
@@ -63,6 +80,7 @@ export function inputWords(fmt: StreamFormat, codes: ArrayLike<number>): string[
   for (let w = 0; w < fmt.inputWordsPerFrame; w++) {
     const fields: Array<[number, number]> = [];
     for (let s = 0; s < fmt.inputSimd; s++) fields.push([codes[w * fmt.inputSimd + s], fmt.inputElementBits]);
+    fields.push([0, fmt.inputWordBits - fmt.inputDataBits]);
     words.push(packHex(fields));
   }
   return words;
@@ -70,7 +88,7 @@ export function inputWords(fmt: StreamFormat, codes: ArrayLike<number>): string[
 
 /** The output word of one frame, as a hex string. */
 export function outputWord(fmt: StreamFormat, logits: number[], index: number): string {
-  return packHex([[index, fmt.indexBits], ...logits.map((l): [number, number] => [l, fmt.logitBits])]);
+  return packHex([[index, fmt.indexBits], ...logits.map((l): [number, number] => [l, fmt.logitBits]), [0, fmt.outputWordBits - fmt.outputDataBits]]);
 }
 
 /** Decodes an output word back into argmax and logits (for reports and tests). */

@@ -100,6 +100,21 @@ describe('cli gen-hw', () => {
     expect(trees.none).to.deep.equal([]);
   });
 
+  it('--pipeline N puts N register levels in every compressor tree (0: none)', () => {
+    for (const n of [0, 2]) {
+      const out = path.join(tmpDir(), 'out');
+      const r = qtsc(['gen-hw', '--model', model, '--out', out, '--quiet', '--pipeline', String(n)]);
+      expect(r.code, r.stderr).to.equal(0);
+      const trees = fs.readFileSync(path.join(out, 'rtl', 'filelist.f'), 'utf8').split('\n').filter((f) => f.endsWith('_dot_tree.v'));
+      expect(trees.length).to.equal(2);
+      for (const t of trees) {
+        const text = fs.readFileSync(path.join(out, 'rtl', t), 'utf8');
+        expect(/always_ff/.test(text), `${t} pipeline ${n}`).to.equal(n > 0);
+        if (n > 0) expect(text).to.include(`// ${n} register level(s)`);
+      }
+    }
+  });
+
   it('bad input: one clear error line, non-zero exit, and no output directory left behind', () => {
     const parent = tmpDir();
     const out = path.join(parent, 'out');
@@ -111,6 +126,7 @@ describe('cli gen-hw', () => {
       [['--model', model, '--act-bits', '0', '--calib', 'random'], /--act-bits/],
       [['--model', model, '--bogus'], /Unknown option '--bogus'/],
       [['--model', model, '--dot-trees', 'some'], /--dot-trees: .*"all"\|"xnor"\|"none"/],
+      [['--model', model, '--pipeline', '9'], /--pipeline/],
     ];
     for (const [args, pattern] of cases) {
       const r = qtsc(['gen-hw', ...args, '--out', out, '--quiet']);

@@ -147,6 +147,7 @@ describeIf('drivers/iverilog: co-simulation with Icarus Verilog', () => {
         '  assign m_axis_tvalid = 1\'b0;',
         '  assign m_axis_tdata = \'0;',
         '  assign m_axis_tlast = 1\'b1;',
+        '  assign frame_err = 1\'b0;',
         'endmodule',
         '`default_nettype wire',
         '',

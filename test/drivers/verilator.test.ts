@@ -26,10 +26,12 @@ function frameSumVerilog(d: SumDesign, top: string): string {
     return `\`default_nettype none
 module ${top} (
   input wire clk, input wire rst,
-  input wire [${d.inW - 1}:0] s_axis_tdata, input wire s_axis_tvalid, output wire s_axis_tready,
-  output wire [${d.outW - 1}:0] m_axis_tdata, output wire m_axis_tvalid, input wire m_axis_tready, output wire m_axis_tlast
+  input wire [${d.inW - 1}:0] s_axis_tdata, input wire s_axis_tvalid, output wire s_axis_tready, input wire s_axis_tlast,
+  output wire [${d.outW - 1}:0] m_axis_tdata, output wire m_axis_tvalid, input wire m_axis_tready, output wire m_axis_tlast,
+  output wire frame_err
 );
-  assign s_axis_tready = 1'b1;
+  assign s_axis_tready = !rst;
+  assign frame_err = 1'b0;
   assign m_axis_tdata = '0;
   assign m_axis_tvalid = 1'b0;
   assign m_axis_tlast = 1'b0;
@@ -49,11 +51,15 @@ module ${top} #(
   input wire [InW-1:0] s_axis_tdata,
   input wire s_axis_tvalid,
   output wire s_axis_tready,
+  input wire s_axis_tlast, // frames are counted, not delimited: unused
   output reg [OutW-1:0] m_axis_tdata,
   output reg m_axis_tvalid,
   input wire m_axis_tready,
-  output wire m_axis_tlast
+  output wire m_axis_tlast,
+  output wire frame_err
 );
+  wire unused_tlast = s_axis_tlast;
+  assign frame_err = 1'b0;
   localparam integer CW = $clog2(K + 1);
   localparam [CW-1:0] LastCount = CW'(K - 1);
   reg [OutW-1:0] acc;
@@ -62,7 +68,7 @@ module ${top} #(
   initial $readmemh("offset.mem", rom);
   wire in_fire = s_axis_tvalid && s_axis_tready;
   wire [OutW-1:0] sum = acc + {{(OutW-InW){1'b0}}, s_axis_tdata};
-  assign s_axis_tready = !m_axis_tvalid || m_axis_tready;
+  assign s_axis_tready = !rst && (!m_axis_tvalid || m_axis_tready);
   assign m_axis_tlast = ${tlast};
   always @(posedge clk) begin
     if (rst) begin

@@ -429,6 +429,18 @@ function treeAssigns(engine: TreeEngine, simd: number, accWidth: number): Array<
   return hit;
 }
 const treeAssignCache = new Map<string, Array<[string, string]>>();
+/** Flip-flops of the register levels of one generated tree (PlanOptions.pipeline), counted on its netlist. */
+export function treeRegisters(engine: TreeEngine, simd: number, accWidth: number, pipeline: number): number {
+  if (pipeline === 0 || simd === 0) return 0;
+  const key = `${JSON.stringify(engine)}/${simd}/${accWidth}/${pipeline}`;
+  const hit = treeRegisterCache.get(key);
+  if (hit !== undefined) return hit;
+  const n = buildTree({ simd, accWidth, engine, pipeline }).net.registered.size;
+  if (treeRegisterCache.size > 1000) treeRegisterCache.clear();
+  treeRegisterCache.set(key, n);
+  return n;
+}
+const treeRegisterCache = new Map<string, number>();
 
 /**
  * Tree LUTs of a node whose weights are constants (one weight word): each
@@ -504,10 +516,15 @@ export function estimateNode(n: MvuNode, np: NodePlan, c: Coefficients = DEFAULT
   const f = nodeLutFeatures(n, np);
   const lin = (keys: string[]) => keys.reduce((t, k) => t + (c[k] ?? 0) * (f[k] ?? 0), 0);
 
+  const engine = np.engineFiles.length > 0 ? treeEngineOf(np) : null;
+  // Register levels in the trees, and the valid/last/fold flags delayed beside them (engine and MVU).
+  const pipeFfs = engine ? P * treeRegisters(engine, S, acc, np.enginePipe) + np.enginePipe * (4 + nfBits) : 0;
+  // The input sum kept beside each word (sign-add trees on unsigned inputs).
+  const side = np.engineFiles.some((f) => f.endsWith('_dot_xsum')) ? acc : 0;
   const datapath: Resources = {
     luts: Math.round(lin([`lane:${n.engine}`, `term:${n.engine}`, 'lane:int-mac-dsp', `tree:${n.engine}`, 'tree:constant', 'tree-add'])),
     // Accumulator and result register per channel; with DSP lanes one of them lives in the DSP48.
-    ffs: (dsp ? 1 : 2) * P * acc,
+    ffs: (dsp ? 1 : 2) * P * acc + pipeFfs,
     brams: 0,
     dsps: dsp ? P * S : 0,
   };
@@ -535,11 +552,14 @@ export function estimateNode(n: MvuNode, np: NodePlan, c: Coefficients = DEFAULT
   const weightRom = romCost(imageWords(np.weightRom), np.weightRom.width, np.weightRom.style);
   const paramRom = np.bsearch ? { ...ZERO } : romCost(imageWords(np.paramRom), np.paramRom.width, np.paramRom.style);
   const inputBuffer: Resources =
-    nf > 1 ? sum([memoryCost(2 << sfBits, S * A, 'ram'), { luts: 0, ffs: 4 + sfBits, brams: 0, dsps: 0 }]) : { ...ZERO };
+    nf > 1 ? sum([memoryCost(2 << sfBits, S * A + side, 'ram'), { luts: 0, ffs: 4 + sfBits, brams: 0, dsps: 0 }]) : { ...ZERO };
   const counterBits = sfBits + nfBits + waddr;
+  // The weight ROM's output register and stage S1b (word, side word, flags) beside it;
+  // with DSP lanes Yosys moves them into the DSP48s' input registers.
+  const weightRegFfs = np.weightReg && !dsp ? np.weightRom.width + S * A + side + 2 + nfBits : 0;
   const control: Resources = {
     luts: Math.round(lin(['ctrl', 'node'])),
-    ffs: counterBits + nfBits + S * A + NODE_FFS,
+    ffs: counterBits + nfBits + S * A + side + NODE_FFS + weightRegFfs,
     brams: 0,
     dsps: 0,
   };
@@ -632,10 +652,12 @@ export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIEN
   const fmt = streamFormat(ir);
   const lw = fmt.logitBits;
   const nfBits = Math.max(1, clog2(last.mh / last.pe));
+  // Input framing: the frame checker's word counter and flags, then a register slice.
+  parts.push({ luts: 0, ffs: Math.max(1, clog2(fmt.inputWordsPerFrame)) + 3, brams: 0, dsps: 0 }, skidCost(fmt.inputDataBits));
   parts.push({
     // Pe comparisons per word against the running maximum, index muxes, word assembly.
     luts: Math.round(last.pe * ((c.cmp ?? 0) * lw + lw + fmt.indexBits) + (c.ctrl ?? 0) * nfBits + (c.node ?? 0)),
-    ffs: fmt.outputWordBits + lw + fmt.indexBits + nfBits + 2,
+    ffs: fmt.outputDataBits + lw + fmt.indexBits + nfBits + 2,
     brams: 0,
     dsps: 0,
   });

@@ -22,7 +22,11 @@ export function cHeader(d: FlowDesign): string {
   const def = (name: string, value: string | number, what: string) => `#define ${P}${name} ${typeof value === 'number' ? `${value}u` : value} /* ${what} */`;
   return `/* ${generatedHeader.replace(/^\/\/ ?/, '')} */
 /* ${d.top}: stream formats of the accelerator (docs/flows.md). A word is an array of
- * bytes, least significant byte first (AXI-Stream byte lanes). */
+ * bytes, least significant byte first (AXI-Stream byte lanes).
+ * Framing: send each frame's last input word with tlast. A frame with tlast early
+ * (short: completed with zero words) or late (long: the surplus is dropped) still
+ * yields one output word, not meaningful, and sets the top's frame_err output
+ * until reset; the frames after it are processed normally. */
 #ifndef ${guard}
 #define ${guard}
 
@@ -32,11 +36,13 @@ export function cHeader(d: FlowDesign): string {
 ${def('INPUT_ELEMENTS', d.inputElements, 'element codes per input frame')}
 ${def('INPUT_ELEMENT_BITS', f.inputElementBits, 'bits per element: an unsigned code')}
 ${def('INPUT_ELEMENTS_PER_WORD', f.inputSimd, 'element i sits in word i / this, at bit (i % this) * INPUT_ELEMENT_BITS')}
-${def('INPUT_WORD_BITS', f.inputWordBits, 's_axis_tdata width')}
-${def('INPUT_WORD_BYTES', Math.ceil(f.inputWordBits / 8), 'bytes one input word takes in memory')}
-${def('INPUT_WORDS_PER_FRAME', f.inputWordsPerFrame, 's_axis transfers per frame')}
-${def('OUTPUT_WORD_BITS', f.outputWordBits, 'm_axis_tdata width; one word per frame, tlast always 1')}
-${def('OUTPUT_WORD_BYTES', Math.ceil(f.outputWordBits / 8), 'bytes one output word takes in memory')}
+${def('INPUT_WORD_BITS', f.inputWordBits, 's_axis_tdata width, whole bytes')}
+${def('INPUT_DATA_BITS', f.inputDataBits, 'bits of an input word that hold elements; the rest is padding, ignored')}
+${def('INPUT_WORD_BYTES', f.inputWordBits / 8, 'bytes one input word takes in memory')}
+${def('INPUT_WORDS_PER_FRAME', f.inputWordsPerFrame, 's_axis transfers per frame; tlast on the last')}
+${def('OUTPUT_WORD_BITS', f.outputWordBits, 'm_axis_tdata width, whole bytes; one word per frame, tlast always 1')}
+${def('OUTPUT_DATA_BITS', f.outputDataBits, 'bits of the output word that hold index and logits; the rest is zero')}
+${def('OUTPUT_WORD_BYTES', f.outputWordBits / 8, 'bytes one output word takes in memory')}
 ${def('CLASSES', f.classes, 'logits per output word')}
 ${def('INDEX_BITS', f.indexBits, 'argmax index: bits [INDEX_BITS-1:0] of the output word')}
 ${def('LOGIT_BITS', f.logitBits, 'logit c: two\'s complement at bit INDEX_BITS + c * LOGIT_BITS')}

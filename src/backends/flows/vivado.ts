@@ -89,7 +89,7 @@ set_property core_revision 1 $core
 foreach busif {s_axis m_axis clk rst} {
   if {[llength [ipx::get_bus_interfaces $busif -of_objects $core]] > 0} { ipx::remove_bus_interface $busif $core }
 }
-ipx::infer_bus_interface {s_axis_tdata s_axis_tvalid s_axis_tready} xilinx.com:interface:axis_rtl:1.0 $core
+ipx::infer_bus_interface {s_axis_tdata s_axis_tvalid s_axis_tready s_axis_tlast} xilinx.com:interface:axis_rtl:1.0 $core
 ipx::infer_bus_interface {m_axis_tdata m_axis_tvalid m_axis_tready m_axis_tlast} xilinx.com:interface:axis_rtl:1.0 $core
 ipx::infer_bus_interface clk xilinx.com:signal:clock_rtl:1.0 $core
 ipx::infer_bus_interface rst xilinx.com:signal:reset_rtl:1.0 $core

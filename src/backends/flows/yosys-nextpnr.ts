@@ -16,6 +16,8 @@
  * element per transfer and sends each m_axis word out a byte at a time
  * (least significant byte first) through qtsc_axis_width_conv, so the placed
  * design has the core's logic at a handful of pins and is usable as it is.
+ * The wrapper counts the words of a frame and sets s_axis_tlast itself, so
+ * its frames always have the right length (the core's frame_err stays low).
  */
 import { type FlowDesign, ICE40_PACKAGES, rtlFrom } from './design.js';
 import { generatedHeader } from '../rtl/templates.js';
@@ -32,7 +34,9 @@ export function outputBytes(d: FlowDesign): number {
 function wrapperVerilog(d: FlowDesign): string {
   const f = d.format;
   const bytes = outputBytes(d);
-  const pad = bytes * 8 - f.outputWordBits;
+  const inPad = f.inputWordBits - f.inputDataBits;
+  const words = f.inputWordsPerFrame;
+  const countBits = Math.max(1, Math.ceil(Math.log2(words)));
   return `${generatedHeader}
 \`resetall
 \`timescale 1ns/1ps
@@ -54,26 +58,35 @@ module ${wrapperName(d)} (
   input  wire logic                          out_ready
 );
 
-  logic [${f.inputWordBits}-1:0] s_data;
-  logic s_valid, s_ready;
+  logic [${f.inputDataBits}-1:0] s_elems;
+  logic s_valid, s_ready, s_last;
+  logic [${countBits}-1:0] s_word_q; // word of the current frame
   logic [${f.outputWordBits}-1:0] m_data;
-  logic m_valid, m_ready, unused_m_last;
+  logic m_valid, m_ready, unused_m_last, unused_frame_err;
 
   qtsc_axis_width_conv #(.ElemBits(${f.inputElementBits}), .InElems(1), .OutElems(${f.inputSimd})) u_in (
     .clk_i(clk), .rst_i(rst),
     .s_data_i(in_data), .s_valid_i(in_valid), .s_ready_o(in_ready),
-    .m_data_o(s_data), .m_valid_o(s_valid), .m_ready_i(s_ready)
+    .m_data_o(s_elems), .m_valid_o(s_valid), .m_ready_i(s_ready)
   );
+
+  // ${words} word(s) per frame: tlast by count.
+  assign s_last = s_word_q == ${countBits}'(${words - 1});
+  always_ff @(posedge clk) begin
+    if (rst) s_word_q <= '0;
+    else if (s_valid && s_ready) s_word_q <= s_last ? '0 : s_word_q + ${countBits}'(1);
+  end
 
   ${d.top} u_core (
     .clk(clk), .rst(rst),
-    .s_axis_tdata(s_data), .s_axis_tvalid(s_valid), .s_axis_tready(s_ready),
-    .m_axis_tdata(m_data), .m_axis_tvalid(m_valid), .m_axis_tready(m_ready), .m_axis_tlast(unused_m_last)
+    .s_axis_tdata(${inPad > 0 ? `{${inPad}'b0, s_elems}` : 's_elems'}), .s_axis_tvalid(s_valid), .s_axis_tready(s_ready), .s_axis_tlast(s_last),
+    .m_axis_tdata(m_data), .m_axis_tvalid(m_valid), .m_axis_tready(m_ready), .m_axis_tlast(unused_m_last),
+    .frame_err(unused_frame_err)
   );
 
   qtsc_axis_width_conv #(.ElemBits(8), .InElems(${bytes}), .OutElems(1)) u_out (
     .clk_i(clk), .rst_i(rst),
-    .s_data_i(${pad > 0 ? `{${pad}'b0, m_data}` : 'm_data'}), .s_valid_i(m_valid), .s_ready_o(m_ready),
+    .s_data_i(m_data), .s_valid_i(m_valid), .s_ready_o(m_ready),
     .m_data_o(out_data), .m_valid_o(out_valid), .m_ready_i(out_ready)
   );
 

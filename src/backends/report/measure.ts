@@ -150,16 +150,16 @@ const ICE40 = {
  */
 export function pnrWrapper(top: string, inputWidth: number, outputWidth: number): string {
   return `// Place-and-route wrapper of ${top}: one pin in, one pin out (see measure.ts).
-module qtsc_pnr_wrap (input wire clk, input wire rst, input wire sin, input wire in_valid, input wire out_ready,
-                      output wire sout, output wire out_valid, output wire in_ready);
+module qtsc_pnr_wrap (input wire clk, input wire rst, input wire sin, input wire in_valid, input wire in_last, input wire out_ready,
+                      output wire sout, output wire out_valid, output wire in_ready, output wire err);
   reg [${inputWidth}-1:0] sh;
   wire [${outputWidth}-1:0] od;
   reg so;
   always @(posedge clk) sh <= {sh, sin};
   always @(posedge clk) so <= ^od;
   assign sout = so;
-  ${top} u_top (.clk(clk), .rst(rst), .s_axis_tdata(sh), .s_axis_tvalid(in_valid), .s_axis_tready(in_ready),
-    .m_axis_tdata(od), .m_axis_tvalid(out_valid), .m_axis_tready(out_ready), .m_axis_tlast());
+  ${top} u_top (.clk(clk), .rst(rst), .s_axis_tdata(sh), .s_axis_tvalid(in_valid), .s_axis_tready(in_ready), .s_axis_tlast(in_last),
+    .m_axis_tdata(od), .m_axis_tvalid(out_valid), .m_axis_tready(out_ready), .m_axis_tlast(), .frame_err(err));
 endmodule
 `;
 }

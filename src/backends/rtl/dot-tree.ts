@@ -10,8 +10,9 @@
  *   sign-add, bipolar  2*xnor(x, w) - 1: xnor at column 1, constant -1
  *   sign-add, uint     sum_s (w ? a : -a) = 2 * sum_s (w & a) - sum_s a: the lane bits
  *                      w & a_i at column i+1, and -A = ~A + 1 for the input sum A,
- *                      which depends on x only and is computed once for all PE
- *                      channels (`<node>_dot_xsum`)
+ *                      which depends on x only: `<node>_dot_xsum` computes it once per
+ *                      input word as the word enters the MVU (qtsc_mvu's side word), and
+ *                      every channel's tree takes it from a register (xsum_i)
  *   shift-add          m = zero ? 0 : mag << (K-1-e), t = m ^ {n{neg}} signed, c = neg,
  *                      neg = sign xor (input negative), 0 when zero
  *   int-mac, bipolar   x ? w : -w = (w ^ {~x}) + ~x, w two's complement
@@ -47,11 +48,20 @@ import type { NodePlan } from './plan.js';
 import { generatedHeader } from './templates.js';
 
 export class Netlist {
+  /** Every signal as an assign; a registered one's is its value one advance earlier. */
   readonly assigns: string[] = [];
+  /** Signals that are flip-flops (their assign gives the D input). */
+  readonly registered = new Set<string>();
   private n = 0;
   wire(expr: string): string {
     const name = `t${this.n++}`;
     this.assigns.push(`  assign ${name} = ${expr};`);
+    return name;
+  }
+  /** A register of `expr`, loaded when the pipeline advances. */
+  reg(expr: string): string {
+    const name = this.wire(expr);
+    this.registered.add(name);
     return name;
   }
   get count(): number {
@@ -115,6 +125,13 @@ export interface TreeShape {
   simd: number;
   accWidth: number;
   engine: TreeEngine;
+  /**
+   * Register levels inside the tree (default 0: combinational). The accumulator row
+   * joins after the last level, where the lane heap is down to <= 5 bits per column,
+   * so one more counter stage and the 2-row adder close the accumulation loop; the
+   * other levels cut the lane stages evenly. Not for 'usum'.
+   */
+  pipeline?: number;
 }
 
 /** sign-add with unsigned inputs takes the shared input sum A on xsum_i. */
@@ -216,6 +233,22 @@ export function treeConstant(shape: TreeShape): bigint {
 
 /** Body of the one-channel tree: assigns, and the two final rows. */
 export function buildTree(shape: TreeShape): { net: Netlist; rowA: string[]; rowB: string[]; stages: number; constant: bigint } {
+  const pipeline = shape.engine.kind === 'usum' ? 0 : (shape.pipeline ?? 0);
+  if (pipeline === 0) return { ...heap(shape, null), constant: treeConstant(shape) };
+  // Where the lane heap is down to <= 5 bits per column: after `laneStages` stages.
+  const laneStages = heap(shape, { cutsAfter: [], dryRun: true }).stages;
+  // `pipeline` cuts evenly over those stages, the last one after all of them.
+  const cutsAfter = Array.from({ length: pipeline }, (_, i) => Math.round((laneStages * (i + 1)) / pipeline));
+  return { ...heap(shape, { cutsAfter, dryRun: false }), constant: treeConstant(shape) };
+}
+
+/**
+ * The compressor heap. Without `cuts` the accumulator is a row from the start and
+ * the heap is reduced to 2 rows. With them the lane heap is reduced to <= 5 bits per
+ * column, registered after each stage count in cutsAfter (0: before any stage), and
+ * then the accumulator row joins (a dry run stops before that, to count the stages).
+ */
+function heap(shape: TreeShape, cuts: { cutsAfter: number[]; dryRun: boolean } | null): { net: Netlist; rowA: string[]; rowB: string[]; stages: number } {
   const { simd, accWidth: aw, engine } = shape;
   const net = new Netlist();
   let cols: string[][] = Array.from({ length: aw }, () => []);
@@ -242,13 +275,16 @@ export function buildTree(shape: TreeShape): { net: Netlist; rowA: string[]; row
   // 2. the accumulator row (not in the shared input sum) and -A = ~A + 1 for sign-add
   //    with unsigned inputs. The constant is not built: the caller starts the
   //    accumulator at (words per vector) * treeConstant instead (see dotAccVerilog).
+  const accRow = () => {
+    for (let j = 0; j < aw; j++) cols[j].push(`acc_i[${j}]`);
+  };
   for (let j = 0; j < aw; j++) {
-    if (engine.kind !== 'usum') cols[j].push(`acc_i[${j}]`);
+    if (engine.kind !== 'usum' && cuts === null) cols[j].push(`acc_i[${j}]`);
     if (treeTakesXsum(engine)) cols[j].push(net.wire(`~xsum_i[${j}]`));
   }
   // 3. Wallace stages of <= 6-bit counters.
   let stages = 0;
-  while (cols.some((c) => c.length > 2)) {
+  const stage = () => {
     stages++;
     const next: string[][] = Array.from({ length: aw }, () => []);
     cols.forEach((col, j) => {
@@ -263,8 +299,22 @@ export function buildTree(shape: TreeShape): { net: Netlist; rowA: string[]; row
       for (; i < col.length; i++) next[j].push(col[i]);
     });
     cols = next;
+  };
+  const register = () => {
+    cols = cols.map((col) => col.map((b) => net.reg(b)));
+  };
+  if (cuts !== null) {
+    const registerAt = (k: number) => cuts.cutsAfter.filter((c) => c === k).forEach(register);
+    registerAt(0);
+    while (cols.some((c) => c.length > 5)) {
+      stage();
+      registerAt(stages);
+    }
+    if (cuts.dryRun) return { net, rowA: [], rowB: [], stages };
+    accRow();
   }
-  return { net, rowA: cols.map((c) => c[0] ?? "1'b0"), rowB: cols.map((c) => c[1] ?? "1'b0"), stages, constant: treeConstant(shape) };
+  while (cols.some((c) => c.length > 2)) stage();
+  return { net, rowA: cols.map((c) => c[0] ?? "1'b0"), rowB: cols.map((c) => c[1] ?? "1'b0"), stages };
 }
 
 /** The tree engine of a node, or null when it has none (int-mac with uint inputs multiplies). */
@@ -293,12 +343,14 @@ export function dotXsumModule(n: NodePlan): string {
   return `${n.module}_dot_xsum`;
 }
 
-function treeModuleText(name: string, purpose: string, engine: TreeEngine, simd: number, aw: number): string {
-  const { net, rowA, rowB, stages } = buildTree({ simd, accWidth: aw, engine });
+function treeModuleText(name: string, purpose: string, engine: TreeEngine, simd: number, aw: number, pipeline = 0): string {
+  const { net, rowA, rowB, stages } = buildTree({ simd, accWidth: aw, engine, pipeline });
+  const regs = net.registered.size > 0;
   const xw = simd * treeInBits(engine);
   const ww = simd * treeWeightBits(engine);
   const decl = net.count > 0 ? [`  logic ${Array.from({ length: net.count }, (_, i) => `t${i}`).join(', ')};`] : [];
   const ports = [
+    ...(regs ? ['  input  wire logic clk_i,', '  input  wire logic adv_i, // the pipeline advances: registers load'] : []),
     `  input  wire logic [${xw}-1:0] x_i,`,
     ...(ww > 0 ? [`  input  wire logic [${ww}-1:0] w_i,`] : []),
     ...(engine.kind !== 'usum' ? [`  input  wire logic [${aw}-1:0] acc_i,`] : []),
@@ -313,13 +365,24 @@ function treeModuleText(name: string, purpose: string, engine: TreeEngine, simd:
     `// ${name}: ${purpose}`,
     '//',
     `// ${stages} Wallace stage(s) of <= 6-bit counters after the lane level, then one 2-row adder.`,
+    ...(regs ? [`// ${pipeline} register level(s) (loaded on adv_i) in the lane heap; acc_i joins after the last.`] : []),
     '// See src/backends/rtl/dot-tree.ts.',
     `module ${name} (`,
     ...ports,
     ');',
     '',
     ...decl,
-    ...net.assigns,
+    ...net.assigns.filter((a) => !net.registered.has(/assign (t\d+)/.exec(a)![1])),
+    ...(regs
+      ? [
+          '',
+          '  always_ff @(posedge clk_i) begin',
+          '    if (adv_i) begin',
+          ...net.assigns.filter((a) => net.registered.has(/assign (t\d+)/.exec(a)![1])).map((a) => a.replace(/^\s*assign (t\d+) = (.*);$/, '      $1 <= $2;')),
+          '    end',
+          '  end',
+        ]
+      : []),
     '',
     `  assign sum_o = ${concatMsbFirst(rowA)} + ${concatMsbFirst(rowB)};`,
     '',
@@ -337,7 +400,7 @@ export function dotTreeVerilog(n: NodePlan): string {
   const purpose = treeTakesXsum(engine)
     ? `sum_o = acc_i + 2 * sum_s (w_s & a_s) - xsum_i (= the ${n.engine} terms of ${n.simd} lanes) mod 2**${n.accWidth}, LUT6 compressor tree.`
     : `sum_o = acc_i + (${n.engine} terms of ${n.simd} lanes) mod 2**${n.accWidth}, LUT6 compressor tree.`;
-  return treeModuleText(dotTreeModule(n), purpose, engine, n.simd, n.accWidth);
+  return treeModuleText(dotTreeModule(n), purpose, engine, n.simd, n.accWidth, n.enginePipe);
 }
 
 /** The input-sum tree shared by the channels of a sign-add node with unsigned inputs. */
@@ -363,6 +426,28 @@ export function dotAccVerilog(n: NodePlan): string {
   const constant = treeConstant({ simd: n.simd, accWidth: aw, engine });
   const init = (BigInt(n.sf) * constant) & ((1n << BigInt(aw)) - 1n);
   const initLit = `${aw}'h${init.toString(16)}`;
+  const P = n.enginePipe;
+  // With P register levels in the trees, a word's terms reach the accumulators P
+  // advances after en_i: its valid and last flags travel beside them.
+  const pipe =
+    P === 0
+      ? `
+  logic acc_en, acc_last;
+  assign acc_en = en_i;
+  assign acc_last = last_i;`
+      : `
+  // en_i / last_i of the word whose terms leave the trees, ${P} advance(s) later.
+  logic [${P}-1:0] v_pipe, l_pipe;
+  logic acc_en, acc_last;
+  always_ff @(posedge clk_i) begin
+    if (rst_i) v_pipe <= '0;
+    else if (adv_i) v_pipe <= ${P === 1 ? 'en_i' : `{v_pipe[${P - 2}:0], en_i}`};
+  end
+  always_ff @(posedge clk_i) begin
+    if (adv_i) l_pipe <= ${P === 1 ? 'last_i' : `{l_pipe[${P - 2}:0], last_i}`};
+  end
+  assign acc_en = adv_i & v_pipe[${P - 1}];
+  assign acc_last = l_pipe[${P - 1}];`;
   return `${generatedHeader}
 \`resetall
 \`timescale 1ns/1ps
@@ -370,49 +455,49 @@ export function dotAccVerilog(n: NodePlan): string {
 // ${n.engineModule}: ${n.engine} engine of node ${n.index}, ${n.pe} channel(s) x ${n.simd} lanes, accumulators of ${aw} bits.
 //
 // Same ports and timing as qtsc_dot_acc: when en_i, sum = acc + (terms of this word),
-// acc <= last_i ? Init : sum, and on last_i the result register (acc_o) takes sum.
+// acc <= last_i ? Init : sum, and on last_i the result register (acc_o) takes sum.${n.enginePipe > 0 ? `
+// Pipelined: the trees hold ${n.enginePipe} register level(s) that move on adv_i, so a word is
+// accumulated ${n.enginePipe} advance(s) after its en_i (qtsc_mvu EnginePipe delays its flags to match).` : ''}
 // The trees leave out the constant part of the lane terms (${constant} per word, mod 2**${aw});
 // the accumulators start at Init = ${n.sf} words x that = ${init} instead of 0.
 // w_i: the ${lw} weight bits of channel p at [p*${lw} +: ${lw}]. Reset sets the accumulators to Init.
 module ${n.engineModule} (
   input  wire logic                clk_i,
   input  wire logic                rst_i,
-  input  wire logic [${xw}-1:0]      x_i,
+  input  wire logic [${xw}-1:0]      x_i,${xsum ? `
+  input  wire logic [${aw}-1:0]      xsum_i,   // sum of x_i's elements (registered with x_i)` : ''}
   input  wire logic [${n.pe * lw}-1:0]      w_i,
   input  wire logic                en_i,
-  input  wire logic                last_i,
+  input  wire logic                last_i,${P > 0 ? `
+  input  wire logic                adv_i,    // the MVU's pipeline advance (en_i implies it)` : ''}
   output logic      [${n.pe * aw}-1:0]      acc_o
 );
+${pipe}
 
   // One synchronous reset (to Init) for all accumulators: reset, or the last word of a dot product.
   logic clear;
-  assign clear = rst_i | (en_i & last_i);
-${xsum ? `
-  // The sum of this word's input elements, shared by every channel.
-  logic [${aw}-1:0] xsum;
-  ${dotXsumModule(n)} u_xsum (
-    .x_i(x_i),
-    .sum_o(xsum)
-  );
-` : ''}
+  assign clear = rst_i | (acc_en & acc_last);
+
   for (genvar p = 0; p < ${n.pe}; p++) begin : g_pe
     logic [${aw}-1:0] acc_q, res_q, sum;
 
-    ${tree} u_tree (
+    ${tree} u_tree (${P > 0 ? `
+      .clk_i(clk_i),
+      .adv_i(adv_i),` : ''}
       .x_i(x_i),
       .w_i(w_i[p*${lw} +: ${lw}]),
       .acc_i(acc_q),${xsum ? `
-      .xsum_i(xsum),` : ''}
+      .xsum_i(xsum_i),` : ''}
       .sum_o(sum)
     );
 
     always_ff @(posedge clk_i) begin
       if (clear) acc_q <= ${initLit};
-      else if (en_i) acc_q <= sum;
+      else if (acc_en) acc_q <= sum;
     end
 
     always_ff @(posedge clk_i) begin
-      if (en_i && last_i) res_q <= sum;
+      if (acc_en && acc_last) res_q <= sum;
     end
 
     assign acc_o[p*${aw} +: ${aw}] = res_q;

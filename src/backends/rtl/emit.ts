@@ -29,6 +29,7 @@ export interface EmittedRtl {
 
 /** Primitives in dependency order. */
 const primitiveOrder = [
+  'qtsc_axis_frame_check',
   'qtsc_axis_skid',
   'qtsc_axis_width_conv',
   'qtsc_axis_fork',
@@ -86,6 +87,8 @@ function nodeData(n: NodePlan): object {
     bsAddrBus: n.bsLevels * n.pe * (n.tableRoms.length > 0 ? n.tableRoms[0].addrWidth : 1),
     bsDataBus: n.bsLevels * n.pe * (n.cmpWidth + 1),
     engineGenerated: n.engineFiles.length > 0,
+    // sign-add trees on unsigned inputs take each word's input sum from the MVU, computed as the word arrives
+    xsumModule: n.engineFiles.includes(dotXsumModule(n)) ? dotXsumModule(n) : null,
     engineCode: engineCode[n.engine],
   };
 }
@@ -102,8 +105,12 @@ function stageData(st: StagePlan): object {
 }
 
 /** What both tops say about the whole design. */
-function topCommon(plan: RtlPlan): { maxCycles: number; treeNote: boolean } {
+function topCommon(plan: RtlPlan): object {
   return {
+    inputDataWidth: plan.inputDataWidth,
+    outputDataWidth: plan.outputDataWidth,
+    inputPad: plan.inputWidth - plan.inputDataWidth,
+    outputPad: plan.outputWidth - plan.outputDataWidth,
     maxCycles: Math.max(...plan.stages.map((st) => (st.kind === 'mvu' ? st.nf * st.sf : st.cycles))),
     // Signed trees are the ones Verilator 5.006 gets wrong without -fno-const-bit-op-tree.
     treeNote: plan.nodes.some((n) => n.engineFiles.length > 0 && n.engine !== 'xnor-popcount'),
@@ -259,7 +266,7 @@ function topGraphData(ir: HardwareIR, plan: RtlPlan): object {
     inst: 'u_collect',
     ports: [
       ...bind('s', 'out_r', false),
-      { port: 'm_data_o', wire: 'm_axis_tdata' },
+      { port: 'm_data_o', wire: 'result_data' },
       { port: 'm_valid_o', wire: 'm_axis_tvalid' },
       { port: 'm_ready_i', wire: 'm_axis_tready' },
     ],

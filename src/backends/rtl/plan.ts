@@ -120,6 +120,10 @@ export interface NodePlan {
   engineModule: string;
   /** Generated engine files (without .v) in compile order; empty for qtsc_dot_acc. */
   engineFiles: string[];
+  /** Register levels in the generated trees (PlanOptions.pipeline; 0 for qtsc_dot_acc). */
+  enginePipe: number;
+  /** The weight ROM's read goes through a second (output) register (PlanOptions.romOutputReg). */
+  weightReg: boolean;
 }
 
 /** A sliding-window or max-pool node: a wrapper around qtsc_swu (and qtsc_pool). */
@@ -171,8 +175,12 @@ export type StagePlan = ({ kind: 'mvu' } & NodePlan) | WindowPlan | VvuPlan | Fo
 
 export interface RtlPlan {
   top: string;
+  /** s_axis_tdata / m_axis_tdata widths: whole bytes (src/golden/stream-format.ts). */
   inputWidth: number;
   outputWidth: number;
+  /** The bits of those words that carry data; the rest is padding. */
+  inputDataWidth: number;
+  outputDataWidth: number;
   indexBits: number;
   classes: number;
   logitBits: number;
@@ -519,17 +527,39 @@ export interface PlanOptions {
   dotTrees?: DotTrees;
   /** Threshold count from which the binary-search stage is used (default bsearchMinCount). */
   bsearchMinCount?: number;
+  /**
+   * Register levels inside every generated compressor tree (default defaultPipeline),
+   * 0 to maxPipeline; the MVU delays its valid and last flags to match, so only the
+   * latency grows (by this many cycles per vector), not the cycles per frame.
+   */
+  pipeline?: number;
+  /**
+   * A second register on every weight ROM's read (a block RAM's output register,
+   * DOA_REG): the ROM's clock-to-out leaves the engine's path, for one more cycle of
+   * latency per node (default true; qtsc_mvu WeightReg).
+   */
+  romOutputReg?: boolean;
 }
+
+/** Register levels per generated tree when PlanOptions.pipeline is not given (BENCHMARKS.md "Timing per engine"). */
+export const defaultPipeline = 1;
+export const maxPipeline = 4;
 
 export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   const errs = checkIrForRtl(ir);
   if (errs.length > 0) throw new QtscError(`RTL backend cannot build design '${ir.top}':\n  ${errs.join('\n  ')}`);
   const fmt = streamFormat(ir);
+  const pipeline = opts.pipeline ?? defaultPipeline;
+  if (!Number.isInteger(pipeline) || pipeline < 0 || pipeline > maxPipeline) {
+    throw new QtscError(`RTL backend: pipeline must be an integer from 0 to ${maxPipeline} (register levels per compressor tree), got ${pipeline}`);
+  }
   const stages = ir.nodes.map((n, index): StagePlan => planStage(ir, n, index, opts));
   return {
     top: ir.top,
     inputWidth: fmt.inputWordBits,
     outputWidth: fmt.outputWordBits,
+    inputDataWidth: fmt.inputDataBits,
+    outputDataWidth: fmt.outputDataBits,
     indexBits: fmt.indexBits,
     classes: fmt.classes,
     logitBits: fmt.logitBits,
@@ -650,6 +680,8 @@ function planMvu(ir: HardwareIR, n: MvuNode, index: number, treeMode: DotTrees, 
       borders: n.borders ? borderPlan(n.borders, n.mh / n.pe, pRom) : null,
       tableRoms: bsearch ? bsearchTables(n, bsLevels, (p) => `${module}_search_p${p}.mem`) : [],
       engineModule: tree ? `${module}_dot_acc` : 'qtsc_dot_acc',
+      enginePipe: tree ? (opts.pipeline ?? defaultPipeline) : 0,
+      weightReg: opts.romOutputReg ?? true,
       engineFiles: tree
         ? [...(n.engine === 'sign-add' && n.input.kind === 'uint' ? [`${module}_dot_xsum`] : []), `${module}_dot_tree`, `${module}_dot_acc`]
         : [],

@@ -88,7 +88,8 @@ describe('flows: C header of the stream formats', () => {
 
   it('the same with 3-bit inputs across byte boundaries, 2-bit hidden activations and pow2 weights', async () => {
     const c = await checkHeader({ model: { sizes: [24, 10, 6], valueSpace: 'pow2-3', act: { kind: 'quant', bits: 2 } }, inputBits: 3, targetCycles: 8, top: 'net_a' }, 20, 2);
-    expect(c.design.format.inputWordBits % 8).to.not.equal(0);
+    expect(c.design.format.inputDataBits % 8).to.not.equal(0);
+    expect(c.design.format.inputWordBits % 8).to.equal(0);
   });
 
   it('states the name, frame geometry, cycles per frame and latency of the design', async () => {

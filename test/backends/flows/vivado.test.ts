@@ -65,7 +65,7 @@ describe('flows: Vivado scripts under stub commands', () => {
     expect(calls[at[3]].args).to.include('-import_files');
     const infers = at.slice(5, 9).map((i) => calls[i].args.slice(0, 2));
     expect(infers).to.deep.equal([
-      ['s_axis_tdata s_axis_tvalid s_axis_tready', 'xilinx.com:interface:axis_rtl:1.0'],
+      ['s_axis_tdata s_axis_tvalid s_axis_tready s_axis_tlast', 'xilinx.com:interface:axis_rtl:1.0'],
       ['m_axis_tdata m_axis_tvalid m_axis_tready m_axis_tlast', 'xilinx.com:interface:axis_rtl:1.0'],
       ['clk', 'xilinx.com:signal:clock_rtl:1.0'],
       ['rst', 'xilinx.com:signal:reset_rtl:1.0'],

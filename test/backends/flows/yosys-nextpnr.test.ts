@@ -63,7 +63,7 @@ describe('flows: open iCE40 flow (yosys, nextpnr-ice40, icepack)', () => {
     expect(lint.ok, lint.log).to.equal(true);
     // The template pasted into a module of its own.
     const user = path.join(tmpDir('qtsc-inst-'), 'user_design.v');
-    fs.writeFileSync(user, `\`default_nettype none\nmodule user_design (input wire logic clk, input wire logic rst);\n\`include "qtsc_top_inst.vh"\n  logic unused;\n  assign unused = ^{qtsc_top_s_axis_tready, qtsc_top_m_axis_tdata, qtsc_top_m_axis_tvalid, qtsc_top_m_axis_tlast};\n  assign qtsc_top_s_axis_tdata = '0;\n  assign qtsc_top_s_axis_tvalid = 1'b0;\n  assign qtsc_top_m_axis_tready = 1'b1;\nendmodule\n\`default_nettype wire\n`);
+    fs.writeFileSync(user, `\`default_nettype none\nmodule user_design (input wire logic clk, input wire logic rst);\n\`include "qtsc_top_inst.vh"\n  logic unused;\n  assign unused = ^{qtsc_top_s_axis_tready, qtsc_top_m_axis_tdata, qtsc_top_m_axis_tvalid, qtsc_top_m_axis_tlast, qtsc_top_frame_err};\n  assign qtsc_top_s_axis_tdata = '0;\n  assign qtsc_top_s_axis_tvalid = 1'b0;\n  assign qtsc_top_s_axis_tlast = 1'b0;\n  assign qtsc_top_m_axis_tready = 1'b1;\nendmodule\n\`default_nettype wire\n`);
     const fromFlow = spawnSync('verilator', ['--lint-only', '-Wall', `-I${c.flowDir}`, '--top-module', 'user_design', '-f', 'filelist.f', user], { cwd: c.flowDir, encoding: 'utf8' });
     expect(fromFlow.status, fromFlow.stderr).to.equal(0);
     expect(fromFlow.stderr).to.not.match(/%Warning/);

@@ -13,6 +13,8 @@ import { tmpDir } from '../../helpers/make-model.js';
 import { emitRtl } from '../../../src/backends/rtl/emit.js';
 import type { DotTrees } from '../../../src/backends/rtl/plan.js';
 import { writeVectors } from '../../../src/golden/vectors.js';
+import { runGolden } from '../../../src/golden/execute.js';
+import { inputWords, outputWord, streamFormat } from '../../../src/golden/stream-format.js';
 import { buildVerilatorSim, lintVerilator, runVerilatorSim } from '../../../src/drivers/verilator.js';
 import { synthesize } from '../../../src/drivers/yosys.js';
 import { nodeCycles } from '../../../src/passes/choose-folding.js';
@@ -24,6 +26,10 @@ interface Case {
   seed: number;
   /** The RTL backend's engine choice (default: compressor trees for every multiplier-free node). */
   dotTrees?: DotTrees;
+  /** Register levels per generated tree (PlanOptions.pipeline; default the backend's). */
+  pipeline?: number;
+  /** The weight ROM's output register (PlanOptions.romOutputReg; default on). */
+  romOutputReg?: boolean;
 }
 
 const cases: Case[] = [
@@ -41,6 +47,13 @@ const cases: Case[] = [
   // The generic engine (qtsc_dot_acc) with signed terms, as dotTrees 'none' builds it.
   { label: 'pow2-3 weights, 4-bit activations, generic engine (shift-add, dotTrees none)', opts: { engine: 'shift-add', pow2Levels: 4, actBits: 4, layers: 2 }, seed: 112, dotTrees: 'none' },
   { label: 'binary weights, 2-bit activations, generic engine (sign-add, dotTrees none)', opts: { engine: 'sign-add', actBits: 2, layers: 2 }, seed: 113, dotTrees: 'none' },
+  // Register levels in the trees: the MVU's flags are delayed to match, the pace is the same.
+  { label: 'W1A1, trees without registers (xnor-popcount, pipeline 0)', opts: { engine: 'xnor-popcount', layers: 3, maxDim: 70 }, seed: 114, pipeline: 0 },
+  { label: 'binary weights, 2-bit activations, 1 tree register level (sign-add, pipeline 1)', opts: { engine: 'sign-add', actBits: 2, layers: 3 }, seed: 115, pipeline: 1 },
+  { label: 'W1A1, 2 tree register levels (xnor-popcount, pipeline 2)', opts: { engine: 'xnor-popcount', layers: 3, maxDim: 70 }, seed: 116, pipeline: 2 },
+  { label: 'pow2-3 weights, 4-bit activations, 3 tree register levels (shift-add, pipeline 3)', opts: { engine: 'shift-add', pow2Levels: 4, actBits: 4, layers: 2 }, seed: 117, pipeline: 3 },
+  { label: 'binary weights, 4-bit activations, weight ROM without output register (sign-add, romOutputReg false)', opts: { engine: 'sign-add', actBits: 4, layers: 2 }, seed: 118, romOutputReg: false },
+  { label: 'W1A1, no tree registers, no ROM output register (xnor-popcount, pipeline 0, romOutputReg false)', opts: { engine: 'xnor-popcount', layers: 3, maxDim: 70 }, seed: 119, pipeline: 0, romOutputReg: false },
 ];
 
 const VECTORS = 120;
@@ -52,7 +65,7 @@ describe('backends/rtl co-simulation (Verilator, random designs, random stalls)'
       const work = tmpDir('qtsc-cosim-');
       const rtlDir = path.join(work, 'rtl');
       fs.mkdirSync(rtlDir);
-      const emitted = emitRtl(ir, rtlDir, { dotTrees: c.dotTrees });
+      const emitted = emitRtl(ir, rtlDir, { dotTrees: c.dotTrees, ...(c.pipeline !== undefined ? { pipeline: c.pipeline } : {}), ...(c.romOutputReg !== undefined ? { romOutputReg: c.romOutputReg } : {}) });
       const lint = await lintVerilator(rtlDir, emitted.sources, emitted.top);
       expect(lint.warnings.concat(lint.errors), lint.log).to.deep.equal([]);
 
@@ -65,6 +78,7 @@ describe('backends/rtl co-simulation (Verilator, random designs, random stalls)'
         expect(r.mismatches, JSON.stringify(r.firstMismatch)).to.equal(0);
         expect(r.protocolViolations, r.firstProtocolViolation).to.equal(0);
         expect(r.extraOutputs).to.equal(0);
+        expect(r.frameError).to.equal(false);
       }
       const steady = await runVerilatorSim({ binary: build.binary, rtlDir, vectorsDir, seed: 3, stallProbability: 0 });
       expect(steady.mismatches).to.equal(0);
@@ -99,5 +113,92 @@ describe('backends/rtl co-simulation (Verilator, random designs, random stalls)'
     expect(r.mismatches).to.equal(1);
     expect(r.firstMismatch!.frame).to.equal(5);
     fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  describe('input framing: s_axis_tlast checked against the frame length', () => {
+    // A design with enough input words per frame that a frame can be short by more than one word.
+    const seed = [21, 22, 23, 24, 25, 26, 27, 28].find((k) => streamFormat(randomHardwareIR(k, { engine: 'sign-add', actBits: 2, layers: 2 })).inputWordsPerFrame >= 3)!;
+    const ir = randomHardwareIR(seed, { engine: 'sign-add', actBits: 2, layers: 2 });
+    const fmt = streamFormat(ir);
+    const frames = randomFrames(seed + 1, ir, 16);
+    const W = fmt.inputWordsPerFrame;
+    let work: string;
+    let rtlDir: string;
+    let binary: string;
+
+    before(async () => {
+      work = tmpDir('qtsc-framing-');
+      rtlDir = path.join(work, 'rtl');
+      fs.mkdirSync(rtlDir);
+      const emitted = emitRtl(ir, rtlDir);
+      binary = (await buildVerilatorSim({ rtlDir, sources: emitted.sources, top: emitted.top, inputWordBits: fmt.inputWordBits, outputWordBits: fmt.outputWordBits, workDir: work })).binary;
+    });
+    after(() => fs.rmSync(work, { recursive: true, force: true }));
+
+    /**
+     * Vectors where frame `bad` is `delta` words short (< 0) or long (> 0). The top completes a
+     * short frame with zero words and drops a long frame's surplus, so the expected word of the
+     * bad frame is the golden result of what the design then computed; every other frame is exact.
+     */
+    function writeMalformed(name: string, bad: number, delta: number): string {
+      const dir = path.join(work, name);
+      fs.mkdirSync(dir);
+      const words: string[] = [];
+      const last: string[] = [];
+      const expected: string[] = [];
+      frames.forEach((frame, i) => {
+        let sent = inputWords(fmt, frame);
+        let computed = frame;
+        if (i === bad && delta < 0) {
+          sent = sent.slice(0, W + delta);
+          computed = frame.map((v, e) => (e < (W + delta) * fmt.inputSimd ? v : 0));
+        } else if (i === bad) {
+          sent = [...sent, ...inputWords(fmt, frames[(i + 1) % frames.length]).slice(0, delta)];
+        }
+        words.push(...sent);
+        last.push(...sent.map((_, k) => (k === sent.length - 1 ? '1' : '0')));
+        const g = runGolden(ir, computed);
+        expected.push(outputWord(fmt, g.logits, g.argmax));
+      });
+      fs.writeFileSync(path.join(dir, 'input.hex'), words.join('\n') + '\n');
+      fs.writeFileSync(path.join(dir, 'last.hex'), last.join('\n') + '\n');
+      fs.writeFileSync(path.join(dir, 'expected.hex'), expected.join('\n') + '\n');
+      const meta = { frames: frames.length, inputWordBits: fmt.inputWordBits, inputWordsPerFrame: W, outputWordBits: fmt.outputWordBits };
+      fs.writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta) + '\n');
+      return dir;
+    }
+
+    for (const [label, delta] of [
+      ['a short frame (tlast early)', -2],
+      ['a long frame (tlast late)', 3],
+    ] as const) {
+      it(`${label}: frame_err goes high, and the frames after it come out bit-exact`, async () => {
+        const bad = 5;
+        const dir = writeMalformed(`bad${delta}`, bad, delta);
+        for (const seed of [1, 2]) {
+          const r = await runVerilatorSim({ binary, rtlDir, vectorsDir: dir, seed, stallProbability: 0.3, inputLast: path.join(dir, 'last.hex') });
+          expect(r.mismatches, JSON.stringify(r.firstMismatch)).to.equal(0);
+          expect(r.protocolViolations, r.firstProtocolViolation).to.equal(0);
+          expect(r.extraOutputs).to.equal(0);
+          expect(r.frameError).to.equal(true);
+          expect(r.passed).to.equal(false);
+        }
+      });
+    }
+
+    it('well-formed frames leave frame_err low; a wrong word after a bad frame is caught', async () => {
+      const good = writeMalformed('good', -1, 0);
+      const r = await runVerilatorSim({ binary, rtlDir, vectorsDir: good, seed: 3, stallProbability: 0.3, inputLast: path.join(good, 'last.hex') });
+      expect(r.mismatches).to.equal(0);
+      expect(r.frameError).to.equal(false);
+      expect(r.passed).to.equal(true);
+      // The frames after a bad one are compared too: one wrong bit there is caught.
+      const dir = writeMalformed('flipped', 5, -2);
+      const exp = fs.readFileSync(path.join(dir, 'expected.hex'), 'utf8').trim().split('\n');
+      exp[9] = exp[9].slice(0, -1) + (exp[9].endsWith('0') ? '1' : '0');
+      fs.writeFileSync(path.join(dir, 'expected.hex'), exp.join('\n') + '\n');
+      const bad = await runVerilatorSim({ binary, rtlDir, vectorsDir: dir, seed: 3, stallProbability: 0.3, inputLast: path.join(dir, 'last.hex') });
+      expect(bad.mismatches).to.be.greaterThan(0);
+    });
   });
 });

@@ -92,11 +92,15 @@ describe('RTL backend: emitRtl', () => {
         { dir: 'input', width: fmt.inputWordBits, name: 's_axis_tdata' },
         { dir: 'input', width: 1, name: 's_axis_tvalid' },
         { dir: 'output', width: 1, name: 's_axis_tready' },
+        { dir: 'input', width: 1, name: 's_axis_tlast' },
         { dir: 'output', width: fmt.outputWordBits, name: 'm_axis_tdata' },
         { dir: 'output', width: 1, name: 'm_axis_tvalid' },
         { dir: 'input', width: 1, name: 'm_axis_tready' },
         { dir: 'output', width: 1, name: 'm_axis_tlast' },
+        { dir: 'output', width: 1, name: 'frame_err' },
       ]);
+      expect(fmt.inputWordBits % 8).to.equal(0);
+      expect(fmt.outputWordBits % 8).to.equal(0);
     }
   });
 
@@ -205,14 +209,35 @@ describe('RTL backend: emitRtl', () => {
       const ib = treeInBits(engine);
       const wb = treeWeightBits(engine);
       if (engine.kind !== 'usum') expect(wb).to.equal(weightBits(weights));
-      for (const [simd, aw] of [
-        [1, 3],
-        [2, 2],
-        [5, 6],
-        [13, 9],
-        [40, 12],
+      for (const [simd, aw, pipeline] of [
+        [1, 3, 0],
+        [2, 2, 0],
+        [5, 6, 0],
+        [13, 9, 0],
+        [40, 12, 0],
+        [2, 2, 1],
+        [13, 9, 1],
+        [40, 12, 2],
+        [40, 12, 4],
       ]) {
-        const { net, rowA, rowB, constant } = buildTree({ simd, accWidth: aw, engine });
+        const { net, rowA, rowB, constant } = buildTree({ simd, accWidth: aw, engine, pipeline });
+        // Register levels: every bit that depends on the lane inputs has passed the same
+        // number of registers as every other bit it is combined with, and the final rows
+        // `pipeline` of them (the accumulator joins after the last level).
+        const laneDepth = new Map<string, number | null>();
+        for (const line of net.assigns) {
+          const m = /^\s*assign (t\d+) = (.*);$/.exec(line)!;
+          const depths = new Set([...m[2].matchAll(/(x_i|w_i|xsum_i)\[\d+\]|t\d+/g)].map((o) => (o[0].startsWith('t') ? laneDepth.get(o[0])! : 0)).filter((d) => d !== null));
+          expect(depths.size, `${JSON.stringify(engine)} pipeline ${pipeline}: ${line}`).to.be.at.most(1);
+          const d = depths.size === 0 ? null : [...depths][0];
+          laneDepth.set(m[1], d === null ? null : d + (net.registered.has(m[1]) ? 1 : 0));
+        }
+        const levels = engine.kind === 'usum' ? 0 : pipeline;
+        for (const b of [...rowA, ...rowB]) {
+          const d = b.startsWith('t') ? laneDepth.get(b) : null;
+          if (d !== null && d !== undefined) expect(d, `${JSON.stringify(engine)} pipeline ${pipeline}`).to.equal(levels);
+        }
+        if (levels > 0) expect(net.registered.size).to.be.greaterThan(0);
         for (let trial = 0; trial < 25; trial++) {
           const x = Array.from({ length: simd }, () => rng.int(0, 2 ** ib - 1));
           const w = Array.from({ length: simd }, () => {
