@@ -277,30 +277,23 @@ module qtsc_mvu #(
     assign lastd = lasts;
     assign nfd = nfs;
   end else begin : g_pipe
-    logic v_q [EnginePipe];
-    logic last_q [EnginePipe];
-    logic [NfBits-1:0] nf_pipe_q [EnginePipe];
+    // Packed shift registers, stage i at bit i (the flags) and at [i*NfBits +: NfBits]:
+    // one reset for every valid stage, and no unpacked arrays (Icarus left them X).
+    logic [EnginePipe-1:0] v_q, last_q;
+    logic [EnginePipe*NfBits-1:0] nf_pipe_q;
     always_ff @(posedge clk_i) begin
-      if (rst_i) begin
-        for (int i = 0; i < EnginePipe; i++) v_q[i] <= 1'b0;
-      end else if (en) begin
-        v_q[0] <= vs;
-        for (int i = 1; i < EnginePipe; i++) v_q[i] <= v_q[i-1];
-      end
+      if (rst_i) v_q <= '0;
+      else if (en) v_q <= EnginePipe'({v_q, vs});
     end
     always_ff @(posedge clk_i) begin
       if (en) begin
-        last_q[0] <= lasts;
-        nf_pipe_q[0] <= nfs;
-        for (int i = 1; i < EnginePipe; i++) begin
-          last_q[i] <= last_q[i-1];
-          nf_pipe_q[i] <= nf_pipe_q[i-1];
-        end
+        last_q <= EnginePipe'({last_q, lasts});
+        nf_pipe_q <= (EnginePipe*NfBits)'({nf_pipe_q, nfs});
       end
     end
     assign vd = v_q[EnginePipe-1];
     assign lastd = last_q[EnginePipe-1];
-    assign nfd = nf_pipe_q[EnginePipe-1];
+    assign nfd = nf_pipe_q[(EnginePipe-1)*NfBits +: NfBits];
   end
 
   // ---------------------------------------------------------------- S2
