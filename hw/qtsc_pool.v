@@ -132,8 +132,18 @@ module qtsc_pool #(
     logic [OyBits-1:0] oy_q;
     logic [OxBits-1:0] ox_q;
     logic [FactorBits-1:0] row_f, col_f;
-    assign row_f = RowFactors[oy_q*FactorBits +: FactorBits];
-    assign col_f = ColFactors[ox_q*FactorBits +: FactorBits];
+    // The tables as arrays (constant part-selects), so a read is a multiplexer, not index
+    // arithmetic (a variable part-select of FactorBits not a power of two maps to a multiply).
+    logic [FactorBits-1:0] row_tab [Oh];
+    logic [FactorBits-1:0] col_tab [Ow];
+    for (genvar i = 0; i < Oh; i++) begin : g_row_f
+      assign row_tab[i] = RowFactors[i*FactorBits +: FactorBits];
+    end
+    for (genvar i = 0; i < Ow; i++) begin : g_col_f
+      assign col_tab[i] = ColFactors[i*FactorBits +: FactorBits];
+    end
+    assign row_f = row_tab[oy_q];
+    assign col_f = col_tab[ox_q];
     always_ff @(posedge clk_i) begin
       if (rst_i) begin
         oy_q <= '0;

@@ -11,18 +11,17 @@
  */
 import { QtscError } from '../util/errors.js';
 import { type AvgPoolScale, type Window, windowOutput } from './hardware-ir.js';
+import { axisClasses } from './border-classes.js';
 
 function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
   return a;
 }
 
-/** Taps inside the image along one axis, per output position (out of them). */
+/** Taps inside the image along one axis, per output position: the kernel less its padded offsets. */
 function insideCounts(size: number, k: number, stride: number, padBefore: number, out: number): number[] {
-  return Array.from({ length: Math.max(out, 0) }, (_, o) => {
-    const first = o * stride - padBefore;
-    return Math.min(size, first + k) - Math.max(0, first);
-  });
+  const a = axisClasses(size, k, stride, padBefore, Math.max(out, 0));
+  return a.cls.map((c) => k - a.padded[c].length);
 }
 
 function axisFactors(counts: number[], where: string): { factors: number[]; lcm: number } {
