@@ -159,7 +159,7 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     fs.writeFileSync(path.join(staging, 'ir.json'), JSON.stringify(compiled.ir) + '\n');
     const rtlDir = path.join(staging, 'rtl');
     fs.mkdirSync(rtlDir);
-    const emitted = emitRtl(compiled.ir, rtlDir, planOpts);
+    const emitted = emitRtl(compiled.ir, rtlDir, planOpts, rtl.plan);
     fs.writeFileSync(path.join(rtlDir, 'filelist.f'), emitted.sources.join('\n') + '\n');
     fs.writeFileSync(path.join(staging, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     fs.writeFileSync(path.join(staging, 'report.md'), reportMarkdown(report));

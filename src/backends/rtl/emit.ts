@@ -290,8 +290,8 @@ function topGraphData(ir: HardwareIR, plan: RtlPlan): object {
 }
 
 /** All files of the design, name -> contents, and the source order. */
-export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<string, string>; emitted: EmittedRtl } {
-  const plan = planRtl(ir, opts);
+/** `plan`: planRtl(ir, opts), when the caller already made it (gen-hw's estimate does). */
+export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}, plan: RtlPlan = planRtl(ir, opts)): { files: Map<string, string>; emitted: EmittedRtl } {
   const files = new Map<string, string>();
   const sources: string[] = [];
   const memFiles: string[] = [];
@@ -346,9 +346,9 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}): { files: Map<
   return { files, emitted: { top: plan.top, sources, memFiles } };
 }
 
-export function emitRtl(ir: HardwareIR, rtlDir: string, opts: PlanOptions = {}): EmittedRtl {
+export function emitRtl(ir: HardwareIR, rtlDir: string, opts: PlanOptions = {}, plan?: RtlPlan): EmittedRtl {
   if (!fs.existsSync(rtlDir) || !fs.statSync(rtlDir).isDirectory()) throw new QtscError(`RTL directory '${rtlDir}' does not exist`);
-  const { files, emitted } = renderRtl(ir, opts);
+  const { files, emitted } = renderRtl(ir, opts, plan);
   for (const [name, text] of files) fs.writeFileSync(path.join(rtlDir, name), text);
   return emitted;
 }
