@@ -132,6 +132,14 @@ export function plan(o: PlanOptions): Run[] {
       }
     }
   }
+  // the CNN targets met by margins near the noise (pow2-3 searched from the FP32 model, 10 epochs): seeds 2 and 3 of the
+  // search, each from the same seed-1 FP32 network, so the spread is that of the search alone
+  for (const seed of [2, 3]) {
+    for (const method of ['rdhs', 'sgt'] as const) {
+      const r = pow2Init(method);
+      runs.push({ ...r, ...train(`seed-${r.id}-s${seed}`, 'seeds', withSeed(r.argv.slice(1, r.argv.indexOf('--quiet')), seed), { ...r.meta, seed, of: r.id }), after: r.after });
+    }
+  }
   for (const mu of ['0', '0.001', '0.01']) {
     for (const seed of [1, 2, 3]) {
       const args = withSeed(mlp('rdhs', 'binary', 4, ['--mu', mu]), seed).map((a, k, all) => (all[k - 1] === '--epochs' ? '3' : a));
