@@ -11,7 +11,7 @@
 //   iverilog -g2012 -s qtsc_tb_stream -Pqtsc_tb_stream.ElemBits=.. -Pqtsc_tb_stream.InElems=..
 //            -Pqtsc_tb_stream.OutElems=.. -Pqtsc_tb_stream.Words=.. -Pqtsc_tb_stream.RegType=..
 //            -Pqtsc_tb_stream.Stall=<0..65535> -Pqtsc_tb_stream.Seed=..
-//            qtsc_tb_stream.sv qtsc_axis_skid.v qtsc_axis_width_conv.v
+//            qtsc_tb_stream.sv qtsc_axis_skid.sv qtsc_axis_width_conv.sv
 module qtsc_tb_stream #(
   parameter int ElemBits = 3,  // bits of an element
   parameter int InElems = 4,   // elements per input word

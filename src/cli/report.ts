@@ -47,7 +47,7 @@ const schema = z.object({
 
 /** The engines gen-hw chose (--dot-trees), read back from the tree files it wrote. */
 function dotTreesOf(ir: HardwareIR, rtlDir: string): DotTrees {
-  const hasTree = (i: number) => fs.existsSync(path.join(rtlDir, `${ir.top}_n${i}_${identFragment(ir.nodes[i].name)}_dot_tree.v`));
+  const hasTree = (i: number) => fs.existsSync(path.join(rtlDir, `${ir.top}_n${i}_${identFragment(ir.nodes[i].name)}_dot_tree.sv`));
   const mvus = ir.nodes.flatMap((n, i) => (n.op === 'mvu' && (n.engine !== 'int-mac' || n.input.kind === 'bipolar') ? [i] : []));
   if (!mvus.some(hasTree)) return 'none';
   return mvus.every((i) => hasTree(i) || (ir.nodes[i] as { engine: string }).engine !== 'xnor-popcount') && !mvus.every(hasTree) ? 'xnor' : 'all';

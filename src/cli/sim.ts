@@ -142,7 +142,7 @@ export function readFilelist(filelist: string, rtlDir: string): string[] {
     const name = raw.trim();
     if (!name) return;
     const where = `${filelist}: line ${i + 1}`;
-    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\.s?v$/.test(name)) throw new QtscError(`${where}: '${showName(name)}' is not a Verilog file name in rtl/ (gen-hw writes plain names like qtsc_mvu.v)`);
+    if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]*\.s?v$/.test(name)) throw new QtscError(`${where}: '${showName(name)}' is not a Verilog file name in rtl/ (gen-hw writes plain names like qtsc_mvu.sv)`);
     checkRegularFile(resolveInside(rtlDir, name, where), where, 64 << 20);
     sources.push(name);
   });

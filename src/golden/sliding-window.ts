@@ -1,7 +1,7 @@
 /**
  * Sliding windows over NHWC feature maps of integer codes: the reference the
  * golden model uses for convolution inputs and pooling, and what the RTL
- * sliding-window unit (hw/qtsc_swu.v) and window reducer (hw/qtsc_pool.v) are
+ * sliding-window unit (hw/qtsc_swu.sv) and window reducer (hw/qtsc_pool.sv) are
  * checked against.
  *
  * A feature map of ih x iw pixels with c channels is a flat array in

@@ -136,7 +136,7 @@ describe('bin/qtsc: the packed package installed into an empty directory', funct
     const r = npx('gen-hw', '--out', 'X');
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^gen-hw: qtsc_top: .*wrote .*X in /);
-    for (const f of ['ir.json', 'report.json', 'report.md', 'rtl/filelist.f', 'rtl/qtsc_top.v']) expect(fs.existsSync(path.join(app, 'X', f)), f).to.equal(true);
+    for (const f of ['ir.json', 'report.json', 'report.md', 'rtl/filelist.f', 'rtl/qtsc_top.sv']) expect(fs.existsSync(path.join(app, 'X', f)), f).to.equal(true);
     for (const f of fs.readFileSync(path.join(app, 'X', 'rtl', 'filelist.f'), 'utf8').split('\n').filter(Boolean)) expect(fs.existsSync(path.join(app, 'X', 'rtl', f)), f).to.equal(true);
     // The same model path for both, since the report names it.
     const model = path.join(root, 'examples', 'mnist-mlp-binary');
@@ -158,6 +158,6 @@ describe('bin/qtsc: the packed package installed into an empty directory', funct
     expect(fs.existsSync(path.join(app, 'node_modules', 'typescript')), 'a dev dependency was installed').to.equal(false);
     const r = run('npm', ['run', '--silent', 'gen-hw', '--', '--out', 'build', '--quiet'], clone);
     expect(r.code, r.stderr).to.equal(0);
-    expect(fs.existsSync(path.join(clone, 'build', 'rtl', 'qtsc_top.v'))).to.equal(true);
+    expect(fs.existsSync(path.join(clone, 'build', 'rtl', 'qtsc_top.sv'))).to.equal(true);
   });
 });

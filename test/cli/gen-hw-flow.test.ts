@@ -37,7 +37,7 @@ describe('cli gen-hw --flow', () => {
       'flow/vivado/project.tcl',
       'flow/vivado/qtsc_top.xdc',
       'flow/yosys-nextpnr/Makefile',
-      'flow/yosys-nextpnr/qtsc_top_ice40.v',
+      'flow/yosys-nextpnr/qtsc_top_ice40.sv',
     ]);
     expect(a).to.deep.equal(b);
     // The filelist names exactly the RTL backend's sources, which exist.

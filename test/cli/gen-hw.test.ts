@@ -62,7 +62,7 @@ describe('cli gen-hw', () => {
       const r = qtsc(['gen-hw', '--model', model, '--out', out, '--quiet']);
       expect(r.code, r.stderr).to.equal(0);
     }
-    for (const f of ['ir.json', 'report.json', 'report.md', 'rtl/filelist.f', 'rtl/qtsc_top.v']) expect(fs.existsSync(path.join(a, f)), f).to.equal(true);
+    for (const f of ['ir.json', 'report.json', 'report.md', 'rtl/filelist.f', 'rtl/qtsc_top.sv']) expect(fs.existsSync(path.join(a, f)), f).to.equal(true);
     const report = hashTree(path.join(a, 'report.md'.replace('report.md', '')));
     delete report['report.json'];
     delete report['report.md'];
@@ -77,7 +77,7 @@ describe('cli gen-hw', () => {
     const out = path.join(tmpDir(), 'out');
     const r = qtsc(['gen-hw', '--model', model, '--out', out, '--top', 'accel_a', '--quiet']);
     expect(r.code, r.stderr).to.equal(0);
-    expect(fs.readFileSync(path.join(out, 'rtl', 'accel_a.v'), 'utf8')).to.match(/module accel_a\b/);
+    expect(fs.readFileSync(path.join(out, 'rtl', 'accel_a.sv'), 'utf8')).to.match(/module accel_a\b/);
     expect(JSON.parse(fs.readFileSync(path.join(out, 'ir.json'), 'utf8')).top).to.equal('accel_a');
   });
 
@@ -88,11 +88,11 @@ describe('cli gen-hw', () => {
       const r = qtsc(['gen-hw', '--model', model, '--out', out, '--quiet', ...(mode === 'default' ? [] : ['--dot-trees', mode])]);
       expect(r.code, r.stderr).to.equal(0);
       const list = fs.readFileSync(path.join(out, 'rtl', 'filelist.f'), 'utf8');
-      trees[mode] = list.split('\n').filter((f) => f.endsWith('_dot_tree.v'));
-      const top = fs.readFileSync(path.join(out, 'rtl', 'qtsc_top.v'), 'utf8');
+      trees[mode] = list.split('\n').filter((f) => f.endsWith('_dot_tree.sv'));
+      const top = fs.readFileSync(path.join(out, 'rtl', 'qtsc_top.sv'), 'utf8');
       // The 8-bit input layer is sign-add: a signed tree, which the top's header warns about.
       expect(/-fno-const-bit-op-tree/.test(top), mode).to.equal(mode === 'default' || mode === 'all');
-      expect(list.includes('qtsc_dot_acc.v'), mode).to.equal(mode === 'xnor' || mode === 'none');
+      expect(list.includes('qtsc_dot_acc.sv'), mode).to.equal(mode === 'xnor' || mode === 'none');
     }
     expect(trees.default).to.deep.equal(trees.all);
     expect(trees.all.length).to.equal(2);
@@ -105,7 +105,7 @@ describe('cli gen-hw', () => {
       const out = path.join(tmpDir(), 'out');
       const r = qtsc(['gen-hw', '--model', model, '--out', out, '--quiet', '--pipeline', String(n)]);
       expect(r.code, r.stderr).to.equal(0);
-      const trees = fs.readFileSync(path.join(out, 'rtl', 'filelist.f'), 'utf8').split('\n').filter((f) => f.endsWith('_dot_tree.v'));
+      const trees = fs.readFileSync(path.join(out, 'rtl', 'filelist.f'), 'utf8').split('\n').filter((f) => f.endsWith('_dot_tree.sv'));
       expect(trees.length).to.equal(2);
       for (const t of trees) {
         const text = fs.readFileSync(path.join(out, 'rtl', t), 'utf8');
@@ -157,7 +157,7 @@ describe('cli gen-hw', () => {
     expect(r.code, r.stderr).to.equal(0);
     expect(bytesTree(outside)).to.deep.equal(before);
     expect(fs.lstatSync(path.join(out, 'rtl')).isDirectory()).to.equal(true);
-    expect(fs.existsSync(path.join(out, 'rtl', 'qtsc_top.v'))).to.equal(true);
+    expect(fs.existsSync(path.join(out, 'rtl', 'qtsc_top.sv'))).to.equal(true);
     // A model dir whose shard is a link to a file elsewhere: one clear error, nothing written.
     const evil = tmpDir();
     fs.copyFileSync(path.join(model, 'model.json'), path.join(evil, 'model.json'));
@@ -195,7 +195,7 @@ describe('cli gen-hw', () => {
     expect(bytesTree(out)).to.deep.equal(before);
     r = qtsc(['gen-hw', '--model', model, '--out', out, '--max-luts', '10', '--force', '--quiet']);
     expect(r.code, r.stderr).to.equal(0);
-    expect(fs.existsSync(path.join(out, 'rtl', 'qtsc_top.v'))).to.equal(true);
+    expect(fs.existsSync(path.join(out, 'rtl', 'qtsc_top.sv'))).to.equal(true);
     expect(fs.existsSync(path.join(out, 'rtl', 'previous.v'))).to.equal(false);
   });
 
@@ -214,8 +214,8 @@ describe('cli gen-hw', () => {
       const top = JSON.parse(fs.readFileSync(path.join(out, 'ir.json'), 'utf8')).top as string;
       expect(['accel_a', 'accel_b']).to.include(top);
       expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')).top).to.equal(top);
-      const rtl = fs.readdirSync(path.join(out, 'rtl')).filter((f) => /^accel_[ab]\.v$/.test(f));
-      expect(rtl).to.deep.equal([`${top}.v`]);
+      const rtl = fs.readdirSync(path.join(out, 'rtl')).filter((f) => /^accel_[ab]\.sv$/.test(f));
+      expect(rtl).to.deep.equal([`${top}.sv`]);
       const listed = fs.readFileSync(path.join(out, 'rtl', 'filelist.f'), 'utf8').split('\n').filter(Boolean);
       for (const f of listed) expect(fs.existsSync(path.join(out, 'rtl', f)), f).to.equal(true);
       expect(fs.readdirSync(out).filter((e) => e.startsWith('.'))).to.deep.equal([]);

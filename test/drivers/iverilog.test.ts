@@ -136,7 +136,7 @@ describeIf('drivers/iverilog: co-simulation with Icarus Verilog', () => {
     const ir = randomHardwareIR(8, { engine: 'sign-add', maxDim: 12 });
     const d = prepare(ir, 5, 3);
     // Replace the top by one with the same ports that never offers a word.
-    const topFile = path.join(d.rtlDir, `${ir.top}.v`);
+    const topFile = path.join(d.rtlDir, `${ir.top}.sv`);
     const ports = fs.readFileSync(topFile, 'utf8').match(/module [\s\S]*?\);/)![0];
     fs.writeFileSync(
       topFile,
@@ -153,7 +153,7 @@ describeIf('drivers/iverilog: co-simulation with Icarus Verilog', () => {
         '',
       ].join('\n'),
     );
-    const r = await runIverilog({ ...d, emitted: { ...d.emitted, sources: [`${ir.top}.v`] }, workDir: path.join(d.dir, 'w'), seed: 1, stallProbability: 0, watchdogCycles: 300 });
+    const r = await runIverilog({ ...d, emitted: { ...d.emitted, sources: [`${ir.top}.sv`] }, workDir: path.join(d.dir, 'w'), seed: 1, stallProbability: 0, watchdogCycles: 300 });
     expect(r.watchdog).to.equal(true);
     expect(r.frames).to.equal(0);
     expect(r.mismatches).to.equal(5);
@@ -184,7 +184,7 @@ describeIf('drivers/iverilog: co-simulation with Icarus Verilog', () => {
           const params = { ElemBits: eb, InElems: ine, OutElems: oute, Words: words, RegType: regType, Stall: Math.round(stall * 65536), Seed: eb + ine };
           const c = await runTool(
             'iverilog',
-            ['-g2012', '-o', vvp, '-s', 'qtsc_tb_stream', `-I${path.dirname(tb)}`, ...Object.entries(params).map(([k, v]) => `-Pqtsc_tb_stream.${k}=${v}`), tb, path.join(hwDir, 'qtsc_axis_skid.v'), path.join(hwDir, 'qtsc_axis_width_conv.v')],
+            ['-g2012', '-o', vvp, '-s', 'qtsc_tb_stream', `-I${path.dirname(tb)}`, ...Object.entries(params).map(([k, v]) => `-Pqtsc_tb_stream.${k}=${v}`), tb, path.join(hwDir, 'qtsc_axis_skid.sv'), path.join(hwDir, 'qtsc_axis_width_conv.sv')],
             { cwd: work, timeoutMs: 60_000 },
           );
           expect(c.code, c.stderr).to.equal(0);

@@ -101,7 +101,7 @@ function makeDesign(name: string, d: SumDesign, offset: bigint): { rtlDir: strin
   const rtlDir = path.join(tmpRoot, name, 'rtl');
   fs.mkdirSync(rtlDir, { recursive: true });
   const top = `tb_${d.variant.replace('-', '_')}_sum_${d.inW}_${d.outW}_${d.k}`;
-  fs.writeFileSync(path.join(rtlDir, `${top}.v`), frameSumVerilog(d, top));
+  fs.writeFileSync(path.join(rtlDir, `${top}.sv`), frameSumVerilog(d, top));
   fs.writeFileSync(path.join(rtlDir, 'offset.mem'), offset.toString(16) + '\n');
   return { rtlDir, top };
 }
@@ -144,7 +144,7 @@ function writeExpected(dir: string, d: SumDesign, exp: bigint[]): void {
 async function build(rtlDir: string, top: string, d: SumDesign, cacheDir?: string) {
   return buildVerilatorSim({
     rtlDir,
-    sources: [`${top}.v`],
+    sources: [`${top}.sv`],
     top,
     inputWordBits: d.inW,
     outputWordBits: d.outW,
@@ -177,7 +177,7 @@ describe('drivers/verilator', function () {
     it('passes a -Wall clean design and reports warnings of a sloppy one', async () => {
       const d: SumDesign = { inW: 8, outW: 12, k: 3, variant: 'ok' };
       const { rtlDir, top } = makeDesign('lint-clean', d, 5n);
-      const clean = await lintVerilator(rtlDir, [`${top}.v`], top);
+      const clean = await lintVerilator(rtlDir, [`${top}.sv`], top);
       expect(clean.warnings, clean.log).to.deep.equal([]);
       expect(clean.ok).to.equal(true);
 
@@ -310,7 +310,7 @@ describe('drivers/verilator', function () {
     expect(wrongRom.mismatches).to.be.greaterThan(0);
 
     // A source edit (even a comment) is a new design.
-    fs.appendFileSync(path.join(rtlDir, `${top}.v`), '// edited\n');
+    fs.appendFileSync(path.join(rtlDir, `${top}.sv`), '// edited\n');
     const edited = await build(rtlDir, top, d, cacheDir);
     expect(edited.cached).to.equal(false);
     expect(edited.hash).to.not.equal(first.hash);

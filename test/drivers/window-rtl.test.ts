@@ -2,7 +2,7 @@
  * The window primitives alone against the golden model (runNode of one
  * node): qtsc_swu, and qtsc_pool behind it (max, sum, and the border-scaled
  * sum of a 'same' average pool), each in the wrapper the compiler generates
- * (templates/window.v.hbs from planWindow), driven by the shared unit
+ * (templates/window.sv.hbs from planWindow), driven by the shared unit
  * testbench sim/iverilog/qtsc_tb_unit.sv on seeded random geometries (valid,
  * 'same' and asymmetric padding, strides 1-2, Simd dividing C) with random
  * stalls on both handshakes, several frames back to back. Every case runs in
@@ -106,7 +106,7 @@ async function runCase(c: Case, work: string, tag: string, corrupt?: number, sim
   fs.mkdirSync(dir, { recursive: true });
   const { ir, node } = unitIr(c, `win_${tag.replace(/[^A-Za-z0-9_]/g, '_')}`);
   const plan = planWindow(ir, node, 0);
-  fs.writeFileSync(path.join(dir, `${plan.module}.v`), windowModuleText(plan));
+  fs.writeFileSync(path.join(dir, `${plan.module}.sv`), windowModuleText(plan));
   const rng = new Rng(c.seed * 7919 + 17);
   const frameIn = g.ih * g.iw * g.c;
   const input = new Int32Array(frameIn * c.frames);
@@ -120,7 +120,7 @@ async function runCase(c: Case, work: string, tag: string, corrupt?: number, sim
   const run = await runTestbench({
     simulator,
     top: 'qtsc_tb_unit',
-    sources: [tb, path.join(dir, `${plan.module}.v`), ...(plan.direct ? [] : ['qtsc_swu.v']).concat(c.pool === 'none' ? [] : ['qtsc_pool.v']).map((f) => path.join(hwDir, f))],
+    sources: [tb, path.join(dir, `${plan.module}.sv`), ...(plan.direct ? [] : ['qtsc_swu.sv']).concat(c.pool === 'none' ? [] : ['qtsc_pool.sv']).map((f) => path.join(hwDir, f))],
     includeDirs: [path.dirname(tb)],
     defines: { QTSC_DUT: plan.module },
     params: { InW: plan.inWidth, OutW: plan.outWidth, InWords: input.length / c.simd, OutWords: outWords, OutPerFrame: outWords / c.frames },
@@ -370,7 +370,7 @@ describeLint('window primitives: verilator --lint-only -Wall', function () {
   it('qtsc_swu and qtsc_pool are lint-clean across kernel, stride, padding and Simd choices', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-window-lint-'));
     try {
-      for (const f of ['qtsc_swu.v', 'qtsc_pool.v']) fs.copyFileSync(path.join(hwDir, f), path.join(dir, f));
+      for (const f of ['qtsc_swu.sv', 'qtsc_pool.sv']) fs.copyFileSync(path.join(hwDir, f), path.join(dir, f));
       const swuSets: Record<string, number>[] = [
         { Ih: 1, Iw: 1, C: 1, Kh: 1, Kw: 1, Sh: 1, Sw: 1, PadTop: 0, PadLeft: 0, PadBottom: 0, PadRight: 0, Simd: 1, ElemBits: 1, PadCode: 0 },
         { Ih: 12, Iw: 12, C: 8, Kh: 3, Kw: 3, Sh: 1, Sw: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Simd: 2, ElemBits: 4, PadCode: 0 },
@@ -399,15 +399,15 @@ describeLint('window primitives: verilator --lint-only -Wall', function () {
           '`default_nettype wire',
           '',
         ].join('\n');
-        fs.writeFileSync(path.join(dir, `${name}.v`), text);
+        fs.writeFileSync(path.join(dir, `${name}.sv`), text);
         return name;
       };
       const jobs: [string, string][] = [
-        ...swuSets.map((p, i): [string, string] => ['qtsc_swu.v', wrap('qtsc_swu', p, i, p.Simd * p.ElemBits, p.Simd * p.ElemBits)]),
-        ...poolSets.map((p, i): [string, string] => ['qtsc_pool.v', wrap('qtsc_pool', p, i, p.Simd * p.ElemBits, p.Simd * p.OutBits)]),
+        ...swuSets.map((p, i): [string, string] => ['qtsc_swu.sv', wrap('qtsc_swu', p, i, p.Simd * p.ElemBits, p.Simd * p.ElemBits)]),
+        ...poolSets.map((p, i): [string, string] => ['qtsc_pool.sv', wrap('qtsc_pool', p, i, p.Simd * p.ElemBits, p.Simd * p.OutBits)]),
       ];
       for (const [src, top] of jobs) {
-        const r = await lintVerilator(dir, [src, `${top}.v`], top);
+        const r = await lintVerilator(dir, [src, `${top}.sv`], top);
         expect(r.ok, `${top}:\n${r.log}`).to.equal(true);
       }
       // Border-scaled average pools in their generated wrappers: one output row or column,
@@ -421,13 +421,13 @@ describeLint('window primitives: verilator --lint-only -Wall', function () {
       for (const [i, [g, simd]] of avgGeos.entries()) {
         const { ir, node } = unitIr({ g, simd, elemBits: 3, padCode: 0, pool: 'avg', frames: 1, stall: 0, seed: 1 }, `lint_avg${i}`);
         const plan = planWindow(ir, node, 0);
-        fs.writeFileSync(path.join(dir, `${plan.module}.v`), windowModuleText(plan));
-        const r = await lintVerilator(dir, [...(plan.direct ? [] : ['qtsc_swu.v']), 'qtsc_pool.v', `${plan.module}.v`], plan.module);
+        fs.writeFileSync(path.join(dir, `${plan.module}.sv`), windowModuleText(plan));
+        const r = await lintVerilator(dir, [...(plan.direct ? [] : ['qtsc_swu.sv']), 'qtsc_pool.sv', `${plan.module}.sv`], plan.module);
         expect(r.ok, `${plan.module} ${JSON.stringify(g)}:\n${r.log}`).to.equal(true);
       }
       // An illegal parameter stops elaboration (Simd does not divide C).
       const bad = wrap('qtsc_swu', { ...swuSets[1], Simd: 3, C: 8 }, 99, 12, 12);
-      const r = await lintVerilator(dir, ['qtsc_swu.v', `${bad}.v`], bad);
+      const r = await lintVerilator(dir, ['qtsc_swu.sv', `${bad}.sv`], bad);
       expect(r.ok).to.equal(false);
       expect(r.log).to.match(/qtsc_swu: illegal parameters/);
     } finally {
@@ -442,11 +442,11 @@ describe('window primitives: Yosys synthesis', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qtsc-window-synth-'));
     try {
       const runs: { src: string; top: string; params: Record<string, number> }[] = [
-        { src: 'qtsc_swu.v', top: 'qtsc_swu', params: { Ih: 12, Iw: 12, C: 8, Kh: 3, Kw: 3, Sh: 1, Sw: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Simd: 2, ElemBits: 4, PadCode: 0 } },
-        { src: 'qtsc_swu.v', top: 'qtsc_swu', params: { Ih: 28, Iw: 28, C: 16, Kh: 5, Kw: 5, Sh: 2, Sw: 2, PadTop: 1, PadLeft: 1, PadBottom: 2, PadRight: 2, Simd: 4, ElemBits: 2, PadCode: 1 } },
-        { src: 'qtsc_pool.v', top: 'qtsc_pool', params: { Taps: 9, C: 16, Simd: 4, ElemBits: 4, Mode: 1, OutBits: 8 } },
+        { src: 'qtsc_swu.sv', top: 'qtsc_swu', params: { Ih: 12, Iw: 12, C: 8, Kh: 3, Kw: 3, Sh: 1, Sw: 1, PadTop: 1, PadLeft: 1, PadBottom: 1, PadRight: 1, Simd: 2, ElemBits: 4, PadCode: 0 } },
+        { src: 'qtsc_swu.sv', top: 'qtsc_swu', params: { Ih: 28, Iw: 28, C: 16, Kh: 5, Kw: 5, Sh: 2, Sw: 2, PadTop: 1, PadLeft: 1, PadBottom: 2, PadRight: 2, Simd: 4, ElemBits: 2, PadCode: 1 } },
+        { src: 'qtsc_pool.sv', top: 'qtsc_pool', params: { Taps: 9, C: 16, Simd: 4, ElemBits: 4, Mode: 1, OutBits: 8 } },
         // 3x3 'same' average pool on 3x5 outputs: factors 3 at the border, 2 inside (divisor 36), shift-and-add only.
-        { src: 'qtsc_pool.v', top: 'qtsc_pool', params: { Taps: 9, C: 4, Simd: 2, ElemBits: 2, Mode: 2, OutBits: 8, Oh: 3, Ow: 5, FactorBits: 2, RowFactors: 0b11_10_11, ColFactors: 0b11_10_10_10_11 } },
+        { src: 'qtsc_pool.sv', top: 'qtsc_pool', params: { Taps: 9, C: 4, Simd: 2, ElemBits: 2, Mode: 2, OutBits: 8, Oh: 3, Ow: 5, FactorBits: 2, RowFactors: 0b11_10_11, ColFactors: 0b11_10_10_10_11 } },
       ];
       for (const [i, run] of runs.entries()) {
         const r = await synthesize({ rtlDir: hwDir, sources: [run.src], top: run.top, target: 'xilinx', params: run.params, workDir: path.join(dir, `s${i}`) });

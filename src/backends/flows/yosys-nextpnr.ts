@@ -5,7 +5,7 @@
  *                     then prints nextpnr's max frequency and utilisation; a
  *                     design that does not fit stops with nextpnr's error and
  *                     the utilisation it saw
- *   <top>_ice40.v     the top behind byte-narrow streams, the design that is
+ *   <top>_ice40.sv     the top behind byte-narrow streams, the design that is
  *                     placed
  *
  * Why a wrapper: the top's AXI-Stream words are tens to thousands of bits
@@ -128,8 +128,8 @@ $(shell echo '$(PNR_CONFIG)' | cmp -s - nextpnr.config || echo '$(PNR_CONFIG)' >
 all: $(WRAPPER).bin report
 
 # yosys runs in the RTL directory: $readmemh names the ROM images without a directory.
-$(WRAPPER).json: $(addprefix $(RTL)/,$(SOURCES) $(MEMS)) $(WRAPPER).v
-\tcd $(RTL) && yosys -q -l $(CURDIR)/yosys.log -p 'read_verilog -sv $(SOURCES) $(CURDIR)/$(WRAPPER).v; synth_ice40 -top $(WRAPPER) -json $(CURDIR)/$(WRAPPER).json'
+$(WRAPPER).json: $(addprefix $(RTL)/,$(SOURCES) $(MEMS)) $(WRAPPER).sv
+\tcd $(RTL) && yosys -q -l $(CURDIR)/yosys.log -p 'read_verilog -sv $(SOURCES) $(CURDIR)/$(WRAPPER).sv; synth_ice40 -top $(WRAPPER) -json $(CURDIR)/$(WRAPPER).json'
 
 $(WRAPPER).asc: $(WRAPPER).json nextpnr.config $(PCF)
 \t@nextpnr-ice40 -q --$(DEVICE) --package $(PACKAGE) --freq $(FREQ) --json $(WRAPPER).json --asc $@ $(PCF_ARG) --timing-allow-fail --report nextpnr-report.json -l nextpnr.log || { \\
@@ -154,6 +154,6 @@ clean:
 export function yosysNextpnrFiles(d: FlowDesign): Map<string, string> {
   return new Map([
     ['yosys-nextpnr/Makefile', makefile(d)],
-    [`yosys-nextpnr/${wrapperName(d)}.v`, wrapperVerilog(d)],
+    [`yosys-nextpnr/${wrapperName(d)}.sv`, wrapperVerilog(d)],
   ]);
 }

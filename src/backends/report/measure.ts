@@ -171,9 +171,9 @@ async function placeAndRoute(o: MeasureOptions, rtlDir: string, sources: string[
   fs.mkdirSync(work, { recursive: true });
   const blank = { luts: 0, ffs: 0, brams: 0, dsps: 0 };
   if (!yosys) return { device: 'up5k', fits: false, need: blank, have: ICE40.up5k, skipped: 'needs yosys on PATH (the wasm build is too slow for a whole-design iCE40 flow)' };
-  fs.writeFileSync(path.join(work, 'qtsc_pnr_wrap.v'), pnrWrapper(o.ir.top, plan.inputWidth, plan.outputWidth));
+  fs.writeFileSync(path.join(work, 'qtsc_pnr_wrap.sv'), pnrWrapper(o.ir.top, plan.inputWidth, plan.outputWidth));
   const script = [
-    `read_verilog -sv ${sources.map((s) => path.resolve(rtlDir, s)).join(' ')} ${path.join(work, 'qtsc_pnr_wrap.v')}`,
+    `read_verilog -sv ${sources.map((s) => path.resolve(rtlDir, s)).join(' ')} ${path.join(work, 'qtsc_pnr_wrap.sv')}`,
     `synth_ice40 -top qtsc_pnr_wrap -json ${path.join(work, 'net.json')}`,
     `tee -q -o ${path.join(work, 'stat.json')} stat -json`,
     '',

@@ -39,8 +39,8 @@
  * All expressions use only ~ ^ & | on input bits: abc collapses each counter
  * output, a function of at most 6 heap bits, into one LUT.
  *
- * Files: `<node>_dot_tree.v` (one channel, combinational: sum = acc + the lane
- * terms, mod 2**AccWidth) and `<node>_dot_acc.v` (Pe trees with their
+ * Files: `<node>_dot_tree.sv` (one channel, combinational: sum = acc + the lane
+ * terms, mod 2**AccWidth) and `<node>_dot_acc.sv` (Pe trees with their
  * accumulator and result registers: the ports and timing of qtsc_dot_acc).
  */
 import { clog2 } from '../../ir/hardware-ir.js';

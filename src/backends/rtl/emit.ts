@@ -1,10 +1,10 @@
 /**
  * RTL backend: writes a HardwareIR as Verilog into a directory.
  *
- *   <top>.v                      the top (AXI-Stream ports, see stream-format.ts)
- *   <top>_n<i>_<name>.v          one wrapper per node: qtsc_mvu + ROMs + engine
- *   <top>_n<i>_<name>_dot_{tree,acc}.v   generated compressor-tree engine (no-multiplier nodes)
- *   qtsc_*.v                     copies of the hw/ primitives used
+ *   <top>.sv                      the top (AXI-Stream ports, see stream-format.ts)
+ *   <top>_n<i>_<name>.sv          one wrapper per node: qtsc_mvu + ROMs + engine
+ *   <top>_n<i>_<name>_dot_{tree,acc}.sv   generated compressor-tree engine (no-multiplier nodes)
+ *   qtsc_*.sv                     copies of the hw/ primitives used
  *   *.mem                        ROM images read with $readmemh("<bare name>")
  *
  * Every simulator and synthesiser runs with cwd = rtlDir. Output is a pure
@@ -296,9 +296,9 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}, plan: RtlPlan 
   const sources: string[] = [];
   const memFiles: string[] = [];
   for (const prim of primitivesUsed(plan)) {
-    const src = fs.readFileSync(path.join(hwDir, `${prim}.v`), 'utf8');
-    files.set(`${prim}.v`, `${generatedHeader} (copy of hw/${prim}.v)\n${src}`);
-    sources.push(`${prim}.v`);
+    const src = fs.readFileSync(path.join(hwDir, `${prim}.sv`), 'utf8');
+    files.set(`${prim}.sv`, `${generatedHeader} (copy of hw/${prim}.sv)\n${src}`);
+    sources.push(`${prim}.sv`);
   }
   for (const n of plan.nodes) {
     if (n.engineFiles.length > 0) {
@@ -309,12 +309,12 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}, plan: RtlPlan 
         [n.engineModule]: dotAccVerilog,
       };
       for (const f of n.engineFiles) {
-        files.set(`${f}.v`, generate[f](n));
-        sources.push(`${f}.v`);
+        files.set(`${f}.sv`, generate[f](n));
+        sources.push(`${f}.sv`);
       }
     }
-    files.set(`${n.module}.v`, render('node', nodeData(n)));
-    sources.push(`${n.module}.v`);
+    files.set(`${n.module}.sv`, render('node', nodeData(n)));
+    sources.push(`${n.module}.sv`);
     for (const rom of [n.weightRom, ...(n.bsearch ? n.tableRoms : [n.paramRom])]) {
       files.set(rom.file, romText(rom));
       memFiles.push(rom.file);
@@ -323,26 +323,26 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}, plan: RtlPlan 
   for (const st of plan.stages) {
     if (st.kind === 'mvu' || st.kind === 'fork' || st.kind === 'fifo') continue;
     if (st.kind === 'add') {
-      files.set(`${st.module}.v`, render('add', st));
-      sources.push(`${st.module}.v`);
+      files.set(`${st.module}.sv`, render('add', st));
+      sources.push(`${st.module}.sv`);
       files.set(st.paramRom.file, romText(st.paramRom));
       memFiles.push(st.paramRom.file);
       continue;
     }
     if (st.kind === 'vvu') {
-      files.set(`${st.module}.v`, render('vvu', st));
-      sources.push(`${st.module}.v`);
+      files.set(`${st.module}.sv`, render('vvu', st));
+      sources.push(`${st.module}.sv`);
       for (const rom of [st.weightRom, st.paramRom]) {
         files.set(rom.file, romText(rom));
         memFiles.push(rom.file);
       }
       continue;
     }
-    files.set(`${st.module}.v`, windowModuleText(st));
-    sources.push(`${st.module}.v`);
+    files.set(`${st.module}.sv`, windowModuleText(st));
+    sources.push(`${st.module}.sv`);
   }
-  files.set(`${plan.top}.v`, plan.chain ? render('top', topData(plan)) : render('top-graph', topGraphData(ir, plan)));
-  sources.push(`${plan.top}.v`);
+  files.set(`${plan.top}.sv`, plan.chain ? render('top', topData(plan)) : render('top-graph', topGraphData(ir, plan)));
+  sources.push(`${plan.top}.sv`);
   return { files, emitted: { top: plan.top, sources, memFiles } };
 }
 
@@ -353,7 +353,7 @@ export function emitRtl(ir: HardwareIR, rtlDir: string, opts: PlanOptions = {}, 
   return emitted;
 }
 
-/** The Verilog of a sliding-window or pool node's wrapper (templates/window.v.hbs). */
+/** The Verilog of a sliding-window or pool node's wrapper (templates/window.sv.hbs). */
 export function windowModuleText(st: WindowPlan): string {
   return render('window', { ...st, isPool: st.kind !== 'swu', isMax: st.kind === 'maxpool', isScaled: st.poolMode === 2, taps: st.kh * st.kw });
 }

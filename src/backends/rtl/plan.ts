@@ -166,7 +166,7 @@ export interface WindowPlan {
   /** Elements per output word. */
   outElems: number;
   cycles: number;
-  /** Words of the line buffer (see qtsc_swu.v). */
+  /** Words of the line buffer (see qtsc_swu.sv). */
   bufferWords: number;
 }
 
@@ -188,7 +188,7 @@ export interface RtlPlan {
   nodes: NodePlan[];
   /** Every node, in node order. */
   stages: StagePlan[];
-  /** Every node reads what the one before it wrote (the chain top, templates/top.v.hbs); else templates/top-graph.v.hbs. */
+  /** Every node reads what the one before it wrote (the chain top, templates/top.sv.hbs); else templates/top-graph.sv.hbs. */
   chain: boolean;
 }
 

@@ -1,7 +1,7 @@
 /**
  * RTL plans of the residual-block units: fork (qtsc_axis_fork), FIFO
  * (qtsc_axis_fifo) and the requantizing add (a wrapper of qtsc_add with its
- * threshold ROM, templates/add.v.hbs). The top instantiates fork and FIFO
+ * threshold ROM, templates/add.sv.hbs). The top instantiates fork and FIFO
  * directly and the add's wrapper.
  */
 import { type AddNode, type FifoNode, type ForkNode, type HardwareIR, actBits, clog2 } from '../../ir/hardware-ir.js';

@@ -1,5 +1,5 @@
 /**
- * Sizes of the sliding-window unit (hw/qtsc_swu.v) for reports and estimates:
+ * Sizes of the sliding-window unit (hw/qtsc_swu.sv) for reports and estimates:
  * its line buffer holds R = min(kh, ih) + sh input rows of iw pixels, each pixel
  * c/simd words of simd elements. min(kh, ih) rows are the most one band (the
  * window rows of one output row) covers; the other sh rows let the next band's

@@ -32,12 +32,12 @@ function load(): Record<TemplateName, Handlebars.TemplateDelegate> {
   const hb = Handlebars.create();
   for (const p of partialNames) hb.registerPartial(p, compile(`${p}.hbs`, hb));
   return {
-    top: compile('top.v.hbs', hb),
-    node: compile('node.v.hbs', hb),
-    window: compile('window.v.hbs', hb),
-    vvu: compile('vvu.v.hbs', hb),
-    add: compile('add.v.hbs', hb),
-    'top-graph': compile('top-graph.v.hbs', hb),
+    top: compile('top.sv.hbs', hb),
+    node: compile('node.sv.hbs', hb),
+    window: compile('window.sv.hbs', hb),
+    vvu: compile('vvu.sv.hbs', hb),
+    add: compile('add.sv.hbs', hb),
+    'top-graph': compile('top-graph.sv.hbs', hb),
   };
 }
 

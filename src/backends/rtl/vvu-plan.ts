@@ -1,6 +1,6 @@
 /**
- * RTL plan of a depthwise-convolution node (VVU, hw/qtsc_vvu.v behind a
- * qtsc_swu): everything templates/vvu.v.hbs prints, after checking the node.
+ * RTL plan of a depthwise-convolution node (VVU, hw/qtsc_vvu.sv behind a
+ * qtsc_swu): everything templates/vvu.sv.hbs prints, after checking the node.
  * Pure: no files are touched here.
  *
  * With G = channels/simd groups and L = simd*multiplier lanes:

@@ -58,7 +58,7 @@ describe('flows: open iCE40 flow (yosys, nextpnr-ice40, icepack)', () => {
   it('the wrapper and the instantiation template are lint-clean under verilator -Wall, with the filelist', async function () {
     if (findTool('verilator') === null) this.skip();
     const rtl = path.join(c.out, 'rtl');
-    const wrapper = path.relative(rtl, path.join(dir(), `${wrapperName(c.design)}.v`));
+    const wrapper = path.relative(rtl, path.join(dir(), `${wrapperName(c.design)}.sv`));
     const lint = await lintVerilator(rtl, [...c.emitted.sources, wrapper], wrapperName(c.design));
     expect(lint.ok, lint.log).to.equal(true);
     // The template pasted into a module of its own.
@@ -82,7 +82,7 @@ describe('flows: open iCE40 flow (yosys, nextpnr-ice40, icepack)', () => {
     const rtl = path.join(c.out, 'rtl');
     // ROM images: $readmemh names them bare, relative to where the simulation runs.
     for (const m of c.emitted.memFiles) fs.copyFileSync(path.join(rtl, m), path.join(work, m));
-    const sources = [...c.emitted.sources.map((s) => path.join(rtl, s)), path.join(dir(), `${wrapperName(c.design)}.v`), path.join(work, 'tb.sv')];
+    const sources = [...c.emitted.sources.map((s) => path.join(rtl, s)), path.join(dir(), `${wrapperName(c.design)}.sv`), path.join(work, 'tb.sv')];
     const cc = spawnSync('iverilog', ['-g2012', '-s', 'tb', '-o', 'tb.vvp', ...sources], { cwd: work, encoding: 'utf8' });
     expect(cc.status, cc.stderr).to.equal(0);
     const sim = spawnSync('vvp', ['-n', 'tb.vvp'], { cwd: work, encoding: 'utf8' });

@@ -56,7 +56,7 @@ describe('RTL backend: emitRtl', () => {
     const dir = tmpDir('hdr');
     const e = emitRtl(ir, dir);
     expect(e.top).to.equal(ir.top);
-    expect(e.sources[e.sources.length - 1]).to.equal(`${ir.top}.v`);
+    expect(e.sources[e.sources.length - 1]).to.equal(`${ir.top}.sv`);
     for (const f of [...e.sources, ...e.memFiles]) {
       const text = fs.readFileSync(path.join(dir, f), 'utf8');
       expect(text.startsWith(header), f).to.equal(true);
@@ -68,18 +68,18 @@ describe('RTL backend: emitRtl', () => {
       expect(text.trimEnd().endsWith('`default_nettype wire'), f).to.equal(true);
       // One module per file, named like the file.
       const modules = [...text.matchAll(/^module\s+(\w+)/gm)].map((m) => m[1]);
-      expect(modules, f).to.deep.equal([f.replace(/\.v$/, '')]);
+      expect(modules, f).to.deep.equal([f.replace(/\.sv$/, '')]);
     }
     // Primitives come before the files that use them.
     const order = e.sources;
-    expect(order.indexOf('qtsc_mvu.v')).to.be.lessThan(order.findIndex((s) => s.includes('_n0_')));
+    expect(order.indexOf('qtsc_mvu.sv')).to.be.lessThan(order.findIndex((s) => s.includes('_n0_')));
   });
 
   it('gives the top exactly the AXI-Stream ports and widths of the stream format', () => {
     for (const engine of engines) {
       const ir = randomIr(7, engine);
       const { files } = renderRtl(ir);
-      const top = files.get(`${ir.top}.v`)!;
+      const top = files.get(`${ir.top}.sv`)!;
       const fmt = streamFormat(ir);
       const ports = [...top.matchAll(/^\s*(input|output)\s+(?:wire\s+)?logic\s*(?:\[(\d+)-1:0\])?\s*(\w+)/gm)].map((m) => ({
         dir: m[1],
@@ -311,7 +311,7 @@ describe('RTL backend: emitRtl', () => {
       { pe: 10, simd: 64 },
     ]);
     const { files } = renderRtl(ir);
-    const node0 = [...files.entries()].find(([k]) => /_n0_layer0\.v$/.test(k))![1];
+    const node0 = [...files.entries()].find(([k]) => /_n0_layer0\.sv$/.test(k))![1];
     expect(node0).to.match(/\(\* rom_style = "block" \*\)\s*\n\s*logic \[512-1:0\] w_rom/);
   });
 

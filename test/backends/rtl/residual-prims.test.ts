@@ -26,7 +26,7 @@ import { synthesize } from '../../../src/drivers/yosys.js';
 import { Rng, divisors } from '../../../src/util/random.js';
 
 const tb = path.join(packageRoot, 'sim', 'iverilog', 'qtsc_tb_residual.sv');
-const SOURCES = ['qtsc_axis_skid.v', 'qtsc_axis_fork.v', 'qtsc_axis_fifo.v', 'qtsc_thresholds.v', 'qtsc_add.v'];
+const SOURCES = ['qtsc_axis_skid.sv', 'qtsc_axis_fork.sv', 'qtsc_axis_fifo.sv', 'qtsc_thresholds.sv', 'qtsc_add.sv'];
 
 interface Case {
   c: number;
@@ -495,36 +495,36 @@ describeLint('residual primitives: verilator --lint-only -Wall', function () {
       writeSources(dir);
       const jobs: [string[], string][] = [];
       const put = (name: string, text: string, srcs: string[]) => {
-        fs.writeFileSync(path.join(dir, `${name}.v`), text);
-        jobs.push([[...srcs, `${name}.v`], name]);
+        fs.writeFileSync(path.join(dir, `${name}.sv`), text);
+        jobs.push([[...srcs, `${name}.sv`], name]);
       };
       for (const [i, p] of [{ Width: 1, Buffered: 0 }, { Width: 1, Buffered: 1 }, { Width: 37, Buffered: 0 }, { Width: 37, Buffered: 1 }].entries()) {
-        put(`lint_fork_${i}`, forkWrapper(`lint_fork_${i}`, p), ['qtsc_axis_skid.v', 'qtsc_axis_fork.v']);
+        put(`lint_fork_${i}`, forkWrapper(`lint_fork_${i}`, p), ['qtsc_axis_skid.sv', 'qtsc_axis_fork.sv']);
       }
       let n = 0;
       for (const depth of [1, 2, 3, 5, 16, 1000, 65536]) {
         for (const style of ['auto', 'block', 'distributed', 'registers']) {
           const name = `lint_fifo_${n++}`;
-          put(name, fifoWrapper(name, { Width: depth === 65536 ? 1 : 9, Depth: depth, RamStyle: style }), ['qtsc_axis_skid.v', 'qtsc_axis_fifo.v']);
+          put(name, fifoWrapper(name, { Width: depth === 65536 ? 1 : 9, Depth: depth, RamStyle: style }), ['qtsc_axis_skid.sv', 'qtsc_axis_fifo.sv']);
         }
       }
-      for (const [i, p] of ADD_SETS.entries()) put(`lint_add_${i}`, addWrapper(`lint_add_${i}`, p), ['qtsc_thresholds.v', 'qtsc_add.v']);
+      for (const [i, p] of ADD_SETS.entries()) put(`lint_add_${i}`, addWrapper(`lint_add_${i}`, p), ['qtsc_thresholds.sv', 'qtsc_add.sv']);
       for (const [srcs, top] of jobs) {
         const r = await lintVerilator(dir, srcs, top);
         expect(r.ok, `${top}:\n${r.log}`).to.equal(true);
       }
       const bad: [string, string, string[], RegExp][] = [
-        ['bad_fork', forkWrapper('bad_fork', { Width: 4, Buffered: 2 }), ['qtsc_axis_skid.v', 'qtsc_axis_fork.v'], /qtsc_axis_fork: illegal parameters/],
-        ['bad_fifo_depth', fifoWrapper('bad_fifo_depth', { Width: 4, Depth: 65537, RamStyle: 'auto' }), ['qtsc_axis_skid.v', 'qtsc_axis_fifo.v'], /qtsc_axis_fifo: illegal parameters/],
-        ['bad_fifo_style', fifoWrapper('bad_fifo_style', { Width: 4, Depth: 64, RamStyle: 'bram' }), ['qtsc_axis_skid.v', 'qtsc_axis_fifo.v'], /qtsc_axis_fifo: illegal parameters/],
+        ['bad_fork', forkWrapper('bad_fork', { Width: 4, Buffered: 2 }), ['qtsc_axis_skid.sv', 'qtsc_axis_fork.sv'], /qtsc_axis_fork: illegal parameters/],
+        ['bad_fifo_depth', fifoWrapper('bad_fifo_depth', { Width: 4, Depth: 65537, RamStyle: 'auto' }), ['qtsc_axis_skid.sv', 'qtsc_axis_fifo.sv'], /qtsc_axis_fifo: illegal parameters/],
+        ['bad_fifo_style', fifoWrapper('bad_fifo_style', { Width: 4, Depth: 64, RamStyle: 'bram' }), ['qtsc_axis_skid.sv', 'qtsc_axis_fifo.sv'], /qtsc_axis_fifo: illegal parameters/],
         // ZWidth 6 cannot hold 3*7 + 5*3 = 36
-        ['bad_add_z', addWrapper('bad_add_z', { ...ADD_SETS[1], ZWidth: 6 }), ['qtsc_thresholds.v', 'qtsc_add.v'], /qtsc_add: illegal parameters/],
-        ['bad_add_cmp', addWrapper('bad_add_cmp', ADD_SETS[1], { CmpWidth: 9 }), ['qtsc_thresholds.v', 'qtsc_add.v'], /qtsc_add: illegal parameters/],
-        ['bad_add_simd', addWrapper('bad_add_simd', { ...ADD_SETS[1], Simd: 4 }), ['qtsc_thresholds.v', 'qtsc_add.v'], /qtsc_add: illegal parameters/],
+        ['bad_add_z', addWrapper('bad_add_z', { ...ADD_SETS[1], ZWidth: 6 }), ['qtsc_thresholds.sv', 'qtsc_add.sv'], /qtsc_add: illegal parameters/],
+        ['bad_add_cmp', addWrapper('bad_add_cmp', ADD_SETS[1], { CmpWidth: 9 }), ['qtsc_thresholds.sv', 'qtsc_add.sv'], /qtsc_add: illegal parameters/],
+        ['bad_add_simd', addWrapper('bad_add_simd', { ...ADD_SETS[1], Simd: 4 }), ['qtsc_thresholds.sv', 'qtsc_add.sv'], /qtsc_add: illegal parameters/],
       ];
       for (const [name, text, srcs, re] of bad) {
-        fs.writeFileSync(path.join(dir, `${name}.v`), text);
-        const r = await lintVerilator(dir, [...srcs, `${name}.v`], name);
+        fs.writeFileSync(path.join(dir, `${name}.sv`), text);
+        const r = await lintVerilator(dir, [...srcs, `${name}.sv`], name);
         expect(r.ok, name).to.equal(false);
         expect(r.log, name).to.match(re);
       }
@@ -541,23 +541,23 @@ describe('residual primitives: Yosys synthesis', function () {
     try {
       writeSources(dir);
       const runs: { top: string; text: string; srcs: string[]; check?: (r: Awaited<ReturnType<typeof synthesize>>, tag: string) => void }[] = [
-        { top: 'syn_fork', text: forkWrapper('syn_fork', { Width: 16, Buffered: 1 }), srcs: ['qtsc_axis_skid.v', 'qtsc_axis_fork.v'] },
+        { top: 'syn_fork', text: forkWrapper('syn_fork', { Width: 16, Buffered: 1 }), srcs: ['qtsc_axis_skid.sv', 'qtsc_axis_fork.sv'] },
         {
           top: 'syn_fifo_block',
           text: fifoWrapper('syn_fifo_block', { Width: 16, Depth: 1000, RamStyle: 'auto' }),
-          srcs: ['qtsc_axis_skid.v', 'qtsc_axis_fifo.v'],
+          srcs: ['qtsc_axis_skid.sv', 'qtsc_axis_fifo.sv'],
           check: (r, tag) => expect(r.brams, tag).to.be.at.least(0.5),
         },
         {
           top: 'syn_fifo_forced_block',
           text: fifoWrapper('syn_fifo_forced_block', { Width: 8, Depth: 40, RamStyle: 'block' }),
-          srcs: ['qtsc_axis_skid.v', 'qtsc_axis_fifo.v'],
+          srcs: ['qtsc_axis_skid.sv', 'qtsc_axis_fifo.sv'],
           check: (r, tag) => expect(r.brams, tag).to.be.at.least(0.5),
         },
         {
           top: 'syn_fifo_lutram',
           text: fifoWrapper('syn_fifo_lutram', { Width: 8, Depth: 40, RamStyle: 'distributed' }),
-          srcs: ['qtsc_axis_skid.v', 'qtsc_axis_fifo.v'],
+          srcs: ['qtsc_axis_skid.sv', 'qtsc_axis_fifo.sv'],
           check: (r, tag) => {
             expect(r.brams, tag).to.equal(0);
             expect(Object.keys(r.cells).filter((c) => /^RAM\d+/.test(c)).length, tag).to.be.greaterThan(0);
@@ -567,19 +567,19 @@ describe('residual primitives: Yosys synthesis', function () {
         {
           top: 'syn_fifo_regs',
           text: fifoWrapper('syn_fifo_regs', { Width: 4, Depth: 6, RamStyle: 'registers' }),
-          srcs: ['qtsc_axis_skid.v', 'qtsc_axis_fifo.v'],
+          srcs: ['qtsc_axis_skid.sv', 'qtsc_axis_fifo.sv'],
           check: (r, tag) => {
             expect(Object.keys(r.cells).filter((c) => /^RAM/.test(c)).length, tag).to.equal(0);
             expect(r.ffs, tag).to.be.at.least(24);
           },
         },
-        { top: 'syn_add', text: addWrapper('syn_add', ADD_SETS[1]), srcs: ['qtsc_thresholds.v', 'qtsc_add.v'] },
-        { top: 'syn_add_wide', text: addWrapper('syn_add_wide', ADD_SETS[4]), srcs: ['qtsc_thresholds.v', 'qtsc_add.v'] },
-        { top: 'syn_add_bipolar', text: addWrapper('syn_add_bipolar', ADD_SETS[2]), srcs: ['qtsc_thresholds.v', 'qtsc_add.v'] },
+        { top: 'syn_add', text: addWrapper('syn_add', ADD_SETS[1]), srcs: ['qtsc_thresholds.sv', 'qtsc_add.sv'] },
+        { top: 'syn_add_wide', text: addWrapper('syn_add_wide', ADD_SETS[4]), srcs: ['qtsc_thresholds.sv', 'qtsc_add.sv'] },
+        { top: 'syn_add_bipolar', text: addWrapper('syn_add_bipolar', ADD_SETS[2]), srcs: ['qtsc_thresholds.sv', 'qtsc_add.sv'] },
       ];
       for (const [i, run] of runs.entries()) {
-        fs.writeFileSync(path.join(dir, `${run.top}.v`), run.text);
-        const r = await synthesize({ rtlDir: dir, sources: [...run.srcs, `${run.top}.v`], top: run.top, target: 'xilinx', workDir: path.join(dir, `s${i}`) });
+        fs.writeFileSync(path.join(dir, `${run.top}.sv`), run.text);
+        const r = await synthesize({ rtlDir: dir, sources: [...run.srcs, `${run.top}.sv`], top: run.top, target: 'xilinx', workDir: path.join(dir, `s${i}`) });
         const summary = `${run.top}: ${r.luts} LUT, ${r.ffs} FF, ${r.brams} BRAM36`;
         console.log(`      ${summary}`);
         const tag = `${summary}, coarse ${JSON.stringify(r.coarseCells)}, mapped ${JSON.stringify(r.cells)}`;

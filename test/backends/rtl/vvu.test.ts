@@ -1,5 +1,5 @@
 /**
- * The depthwise unit (hw/qtsc_vvu.v in templates/vvu.v.hbs, planned by
+ * The depthwise unit (hw/qtsc_vvu.sv in templates/vvu.sv.hbs, planned by
  * src/backends/rtl/vvu-plan.ts) against the golden model: seeded random
  * VvuNodes (channels 1-8, multiplier 1-2, 1-25 taps, Simd dividing the
  * channels, bipolar or 1-4 bit inputs, binary / pow2 / int weights, random
@@ -176,10 +176,10 @@ function hexWords(codes: ArrayLike<number>, per: number, bits: number): string {
 /** Writes the wrapper, its ROMs and the primitives into dir; returns the plan and the sources in compile order. */
 function writeDesign(ir: HardwareIR, node: VvuNode, dir: string): { plan: VvuPlan; sources: string[] } {
   const plan = planVvu(ir, node, 0);
-  for (const f of ['qtsc_thresholds.v', 'qtsc_term.v', 'qtsc_vvu.v']) fs.copyFileSync(path.join(hwDir, f), path.join(dir, f));
-  fs.writeFileSync(path.join(dir, `${plan.module}.v`), render('vvu', plan));
+  for (const f of ['qtsc_thresholds.sv', 'qtsc_term.sv', 'qtsc_vvu.sv']) fs.copyFileSync(path.join(hwDir, f), path.join(dir, f));
+  fs.writeFileSync(path.join(dir, `${plan.module}.sv`), render('vvu', plan));
   for (const rom of [plan.weightRom, plan.paramRom]) fs.writeFileSync(path.join(dir, rom.file), rom.words.join('\n') + '\n');
-  return { plan, sources: ['qtsc_thresholds.v', 'qtsc_term.v', 'qtsc_vvu.v', `${plan.module}.v`] };
+  return { plan, sources: ['qtsc_thresholds.sv', 'qtsc_term.sv', 'qtsc_vvu.sv', `${plan.module}.sv`] };
 }
 
 interface RunResult {
@@ -274,11 +274,11 @@ async function runChain(seed: number, stall: number, work: string, tag: string, 
   const dir = path.join(work, tag);
   fs.mkdirSync(dir);
   const { plan, sources } = writeDesign(ir, node, dir);
-  fs.copyFileSync(path.join(hwDir, 'qtsc_swu.v'), path.join(dir, 'qtsc_swu.v'));
+  fs.copyFileSync(path.join(hwDir, 'qtsc_swu.sv'), path.join(dir, 'qtsc_swu.sv'));
   const eb = plan.inBits;
   const top = `${plan.module}_chain`;
   fs.writeFileSync(
-    path.join(dir, `${top}.v`),
+    path.join(dir, `${top}.sv`),
     [
       '`default_nettype none',
       `module ${top} (input wire logic clk_i, input wire logic rst_i,`,
@@ -313,7 +313,7 @@ async function runChain(seed: number, stall: number, work: string, tag: string, 
     Stall: Math.round(stall * 65536),
     Seed: seed,
   };
-  const r = await simulate(dir, top, ['qtsc_swu.v', ...sources, `${top}.v`], params, what, simulator);
+  const r = await simulate(dir, top, ['qtsc_swu.sv', ...sources, `${top}.sv`], params, what, simulator);
   return { r, expectedWords: expected.length / plan.outElems, what };
 }
 
@@ -550,7 +550,7 @@ describeLint('VVU: verilator --lint-only -Wall', function () {
       const sub = path.join(dir, 'bad');
       fs.mkdirSync(sub);
       const { plan, sources } = writeDesign(designs[2].ir, designs[2].node, sub);
-      const f = path.join(sub, `${plan.module}.v`);
+      const f = path.join(sub, `${plan.module}.sv`);
       fs.writeFileSync(f, fs.readFileSync(f, 'utf8').replace(/\.Pow2Levels\(\d+\)/, '.Pow2Levels(8)'));
       const r = await lintVerilator(sub, sources, plan.module);
       expect(r.ok).to.equal(false);
