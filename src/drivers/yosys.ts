@@ -40,6 +40,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { QtscError } from '../util/errors.js';
+import { FAMILY_TIMING, type Netlist, type TimingPath, longestPath } from '../backends/report/timing-path.js';
 import { ToolError, describeFailure, findTool, runTool } from './tools.js';
 
 export type SynthTarget = 'xilinx' | 'ice40' | 'ecp5' | 'gowin' | 'intel' | 'generic';
@@ -82,6 +83,8 @@ export interface SynthResult {
   multipliers: number;
   /** Longest chain of combinational mapped cells (LUTs, carry blocks, muxes) between registers, ports and RAM/DSP blocks (ltp), when Yosys reported it. */
   logicDepth: number | null;
+  /** The longest path by the per-family delay model (timing-path.ts), for the families it knows. */
+  timing: TimingPath | null;
   target: SynthTarget;
   /** False when coarseOnly stopped before technology mapping. */
   mapped: boolean;
@@ -154,7 +157,13 @@ export function synthScript(o: Pick<SynthOptions, 'sources' | 'top' | 'target' |
     `tee -q -o ${out('coarse.json')} stat -width -json`,
     ...(o.coarseOnly
       ? []
-      : [mappingCommand(o.target, o.top), `tee -q -o ${out('mapped.json')} stat -json`, `ltp -noff${LTP_SELECTION[o.target]}`]),
+      : [
+          mappingCommand(o.target, o.top),
+          `tee -q -o ${out('mapped.json')} stat -json`,
+          `ltp -noff${LTP_SELECTION[o.target]}`,
+          // the mapped netlist, for the weighted path model (src/backends/report/timing-path.ts); ltp above deleted nothing
+          ...(FAMILY_TIMING[o.target] ? [`write_json ${out('netlist.json')}`] : []),
+        ]),
     '',
   ].join('\n');
 }
@@ -326,7 +335,7 @@ function treeText(v: Tree | string | Uint8Array | undefined): string | null {
 
 let wasmVersion: string | null = null;
 
-async function runWasm(o: SynthOptions): Promise<{ log: string; coarse: string; mapped: string }> {
+async function runWasm(o: SynthOptions): Promise<{ log: string; coarse: string; mapped: string; netlist: string | null }> {
   const mod = await import('@yowasp/yosys');
   wasmVersion = mod.version;
   const tree: Tree = {};
@@ -354,16 +363,16 @@ async function runWasm(o: SynthOptions): Promise<{ log: string; coarse: string; 
   const coarse = treeText(files[outName('coarse.json')]);
   const mapped = o.coarseOnly ? '{}' : treeText(files[outName('mapped.json')]);
   if (coarse === null || mapped === null) throw new ToolError(`yosys (wasm) wrote no statistics for '${o.top}'\n${console}`);
-  return { log, coarse, mapped };
+  return { log, coarse, mapped, netlist: treeText(files[outName('netlist.json')]) };
 }
 
-async function runNative(exe: string, o: SynthOptions): Promise<{ log: string; coarse: string; mapped: string; version: string }> {
+async function runNative(exe: string, o: SynthOptions): Promise<{ log: string; coarse: string; mapped: string; netlist: string | null; version: string }> {
   const work = path.resolve(o.workDir);
   checkToken(work, 'work directory');
   const out = (n: string) => path.join(work, n);
   const script = synthScript(o, out);
   fs.writeFileSync(out('synth.ys'), script);
-  for (const n of ['coarse.json', 'mapped.json']) fs.rmSync(out(n), { force: true });
+  for (const n of ['coarse.json', 'mapped.json', 'netlist.json']) fs.rmSync(out(n), { force: true });
   const r = await runTool(exe, ['-q', '-l', out('yosys.log'), '-s', out('synth.ys')], { cwd: o.rtlDir, timeoutMs: o.timeoutMs ?? 60 * 60_000 });
   const log = fs.existsSync(out('yosys.log')) ? fs.readFileSync(out('yosys.log'), 'utf8') : r.stdout + r.stderr;
   if (r.code !== 0 || r.timedOut) {
@@ -374,7 +383,8 @@ async function runNative(exe: string, o: SynthOptions): Promise<{ log: string; c
   }
   const version = /^Yosys \S+/m.exec(log)?.[0] ?? 'Yosys';
   const mapped = o.coarseOnly ? '{}' : fs.readFileSync(out('mapped.json'), 'utf8');
-  return { log, coarse: fs.readFileSync(out('coarse.json'), 'utf8'), mapped, version };
+  const netlist = fs.existsSync(out('netlist.json')) ? fs.readFileSync(out('netlist.json'), 'utf8') : null;
+  return { log, coarse: fs.readFileSync(out('coarse.json'), 'utf8'), mapped, netlist, version };
 }
 
 export async function synthesize(o: SynthOptions): Promise<SynthResult> {
@@ -385,7 +395,7 @@ export async function synthesize(o: SynthOptions): Promise<SynthResult> {
   }
   fs.mkdirSync(o.workDir, { recursive: true });
   const exe = o.forceWasm ? null : findTool('yosys');
-  let run: { log: string; coarse: string; mapped: string };
+  let run: { log: string; coarse: string; mapped: string; netlist: string | null };
   let engine: string;
   if (exe) {
     const r = await runNative(exe, o);
@@ -400,11 +410,20 @@ export async function synthesize(o: SynthOptions): Promise<SynthResult> {
   }
   const coarseCells = cellsOf(parseStat(run.coarse));
   const cells = cellsOf(parseStat(run.mapped));
+  let timing: TimingPath | null = null;
+  if (run.netlist !== null) {
+    try {
+      timing = longestPath(JSON.parse(run.netlist) as Netlist, o.top, o.target);
+    } catch (e) {
+      throw new ToolError(`cannot read Yosys' netlist of '${o.top}': ${(e as Error).message}`);
+    }
+  }
   return {
     cells,
     coarseCells,
     ...countResources(o.target, coarseCells, cells),
     logicDepth: o.coarseOnly ? null : parseLogicDepth(run.log),
+    timing,
     target: o.target,
     mapped: !o.coarseOnly,
     engine,

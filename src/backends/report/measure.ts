@@ -27,8 +27,10 @@ export interface MeasuredModule {
   dsps: number;
   /** Cells on the longest combinational path (ltp), when reported. */
   logicDepth: number | null;
-  /** From logicDepth by fmax.ts's per-level delay. */
+  /** From the critical path's delay (timing-path.ts) where the family has a delay table, else from logicDepth by fmax.ts's per-level delay. */
   fmaxMHz: number | null;
+  /** The longest path by the delay model: its delay, cell types and the nets along it. */
+  criticalPath: { delayNs: number; lutLevels: number; through: string[]; nets: string[] } | null;
   synthSeconds: number;
   /** True when read from the cache. */
   cached: boolean;
@@ -116,13 +118,27 @@ export async function measureDesign(o: MeasureOptions): Promise<Measurement> {
   const results: MeasuredModule[] = [];
   for (const [index, job] of jobs.entries()) {
     o.progress?.({ what: job.name, index, count: jobs.length });
-    const key = crypto.createHash('sha256').update(`${hash}/${o.target}/${engine}/${job.module}`).digest('hex').slice(0, 24);
+    const key = crypto.createHash('sha256').update(`${hash}/${o.target}/${engine}/${job.module}/timing-path`).digest('hex').slice(0, 24);
     const work = path.join(o.dir, CACHE_DIR, 'work', `${o.target}-${job.module}`);
     const { value, cached: hit } = await cached(path.join(o.dir, CACHE_DIR, `${key}.json`), async () => {
       const r: SynthResult = await synthesize({ rtlDir, sources, top: job.module, target: o.target, workDir: work });
-      return { luts: r.luts, ffs: r.ffs, brams: r.brams, dsps: r.dsps, logicDepth: r.logicDepth, synthSeconds: Math.round(r.durationMs / 100) / 10, engine: r.engine };
+      const t = r.timing;
+      const criticalPath = t ? { delayNs: t.delayNs, lutLevels: t.lutLevels, through: t.through, nets: t.nets } : null;
+      return { luts: r.luts, ffs: r.ffs, brams: r.brams, dsps: r.dsps, logicDepth: r.logicDepth, fmaxMHz: t?.fmaxMHz ?? null, criticalPath, synthSeconds: Math.round(r.durationMs / 100) / 10, engine: r.engine };
     });
-    const m: MeasuredModule = { name: job.name, module: job.module, luts: value.luts, ffs: value.ffs, brams: value.brams, dsps: value.dsps, logicDepth: value.logicDepth, fmaxMHz: fmaxFromDepth(o.target, value.logicDepth), synthSeconds: value.synthSeconds, cached: hit };
+    const m: MeasuredModule = {
+      name: job.name,
+      module: job.module,
+      luts: value.luts,
+      ffs: value.ffs,
+      brams: value.brams,
+      dsps: value.dsps,
+      logicDepth: value.logicDepth,
+      fmaxMHz: value.fmaxMHz ?? fmaxFromDepth(o.target, value.logicDepth),
+      criticalPath: value.criticalPath,
+      synthSeconds: value.synthSeconds,
+      cached: hit,
+    };
     results.push(m);
     o.progress?.({ what: job.name, index, count: jobs.length, done: m });
   }

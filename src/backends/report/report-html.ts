@@ -49,7 +49,11 @@ export function reportHtml(r: CompileReport): string {
     `<section id="resources"><h2>Resources and cycles per node</h2><p>Estimate (analytic, src/backends/estimates) beside measurement${m ? ` (Yosys, ${esc(m.target)}, ${esc(m.engine)})` : ' (run <code>npm run report -- --out DIR</code> to measure)'}; the bottleneck row is marked.</p>` +
       `<table><thead><tr><th>node</th><th>engine</th><th>PE</th><th>SIMD</th><th>cycles/frame</th><th>LUT est</th><th>LUT synth</th><th>err</th><th>FF est</th><th>FF synth</th><th>err</th><th>BRAM36</th><th>DSP</th><th>logic depth</th><th>fmax MHz</th></tr></thead><tbody>${rows.join('')}</tbody></table>${lutChart}` +
       (m && m.target !== 'xilinx' ? `<p>The estimates model a Xilinx 7-series fabric (LUT6); the measured ${esc(m.target)} figures count that family's cells, so the two columns are not the same unit.</p>` : '') +
-      (m?.levelDelay ? `<p>fmax from logic depth: ${m.levelDelay.fixedNs} ns + ${m.levelDelay.levelNs} ns per level (${esc(m.levelDelay.family)}), a first-order figure (docs/report.md).</p>` : '') +
+      (m?.top.criticalPath
+        ? `<p>fmax: 1000 / the longest path's delay by the family's cell and route delays, a first-order figure (docs/report.md). Whole design: ${m.top.criticalPath.delayNs} ns, ${m.top.criticalPath.lutLevels} LUT levels, ${esc(m.top.criticalPath.through.join(' > '))}, from <code>${esc(m.top.criticalPath.nets[0])}</code> to <code>${esc(m.top.criticalPath.nets[m.top.criticalPath.nets.length - 1])}</code>.</p>`
+        : m?.levelDelay
+          ? `<p>fmax from logic depth: ${m.levelDelay.fixedNs} ns + ${m.levelDelay.levelNs} ns per level (${esc(m.levelDelay.family)}), a first-order figure (docs/report.md).</p>`
+          : '') +
       '</section>',
   );
   if (m?.ice40) {

@@ -59,6 +59,8 @@ const MeasuredModuleSchema = z.object({
   dsps: z.number(),
   logicDepth: z.number().nullable(),
   fmaxMHz: z.number().nullable(),
+  /** The longest path by the per-family delay model (src/backends/report/timing-path.ts); null where the family has none. */
+  criticalPath: z.object({ delayNs: z.number(), lutLevels: z.number(), through: z.array(z.string()), nets: z.array(z.string()) }).nullable(),
   synthSeconds: z.number(),
   cached: z.boolean(),
 });

@@ -233,7 +233,10 @@ export function reportMarkdown(r: CompileReport): string {
     `| whole design | ${cell(r.estimate.total.luts, m?.top.luts)} | ${cell(r.estimate.total.ffs, m?.top.ffs)} | ${cell(r.estimate.total.brams, m?.top.brams)} | ${cell(r.estimate.total.dsps, m?.top.dsps)}${m ? ` | ${m.top.logicDepth ?? '-'} | ${m.top.fmaxMHz ?? '-'} |` : ' |'}`,
   ];
   if (m && m.target !== 'xilinx') lines.push('', `The estimates model a Xilinx 7-series fabric (LUT6); the measured ${m.target} figures count that family's cells (docs/report.md), so the two columns are not the same unit.`);
-  if (m?.levelDelay) lines.push('', `fmax from logic depth: ${m.levelDelay.fixedNs} ns + ${m.levelDelay.levelNs} ns per level (${m.levelDelay.family}; docs/report.md).`);
+  const cp = m?.top.criticalPath;
+  if (cp) {
+    lines.push('', `fmax: 1000 / the longest path's delay by the family's cell and route delays (src/backends/report/timing-path.ts; docs/report.md). Whole design: ${cp.delayNs} ns, ${cp.lutLevels} LUT levels, ${cp.through.join(' > ')}, from \`${cp.nets[0]}\` to \`${cp.nets[cp.nets.length - 1]}\`.`);
+  } else if (m?.levelDelay) lines.push('', `fmax from logic depth: ${m.levelDelay.fixedNs} ns + ${m.levelDelay.levelNs} ns per level (${m.levelDelay.family}; docs/report.md).`);
   if (m?.ice40) {
     const p = m.ice40;
     lines.push('', '## iCE40 place and route', '');
