@@ -2,9 +2,11 @@
  * Timing figures per engine (BENCHMARKS.md "Timing per engine"): the one-MVU
  * bench design of each engine (bench/designs.ts SHAPES.mvu: mw 64 -> mh 16,
  * PE 4, SIMD 16, two input banks) through
- *   - Yosys synth_xilinx -flatten, the LUT count, then the flip-flops, RAMs and
- *     SRLs deleted and `ltp`: the longest path in cells between registers (LUTs,
- *     CARRY4s, MUXF7/8; the read path of a LUT RAM is not counted);
+ *   - Yosys synth_xilinx -flatten (src/drivers/yosys.ts): the LUT count, `ltp`
+ *     (the longest path in cells between registers: LUTs, CARRY4s, MUXF7/8;
+ *     the read path of a LUT RAM is not counted), and the longest path by the
+ *     7-series cell and route delays of src/backends/report/timing-path.ts,
+ *     its estimated fmax and the nets it starts and ends at;
  *   - the iCE40 flow gen-hw writes (src/backends/flows/yosys-nextpnr.ts) on an
  *     HX8K: nextpnr-ice40's max frequency after place and route.
  *
@@ -13,6 +15,7 @@
  * Prints a Markdown table. Runs yosys and nextpnr one at a time.
  */
 import { execFileSync } from 'node:child_process';
+import { synthesize } from '../src/drivers/yosys.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -39,13 +42,9 @@ for (const engine of engines) {
   const rtl = path.join(work, 'rtl');
   fs.mkdirSync(rtl);
   const emitted = emitRtl(ir, rtl, planOpts);
-  const log = execFileSync(
-    'yosys',
-    ['-p', `read_verilog -sv ${emitted.sources.join(' ')}; synth_xilinx -top ${emitted.top} -flatten -noiopad -noclkbuf; stat; delete t:FD* t:RAM* t:SRL*; ltp`],
-    { cwd: rtl, encoding: 'utf8', maxBuffer: 1 << 28 },
-  );
-  const ltp = /Longest topological path in \S+ \(length=(\d+)\)/.exec(log)?.[1] ?? '?';
-  const luts = [...log.matchAll(/^\s+LUT[1-6]\s+(\d+)$/gm)].reduce((a, m) => a + Number(m[1]), 0);
+  const r = await synthesize({ rtlDir: rtl, sources: emitted.sources, top: emitted.top, target: 'xilinx', workDir: path.join(work, 'yosys') });
+  const t = r.timing;
+  const est = t ? `${t.delayNs} ns / ${t.fmaxMHz} MHz (${t.nets[0]} -> ${t.nets[t.nets.length - 1]})` : '?';
   let fmax = 'not run';
   if (pnr) {
     const flowDir = path.join(work, 'flow');
@@ -53,10 +52,10 @@ for (const engine of engines) {
     const out = execFileSync('make', ['-C', path.join(flowDir, 'yosys-nextpnr')], { encoding: 'utf8', maxBuffer: 1 << 28 });
     fmax = /Max frequency for clock[^:]*: ([\d.]+) MHz/.exec(out)?.[1] ?? /([\d.]+) MHz/.exec(out)?.[1] ?? '?';
   }
-  rows.push(`| ${engine} | ${ltp} | ${luts} | ${fmax} |`);
+  rows.push(`| ${engine} | ${r.logicDepth ?? '?'} | ${r.luts} | ${est} | ${fmax} |`);
   console.error(rows[rows.length - 1]);
   fs.rmSync(work, { recursive: true, force: true });
 }
-console.log('| engine | longest path (cells, synth_xilinx) | LUT | iCE40 HX8K fmax (MHz) |');
-console.log('| --- | --- | --- | --- |');
+console.log('| engine | longest path (cells, synth_xilinx) | LUT | 7-series estimate: path, fmax (ends) | iCE40 HX8K fmax (MHz) |');
+console.log('| --- | --- | --- | --- | --- |');
 for (const r of rows) console.log(r);

@@ -19,7 +19,8 @@
  * each family (Xilinx DS181 for 7-series -1: LUT ~0.1, CARRY4 CI->CO ~0.1,
  * S->CO ~0.4, BRAM clock-to-out 2.1 without and 0.9 with DOA_REG, FF
  * clock-to-out 0.45) with a route a few times a LUT's delay; the iCE40 ones
- * are calibrated against nextpnr-ice40 on the designs of BENCHMARKS.md.
+ * came out 6-10% slower than nextpnr-ice40 on the engine designs of
+ * BENCHMARKS.md ("Timing per engine").
  * Placement and routing are not modelled: this says which path is longest
  * and roughly how long, not whether a design closes timing.
  */
@@ -84,14 +85,14 @@ export const FAMILY_TIMING: Partial<Record<SynthTarget, FamilyTiming>> = {
   },
   ice40: {
     family: 'Lattice iCE40 HX/UP',
-    netNs: 1.2,
+    netNs: 0.9,
     ffLaunchNs: 0.8,
     setupNs: 0.3,
     bramLaunchNs: 2.5,
     bramRegLaunchNs: 2.5,
     cells: [
-      { type: /^SB_LUT4$/, delay: { through: { '*': 0.5 } } },
-      { type: /^SB_CARRY$/, delay: { through: { CI: 0.15, '*': 0.4 } } },
+      { type: /^SB_LUT4$/, delay: { through: { '*': 0.45 } } },
+      { type: /^SB_CARRY$/, delay: { through: { CI: 0.1, '*': 0.3 } } },
     ],
     sequential: /^(SB_DFF|SB_RAM|SB_MAC16)/,
     bram: /^SB_RAM40_4K/,
@@ -240,7 +241,7 @@ export function longestPath(netlist: Netlist, top: string, target: SynthTarget, 
     .filter(([, ns]) => slowerThanNs !== undefined && ns > slowerThanNs)
     .sort((a, b) => b[1] - a[1] || a[0] - b[0])
     .map(([i, ns]) => ({ end: outBit(i), ns: Math.round(ns * 100) / 100 }));
-  const nets = chain.map((i, k) => (k === chain.length - 1 && worst.end === i ? `(into) ${cells[i][0]}` : outBit(i)));
+  const nets = chain.map((i, k) => (k === chain.length - 1 && worst.end === i ? `(into) ${outBit(i)}` : outBit(i)));
   return {
     slowEnds,
     delayNs: Math.round(worst.ns * 100) / 100,
