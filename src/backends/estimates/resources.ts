@@ -17,8 +17,8 @@
  *                    prints it (lane bits, full adders, Wallace counters; a wire of
  *                    k > 6 signals counted as ceil((k-1)/5) LUTs), plus once the
  *                    shared input-sum tree of sign-add with unsigned inputs;
- *                    P*Acc: the final two-row adder of each tree (and of the
- *                    input sum); the accumulators are flip-flops with a reset
+ *                    P*Acc: the final two-row adder of each tree (the input
+ *                    sum stays in two rows); the accumulators are flip-flops with a reset
  *     generic engine (qtsc_dot_acc: int-mac with unsigned inputs, and any node
  *                    with dotTrees 'none', or not xnor with 'xnor'):
  *                    lane[e] * chain + term[e] * P*S*termBits, chain = P*S*Acc,
@@ -476,8 +476,8 @@ export function nodeLutFeatures(n: MvuNode, np: NodePlan): Record<string, number
     f['tree-add'] = P * n.accWidth;
     if (treeTakesXsum(tree)) {
       const k = constantWeights(n) ? 'tree:constant' : `tree:${e}`;
+      // the input-sum tree ends in two rows (carry-save): no adder of its own
       f[k] += treeLuts({ kind: 'usum', inBits: A }, S, n.accWidth);
-      f['tree-add'] += n.accWidth;
     }
   } else if (constantWeights(n) && e !== 'int-mac') {
     f[`lane:${e}`] = P * S * (A + 1);
@@ -519,8 +519,8 @@ export function estimateNode(n: MvuNode, np: NodePlan, c: Coefficients = DEFAULT
   const engine = np.engineFiles.length > 0 ? treeEngineOf(np) : null;
   // Register levels in the trees, and the valid/last/fold flags delayed beside them (engine and MVU).
   const pipeFfs = engine ? P * treeRegisters(engine, S, acc, np.enginePipe) + np.enginePipe * (4 + nfBits) : 0;
-  // The input sum kept beside each word (sign-add trees on unsigned inputs).
-  const side = np.engineFiles.some((f) => f.endsWith('_dot_xsum')) ? acc : 0;
+  // The input sum kept beside each word, two rows (sign-add trees on unsigned inputs).
+  const side = np.engineFiles.some((f) => f.endsWith('_dot_xsum')) ? 2 * acc : 0;
   const datapath: Resources = {
     luts: Math.round(lin([`lane:${n.engine}`, `term:${n.engine}`, 'lane:int-mac-dsp', `tree:${n.engine}`, 'tree:constant', 'tree-add'])),
     // Accumulator and result register per channel; with DSP lanes one of them lives in the DSP48.

@@ -10,8 +10,8 @@
  *   path   = launch + sum(net + cell) + net + setup
  *   launch = clock-to-out of the start point: a flip-flop, or a block RAM
  *            (much slower without its output register), or 0 at a port
- *   net    = one general route between cells (0 into a carry-in: the chain
- *            has its own wire)
+ *   net    = one general route between cells (0 into a carry-in or a wide
+ *            mux's data input: those have wires of their own in the slice)
  *   cell   = the cell's own delay from the input pin the path enters by
  * Sequential cells (flip-flops, block RAMs, DSPs, shift registers) start and
  * end paths; LUT RAMs are read combinationally (address -> data) like a LUT.
@@ -56,8 +56,8 @@ export interface FamilyTiming {
   bram: RegExp;
   /** Whether a block RAM cell's read port has its output register enabled. */
   bramRegistered: (params: Record<string, string>) => boolean;
-  /** Ports of carry cells whose incoming net is the dedicated chain (no route delay). */
-  carryIn: Record<string, string>;
+  /** Input ports fed by a dedicated wire inside the slice (no route delay), by cell type: a carry-in, a wide mux's data inputs. */
+  dedicated: Record<string, RegExp>;
 }
 
 const zeroParam = (v: string | undefined) => v === undefined || /^0*$/.test(v);
@@ -72,7 +72,8 @@ export const FAMILY_TIMING: Partial<Record<SynthTarget, FamilyTiming>> = {
     bramRegLaunchNs: 0.9,
     cells: [
       { type: /^LUT[1-6](_2)?$|^INV$|^BUF$/, delay: { through: { '*': 0.1 } } },
-      { type: /^MUXF[78]$/, delay: { through: { S: 0.3, '*': 0.3 } } },
+      { type: /^MUXF7$/, delay: { through: { '*': 0.3 } } },
+      { type: /^MUXF8$/, delay: { through: { '*': 0.15 } } },
       { type: /^CARRY4$/, delay: { through: { CI: 0.1, '*': 0.4 } } },
       // LUT RAM read: address to data, as a LUT (plus its output mux on the wide ones)
       // (RAM*M: ADDRA-D; RAM*X1D: A*, DPRA*); the write port's data and enable are registered
@@ -81,7 +82,8 @@ export const FAMILY_TIMING: Partial<Record<SynthTarget, FamilyTiming>> = {
     sequential: /^(FD[RSCP]E|LD[CP]E|SRL|RAMB|DSP48)/,
     bram: /^RAMB(18|36)E[12]$/,
     bramRegistered: (p) => !zeroParam(p.DOA_REG) || !zeroParam(p.DOB_REG),
-    carryIn: { CARRY4: 'CI' },
+    // CI from the CARRY4 below; a MUXF7's data from its slice's two LUTs, a MUXF8's from its two MUXF7s
+    dedicated: { CARRY4: /^CI$/, MUXF7: /^I[01]$/, MUXF8: /^I[01]$/ },
   },
   ice40: {
     family: 'Lattice iCE40 HX/UP',
@@ -97,7 +99,7 @@ export const FAMILY_TIMING: Partial<Record<SynthTarget, FamilyTiming>> = {
     sequential: /^(SB_DFF|SB_RAM|SB_MAC16)/,
     bram: /^SB_RAM40_4K/,
     bramRegistered: () => false,
-    carryIn: { SB_CARRY: 'CI' },
+    dedicated: { SB_CARRY: /^CI$/ },
   },
 };
 
@@ -170,7 +172,7 @@ export function longestPath(netlist: Netlist, top: string, target: SynthTarget, 
   const atInput = (bit: number | string, port: string, type: string): { ns: number; from: number | null } => {
     if (typeof bit !== 'number') return { ns: 0, from: null };
     const d = driver.get(bit);
-    const route = t.carryIn[type] === port ? 0 : t.netNs;
+    const route = t.dedicated[type]?.test(port) ? 0 : t.netNs;
     if (d === undefined) return { ns: route, from: null }; // a port of the module
     if (kind[d] === 'comb') return { ns: cellArrival(d).ns + route, from: d };
     return { ns: launch(d) + route, from: d };

@@ -9,10 +9,11 @@
  *   xnor-popcount      lane bit xnor(x, w) at column 0
  *   sign-add, bipolar  2*xnor(x, w) - 1: xnor at column 1, constant -1
  *   sign-add, uint     sum_s (w ? a : -a) = 2 * sum_s (w & a) - sum_s a: the lane bits
- *                      w & a_i at column i+1, and -A = ~A + 1 for the input sum A,
- *                      which depends on x only: `<node>_dot_xsum` computes it once per
- *                      input word as the word enters the MVU (qtsc_mvu's side word), and
- *                      every channel's tree takes it from a register (xsum_i)
+ *                      w & a_i at column i+1, and -A for the input sum A, which
+ *                      depends on x only: `<node>_dot_xsum` computes it once per input
+ *                      word as the word enters the MVU (qtsc_mvu's side word), in
+ *                      carry-save form A = A0 + A1 (no adder on the way in), and every
+ *                      channel's tree takes ~A0 + ~A1 + 2 from a register (xsum_i)
  *   shift-add          m = zero ? 0 : mag << (K-1-e), t = m ^ {n{neg}} signed, c = neg,
  *                      neg = sign xor (input negative), 0 when zero
  *   int-mac, bipolar   x ? w : -w = (w ^ {~x}) + ~x, w two's complement
@@ -225,7 +226,7 @@ function laneTerms(e: TreeEngine, s: number): { bits: LaneBit[]; constant: bigin
  */
 export function treeConstant(shape: TreeShape): bigint {
   const { simd, accWidth: aw, engine } = shape;
-  let constant = treeTakesXsum(engine) ? 1n : 0n;
+  let constant = treeTakesXsum(engine) ? 2n : 0n;
   for (let s = 0; s < simd; s++) constant += laneTerms(engine, s).constant;
   const m = 1n << BigInt(aw);
   return ((constant % m) + m) % m;
@@ -235,7 +236,7 @@ export function treeConstant(shape: TreeShape): bigint {
 export function buildTree(shape: TreeShape): { net: Netlist; rowA: string[]; rowB: string[]; stages: number; constant: bigint } {
   const pipeline = shape.engine.kind === 'usum' ? 0 : (shape.pipeline ?? 0);
   if (pipeline === 0) return { ...heap(shape, null), constant: treeConstant(shape) };
-  // Where the lane heap is down to <= 5 bits per column: after `laneStages` stages.
+  // Where the lane heap is down to <= 2 bits per column: after `laneStages` stages.
   const laneStages = heap(shape, { cutsAfter: [], dryRun: true }).stages;
   // `pipeline` cuts evenly over those stages, the last one after all of them.
   const cutsAfter = Array.from({ length: pipeline }, (_, i) => Math.round((laneStages * (i + 1)) / pipeline));
@@ -244,9 +245,11 @@ export function buildTree(shape: TreeShape): { net: Netlist; rowA: string[]; row
 
 /**
  * The compressor heap. Without `cuts` the accumulator is a row from the start and
- * the heap is reduced to 2 rows. With them the lane heap is reduced to <= 5 bits per
- * column, registered after each stage count in cutsAfter (0: before any stage), and
- * then the accumulator row joins (a dry run stops before that, to count the stages).
+ * the heap is reduced to 2 rows. With them the lane heap is reduced to 2 rows,
+ * registered after each stage count in cutsAfter (0: before any stage), and then the
+ * accumulator row joins (a dry run stops before that, to count the stages): after
+ * the last register, one level of full adders and the carry-chain adder, so the
+ * accumulator's loop is as short as it can be.
  */
 function heap(shape: TreeShape, cuts: { cutsAfter: number[]; dryRun: boolean } | null): { net: Netlist; rowA: string[]; rowB: string[]; stages: number } {
   const { simd, accWidth: aw, engine } = shape;
@@ -280,7 +283,8 @@ function heap(shape: TreeShape, cuts: { cutsAfter: number[]; dryRun: boolean } |
   };
   for (let j = 0; j < aw; j++) {
     if (engine.kind !== 'usum' && cuts === null) cols[j].push(`acc_i[${j}]`);
-    if (treeTakesXsum(engine)) cols[j].push(net.wire(`~xsum_i[${j}]`));
+    // -A = ~A0 + ~A1 + 2 for A in carry-save form (the two rows of the input-sum tree)
+    if (treeTakesXsum(engine)) cols[j].push(net.wire(`~xsum_i[${j}]`), net.wire(`~xsum_i[${aw + j}]`));
   }
   // 3. Wallace stages of <= 6-bit counters.
   let stages = 0;
@@ -306,12 +310,25 @@ function heap(shape: TreeShape, cuts: { cutsAfter: number[]; dryRun: boolean } |
   if (cuts !== null) {
     const registerAt = (k: number) => cuts.cutsAfter.filter((c) => c === k).forEach(register);
     registerAt(0);
-    while (cols.some((c) => c.length > 5)) {
+    while (cols.some((c) => c.length > 2)) {
       stage();
       registerAt(stages);
     }
     if (cuts.dryRun) return { net, rowA: [], rowB: [], stages };
     accRow();
+    // Every column now holds at most 3 bits. One stage of full adders (3 bits) and half
+    // adders (2 bits) leaves every column with its own sum and the carry from below: 2
+    // rows, in one LUT level. (A plain stage would leave the 2-bit columns alone, and the
+    // carries arriving into them would ripple up one column per stage.)
+    if (cols.every((c) => c.length <= 3)) {
+      stages++;
+      const next: string[][] = Array.from({ length: aw }, () => []);
+      cols.forEach((col, j) => {
+        if (col.length >= 2) counter(net, col, aw - j).forEach((b, t) => next[j + t].push(b));
+        else next[j].push(...col);
+      });
+      cols = next;
+    }
   }
   while (cols.some((c) => c.length > 2)) stage();
   return { net, rowA: cols.map((c) => c[0] ?? "1'b0"), rowB: cols.map((c) => c[1] ?? "1'b0"), stages };
@@ -343,7 +360,7 @@ export function dotXsumModule(n: NodePlan): string {
   return `${n.module}_dot_xsum`;
 }
 
-function treeModuleText(name: string, purpose: string, engine: TreeEngine, simd: number, aw: number, pipeline = 0): string {
+function treeModuleText(name: string, purpose: string, engine: TreeEngine, simd: number, aw: number, pipeline = 0, carrySave = false): string {
   const { net, rowA, rowB, stages } = buildTree({ simd, accWidth: aw, engine, pipeline });
   const regs = net.registered.size > 0;
   const xw = simd * treeInBits(engine);
@@ -354,8 +371,8 @@ function treeModuleText(name: string, purpose: string, engine: TreeEngine, simd:
     `  input  wire logic [${xw}-1:0] x_i,`,
     ...(ww > 0 ? [`  input  wire logic [${ww}-1:0] w_i,`] : []),
     ...(engine.kind !== 'usum' ? [`  input  wire logic [${aw}-1:0] acc_i,`] : []),
-    ...(treeTakesXsum(engine) ? [`  input  wire logic [${aw}-1:0] xsum_i,`] : []),
-    `  output logic      [${aw}-1:0] sum_o`,
+    ...(treeTakesXsum(engine) ? [`  input  wire logic [${2 * aw}-1:0] xsum_i, // the input sum as two rows (carry-save)`] : []),
+    carrySave ? `  output logic      [${2 * aw}-1:0] sum_o   // {row 1, row 0}: their sum mod 2**${aw} is the result` : `  output logic      [${aw}-1:0] sum_o`,
   ];
   return [
     generatedHeader,
@@ -364,7 +381,7 @@ function treeModuleText(name: string, purpose: string, engine: TreeEngine, simd:
     '`default_nettype none',
     `// ${name}: ${purpose}`,
     '//',
-    `// ${stages} Wallace stage(s) of <= 6-bit counters after the lane level, then one 2-row adder.`,
+    carrySave ? `// ${stages} Wallace stage(s) of <= 6-bit counters after the lane level, down to 2 rows (not added).` : `// ${stages} Wallace stage(s) of <= 6-bit counters after the lane level, then one 2-row adder.`,
     ...(regs ? [`// ${pipeline} register level(s) (loaded on adv_i) in the lane heap; acc_i joins after the last.`] : []),
     '// See src/backends/rtl/dot-tree.ts.',
     `module ${name} (`,
@@ -384,7 +401,7 @@ function treeModuleText(name: string, purpose: string, engine: TreeEngine, simd:
         ]
       : []),
     '',
-    `  assign sum_o = ${concatMsbFirst(rowA)} + ${concatMsbFirst(rowB)};`,
+    carrySave ? `  assign sum_o = {${concatMsbFirst(rowB)}, ${concatMsbFirst(rowA)}};` : `  assign sum_o = ${concatMsbFirst(rowA)} + ${concatMsbFirst(rowB)};`,
     '',
     'endmodule',
     '',
@@ -407,10 +424,12 @@ export function dotTreeVerilog(n: NodePlan): string {
 export function dotXsumVerilog(n: NodePlan): string {
   return treeModuleText(
     dotXsumModule(n),
-    `sum_o = sum of the ${n.simd} unsigned ${n.inBits}-bit input elements mod 2**${n.accWidth}, LUT6 compressor tree.`,
+    `sum_o = the sum of the ${n.simd} unsigned ${n.inBits}-bit input elements mod 2**${n.accWidth} in carry-save form, LUT6 compressor tree. Without its carry-propagate adder the tree is short enough to sit between the input register and the MVU's buffer; the channels' trees take both rows.`,
     { kind: 'usum', inBits: n.inBits },
     n.simd,
     n.accWidth,
+    0,
+    true,
   );
 }
 
@@ -465,7 +484,7 @@ module ${n.engineModule} (
   input  wire logic                clk_i,
   input  wire logic                rst_i,
   input  wire logic [${xw}-1:0]      x_i,${xsum ? `
-  input  wire logic [${aw}-1:0]      xsum_i,   // sum of x_i's elements (registered with x_i)` : ''}
+  input  wire logic [${2 * aw}-1:0]    xsum_i,   // sum of x_i's elements, two rows (registered with x_i)` : ''}
   input  wire logic [${n.pe * lw}-1:0]      w_i,
   input  wire logic                en_i,
   input  wire logic                last_i,${P > 0 ? `

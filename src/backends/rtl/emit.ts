@@ -136,6 +136,7 @@ function topData(plan: RtlPlan): object {
     inputElemBits,
     outputWidth: plan.outputWidth,
     indexBits: plan.indexBits,
+    collectorPipelined: plan.collectorPipelined ? 1 : 0,
     logitBits: plan.logitBits,
     ...topCommon(plan),
     nodes,
@@ -262,7 +263,7 @@ function topGraphData(ir: HardwareIR, plan: RtlPlan): object {
   instances.push({
     comment: 'argmax collector',
     module: 'qtsc_argmax_collect',
-    params: [{ name: 'Classes', value: last.mh }, { name: 'Pe', value: last.pe }, { name: 'LogitWidth', value: last.logitWidth }, { name: 'IndexWidth', value: plan.indexBits }],
+    params: [{ name: 'Classes', value: last.mh }, { name: 'Pe', value: last.pe }, { name: 'LogitWidth', value: last.logitWidth }, { name: 'IndexWidth', value: plan.indexBits }, { name: 'Pipelined', value: plan.collectorPipelined ? 1 : 0 }],
     inst: 'u_collect',
     ports: [
       ...bind('s', 'out_r', false),

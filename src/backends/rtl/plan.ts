@@ -182,6 +182,8 @@ export interface RtlPlan {
   inputDataWidth: number;
   outputDataWidth: number;
   indexBits: number;
+  /** qtsc_argmax_collect's Pipelined: a register after each comparator level (with pipeline >= 1). */
+  collectorPipelined: boolean;
   classes: number;
   logitBits: number;
   /** The MVUs, in node order. */
@@ -542,7 +544,7 @@ export interface PlanOptions {
 }
 
 /** Register levels per generated tree when PlanOptions.pipeline is not given (BENCHMARKS.md "Timing per engine"). */
-export const defaultPipeline = 1;
+export const defaultPipeline = 2;
 export const maxPipeline = 4;
 
 export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
@@ -561,6 +563,7 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
     inputDataWidth: fmt.inputDataBits,
     outputDataWidth: fmt.outputDataBits,
     indexBits: fmt.indexBits,
+    collectorPipelined: pipeline >= 1,
     classes: fmt.classes,
     logitBits: fmt.logitBits,
     nodes: stages.filter((st): st is { kind: 'mvu' } & NodePlan => st.kind === 'mvu'),
