@@ -4,9 +4,9 @@
 // qtsc_axis_assert: simulation-only checker of the valid/ready rules on one stream.
 //
 // It only watches: every port is an input, and the tops instantiate it only under
-// `ifdef QTSC_ASSERTIONS` (the Verilator co-simulation defines it; synthesis, lint and
-// the build flows never do, and filelist.f does not list this file). Instance names
-// are sva_<stream>, so a failure names the stream:
+// `ifdef QTSC_ASSERTIONS` (the Verilator co-simulation defines it; synthesis and the
+// build flows never do, and filelist.f does not list this file). Instance names are
+// sva_<stream>, so a failure names the stream:
 //   Assertion failed in TOP.<top>.sva_<stream>.<rule>: <what broke>
 // Rules, sampled at the rising edge of clk_i (rst_i synchronous, active high):
 //   valid_held   a word offered and not taken (valid_i && !ready_i) is offered again
@@ -18,9 +18,10 @@
 //   ready_reset  (ReadyLowInReset) ready_i is low in every cycle that rst_i is high,
 //                the first included: what the top promises on s_axis_tready.
 // valid_held and data_held are off while reset is high (disable iff), so a reset may
-// drop a waiting word; the run must start in reset (rst_i high at the first clock edge),
-// since before that edge no cycle has gone before to compare with. Icarus Verilog 11 has no concurrent assertions: compiled there,
-// the checker stops at time 0 instead of checking nothing.
+// drop a waiting word. The run must start in reset (rst_i high at the first clock
+// edge): before that edge there is no cycle to compare with. Icarus Verilog 11 has no
+// concurrent assertions: compiled there, the checker stops at time 0 instead of
+// checking nothing.
 module qtsc_axis_assert #(
   parameter int Width = 1,           // bits of data_i, >= 1
   parameter int ValidLowInReset = 1, // 1: check valid_reset (the producer's valid is reset)

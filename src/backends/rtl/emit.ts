@@ -229,7 +229,7 @@ function topGraphData(ir: HardwareIR, plan: RtlPlan): object {
   const consumerWire = new Map<string, string>();
   const first = plan.stages[ir.nodes.findIndex((n) => n.inputs.includes(ir.input.tensor))];
   const fin = stageInput(first);
-  const inputStream = stream('in', fin.bits * fin.elems, 'the input: framed');
+  const inputStream = stream('in', fin.bits * fin.elems, 'the input: framed under a second name');
   consumerWire.set(ir.input.tensor, inputStream);
   ir.nodes.forEach((n, i) => {
     const st = plan.stages[i];
