@@ -14,8 +14,9 @@
  * the generated testbench (hence the port widths), the top name, the source
  * names in compile order and their contents, every include file
  * (.vh/.svh) in rtlDir, and the stream checker (hw/qtsc_axis_assert.sv) when
- * assertions are compiled in (the default). A build is made in a private temporary directory and
- * renamed into place, so parallel test processes never see a half-built entry.
+ * assertions are compiled in (the default). A build is made in a private
+ * temporary directory and renamed into place, so parallel test processes never
+ * see a half-built entry.
  * Least recently used entries beyond $QTSC_VERILATOR_CACHE_ENTRIES (300) are removed.
  */
 import { createHash, randomBytes } from 'node:crypto';
