@@ -94,7 +94,7 @@ export async function simulate(o: z.infer<typeof schema>): Promise<SimSummary> {
       firstMismatch = stalled.firstMismatch ?? steady.firstMismatch ?? stalled.firstProtocolViolation;
       cyclesPerFrame = steady.cyclesPerFrame;
     } else {
-      const emitted = { top: ir.top, sources, memFiles: [] as string[] };
+      const emitted = { top: ir.top, sources, memFiles: [] as string[], simSources: [] as string[] };
       const stalled = await runIverilog({ rtlDir, emitted, vectorsDir, workDir, seed: o.seed, stallProbability: o.stall });
       const steady = await runIverilog({ rtlDir, emitted, vectorsDir, workDir, seed: o.seed, stallProbability: 0 });
       mismatches = stalled.mismatches + steady.mismatches;

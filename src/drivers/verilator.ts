@@ -12,9 +12,11 @@
  * $QTSC_VERILATOR_CACHE) holding the binary, the generated testbench, the
  * build log and a manifest. The key covers the Verilator version, the flags,
  * the generated testbench (hence the port widths), the top name, the source
- * names in compile order and their contents, and every include file
- * (.vh/.svh) in rtlDir. A build is made in a private temporary directory and
- * renamed into place, so parallel test processes never see a half-built entry.
+ * names in compile order and their contents, every include file
+ * (.vh/.svh) in rtlDir, and the stream checker (hw/qtsc_axis_assert.sv) when
+ * assertions are compiled in (the default). A build is made in a private
+ * temporary directory and renamed into place, so parallel test processes never
+ * see a half-built entry.
  * Least recently used entries beyond $QTSC_VERILATOR_CACHE_ENTRIES (300) are removed.
  */
 import { createHash, randomBytes } from 'node:crypto';
@@ -26,6 +28,7 @@ import { z } from 'zod';
 import { QtscError } from '../util/errors.js';
 import { ToolError, describeFailure, requireTool, runTool, toolVersion } from './tools.js';
 import { isSourceCheckout, packageRoot } from '../util/package-root.js';
+import { streamCheckerFile } from '../backends/rtl/templates.js';
 
 export const tbTemplatePath = path.join(packageRoot, 'sim', 'verilator', 'tb.cpp.hbs');
 
@@ -55,11 +58,14 @@ export interface LintResult {
   log: string;
 }
 
-/** `verilator --lint-only -Wall`: ok means no errors and no warnings. */
-export async function lintVerilator(rtlDir: string, sources: readonly string[], top: string): Promise<LintResult> {
+/**
+ * `verilator --lint-only -Wall`: ok means no errors and no warnings. `defines`: macros to
+ * define (-D), e.g. QTSC_ASSERTIONS with the stream checker among the sources.
+ */
+export async function lintVerilator(rtlDir: string, sources: readonly string[], top: string, defines: readonly string[] = []): Promise<LintResult> {
   checkSources(rtlDir, sources);
   const exe = verilatorPath();
-  const args = ['--lint-only', '-Wall', '-Wno-fatal', '--top-module', top, ...sources];
+  const args = ['--lint-only', '-Wall', '-Wno-fatal', ...defines.map((d) => `-D${d}`), '--top-module', top, ...sources];
   const r = await runTool(exe, args, { cwd: rtlDir, timeoutMs: 10 * 60_000 });
   const log = r.stderr + r.stdout;
   const warnings: string[] = [];
@@ -93,6 +99,12 @@ export interface BuildOptions {
   extraArgs?: readonly string[];
   /** Build with --trace (VCD); off by default. */
   trace?: boolean;
+  /**
+   * Compile the stream checkers in (default true): defines QTSC_ASSERTIONS, under which
+   * both tops instantiate hw/qtsc_axis_assert.sv on every stream, and adds that file to
+   * the sources. A broken valid/ready rule then stops the run (SimulationError naming the stream).
+   */
+  assertions?: boolean;
   timeoutMs?: number;
 }
 
@@ -188,8 +200,11 @@ function includeFiles(rtlDir: string): string[] {
 export async function buildVerilatorSim(o: BuildOptions): Promise<BuildResult> {
   checkSources(o.rtlDir, o.sources);
   const tb = renderTestbench(o.top, o.inputWordBits, o.outputWordBits);
-  const flags = [...BASE_FLAGS, ...(o.trace ? ['--trace'] : []), ...(o.extraArgs ?? [])];
+  const assertions = o.assertions ?? true;
+  const flags = [...BASE_FLAGS, ...(assertions ? ['-DQTSC_ASSERTIONS'] : []), ...(o.trace ? ['--trace'] : []), ...(o.extraArgs ?? [])];
   const key: Array<[string, string | Buffer]> = [['flags', JSON.stringify(flags)], ['top', o.top], ['tb', tb]];
+  // The checker comes from the package (hw/), not from rtlDir: keyed by its contents, not its path.
+  if (assertions) key.push(['stream-checker', fs.readFileSync(streamCheckerFile)]);
   for (const s of o.sources) key.push(['source-name', s], ['source', fs.readFileSync(path.resolve(o.rtlDir, s))]);
   for (const inc of includeFiles(o.rtlDir)) key.push(['include-name', inc], ['include', fs.readFileSync(path.join(o.rtlDir, inc))]);
   return cachedVerilatorBuild({
@@ -199,11 +214,11 @@ export async function buildVerilatorSim(o: BuildOptions): Promise<BuildResult> {
     workDir: o.workDir,
     cacheDir: o.cacheDir,
     timeoutMs: o.timeoutMs,
-    manifest: { top: o.top, sources: o.sources, inputWordBits: o.inputWordBits, outputWordBits: o.outputWordBits, flags },
+    manifest: { top: o.top, sources: o.sources, inputWordBits: o.inputWordBits, outputWordBits: o.outputWordBits, flags, assertions },
     args: (buildDir) => {
       const tbPath = path.join(buildDir, 'tb.cpp');
       fs.writeFileSync(tbPath, tb);
-      return [...flags, '--top-module', o.top, ...o.sources, tbPath];
+      return [...flags, '--top-module', o.top, ...(assertions ? [streamCheckerFile] : []), ...o.sources, tbPath];
     },
   });
 }
@@ -416,7 +431,7 @@ export interface SimResult {
   log: string;
 }
 
-/** The simulation stopped without finishing (watchdog, cycle limit, $finish). */
+/** The simulation stopped without finishing (watchdog, cycle limit, $finish, or $error/$fatal/$stop: a failed assertion). */
 export class SimulationError extends QtscError {
   constructor(
     message: string,
@@ -425,6 +440,19 @@ export class SimulationError extends QtscError {
     super(message);
     this.name = 'SimulationError';
   }
+}
+
+/**
+ * What the design printed as it stopped the run: Verilator's `%Error` lines
+ * ("[time] %Error: file:line: Assertion failed in TOP.<top>.sva_<stream>.<rule>: ..."),
+ * without its "Verilog $stop" echo; the first ten.
+ */
+function designErrors(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((l) => l.includes('%Error') && !l.endsWith('Verilog $stop'))
+    .map((l) => l.trim())
+    .slice(0, 10);
 }
 
 export async function runVerilatorSim(o: RunOptions): Promise<SimResult> {
@@ -472,7 +500,10 @@ export async function runVerilatorSim(o: RunOptions): Promise<SimResult> {
       `simulation binary has ${res.inputWordBits}/${res.outputWordBits}-bit input/output words; ${metaPath} says ${meta.inputWordBits}/${meta.outputWordBits}`,
     );
   }
-  if (res.status !== 'ok') throw new SimulationError(`simulation of ${o.binary}: ${res.message}`, res);
+  if (res.status !== 'ok') {
+    const why = res.status === 'stop' ? designErrors(r.stdout) : [];
+    throw new SimulationError(`simulation of ${o.binary}: ${res.message}${why.length > 0 ? `:\n  ${why.join('\n  ')}` : ''}`, res);
+  }
   const frames = meta.frames;
   return {
     frames,

@@ -1,7 +1,8 @@
 /**
  * The shipped example end to end through the CLI, as a user runs it: gen-hw,
- * then sim on real MNIST digits with random stalls (Verilator), the same
- * vectors under Icarus Verilog, lint and Yosys checks of the generated design.
+ * then sim on real MNIST digits with random stalls (Verilator, stream checkers
+ * compiled in), the same vectors under Icarus Verilog, lint and Yosys checks of
+ * the generated design.
  */
 import { expect } from 'chai';
 import { spawnSync } from 'node:child_process';
@@ -55,6 +56,22 @@ describe('cli sim on the shipped example', () => {
     expect(s.multipliers).to.equal(0);
     expect(s.dsps).to.equal(0);
     expect(s.luts).to.be.greaterThan(0);
+  });
+
+  it('the Verilator run has the stream checkers compiled in: a skid buffer whose data flips while stalled fails it, naming the stream', () => {
+    // The outputs stay right (every consumer takes the word when ready is high): only the checkers see it.
+    const copy = path.join(tmpDir(), 'build');
+    fs.cpSync(out, copy, { recursive: true });
+    fs.rmSync(path.join(copy, 'sim'), { recursive: true, force: true });
+    const skid = path.join(copy, 'rtl', 'qtsc_axis_skid.sv');
+    const text = fs.readFileSync(skid, 'utf8');
+    const broken = text.replace('    assign m_data_o = out_data_q;\n', '    assign m_data_o = m_ready_i ? out_data_q : ~out_data_q;\n');
+    expect(broken).not.to.equal(text);
+    fs.writeFileSync(skid, broken);
+    const r = qtsc(['sim', '--out', copy, '--vectors', '10', '--stall', '0.3']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/the design stopped the run at cycle \d+ .*a failed assertion/);
+    expect(r.stderr).to.match(/Assertion failed in TOP\.qtsc_top\.sva_(framed|n\d+_reg)\.data_held: data changed while the word waited for ready/);
   });
 
   it('a filelist edited to name a file outside rtl/ (a path, or a link in rtl/ to elsewhere) is refused before a simulator reads it', () => {

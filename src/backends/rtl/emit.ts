@@ -5,6 +5,7 @@
  *   <top>_n<i>_<name>.sv          one wrapper per node: qtsc_mvu + ROMs + engine
  *   <top>_n<i>_<name>_dot_{tree,acc}.sv   generated compressor-tree engine (no-multiplier nodes)
  *   qtsc_*.sv                     copies of the hw/ primitives used
+ *   qtsc_axis_assert.sv           copy of the stream checker: simulation only (`simSources`)
  *   *.mem                        ROM images read with $readmemh("<bare name>")
  *
  * Every simulator and synthesiser runs with cwd = rtlDir. Output is a pure
@@ -15,7 +16,7 @@ import * as path from 'node:path';
 import { type HardwareIR, type HwNode, inputLength } from '../../ir/hardware-ir.js';
 import { QtscError } from '../../util/errors.js';
 import { type NodePlan, type RomImage, type RtlPlan, type PlanOptions, type StagePlan, type WindowPlan, engineCode, planRtl } from './plan.js';
-import { generatedHeader, hwDir, render } from './templates.js';
+import { generatedHeader, hwDir, render, streamCheckerFile } from './templates.js';
 import { dotAccVerilog, dotTreeModule, dotTreeVerilog, dotXsumModule, dotXsumVerilog } from './dot-tree.js';
 
 export interface EmittedRtl {
@@ -25,6 +26,11 @@ export interface EmittedRtl {
   sources: string[];
   /** ROM images relative to rtlDir. */
   memFiles: string[];
+  /**
+   * Simulation-only Verilog in rtlDir, not in `sources` (synthesis, lint and the flows never
+   * read it): the stream checker the tops instantiate under `ifdef QTSC_ASSERTIONS.
+   */
+  simSources: string[];
 }
 
 /** Primitives in dependency order. */
@@ -140,7 +146,42 @@ function topData(plan: RtlPlan): object {
     logitBits: plan.logitBits,
     ...topCommon(plan),
     nodes,
+    checkedStreams: chainStreamChecks(plan),
   };
+}
+
+/**
+ * A stream between two instances of a top that gets a qtsc_axis_assert
+ * (templates/assertions.hbs; s_axis and m_axis are in the template itself).
+ */
+interface StreamCheck {
+  /** Prefix of the stream's _data/_valid/_ready nets; the checker is sva_<name>. */
+  name: string;
+  width: number;
+  /** Printed above the checker: what the stream connects. */
+  comment: string;
+}
+
+/** The two streams between s_axis and the first unit, in both tops: frame check -> skid -> unit. */
+function inputStreamChecks(plan: RtlPlan): StreamCheck[] {
+  return [
+    { name: 'checked', width: plan.inputDataWidth, comment: 'frame checker -> input skid buffer' },
+    { name: 'framed', width: plan.inputDataWidth, comment: 'input skid buffer -> first unit' },
+  ];
+}
+
+/** Every stream of a chain top: per unit, its input (but the first's, which is framed), output and skid buffer output. */
+function chainStreamChecks(plan: RtlPlan): StreamCheck[] {
+  const checks = inputStreamChecks(plan);
+  plan.stages.forEach((st, i) => {
+    if (st.kind === 'fork' || st.kind === 'fifo' || st.kind === 'add') throw new QtscError(`RTL backend: a ${st.kind} unit belongs in a graph top, not a chain`);
+    if (st.index > 0) checks.push({ name: `n${st.index}_in`, width: st.inWidth, comment: `width converter -> node ${st.index} '${st.name}'` });
+    checks.push(
+      { name: `n${st.index}_out`, width: st.outWidth, comment: `node ${st.index} '${st.name}' -> skid buffer` },
+      { name: `n${st.index}_reg`, width: st.outWidth, comment: `skid buffer -> ${i + 1 < plan.stages.length ? 'width converter' : 'argmax collector'}` },
+    );
+  });
+  return checks;
 }
 
 /** Bits of one input element of a stage, and its elements per input word. */
@@ -174,10 +215,10 @@ function stageComment(st: StagePlan): string {
  * width converter to its consumer's input port.
  */
 function topGraphData(ir: HardwareIR, plan: RtlPlan): object {
-  const streams: Array<{ name: string; width: number }> = [];
+  const streams: StreamCheck[] = [];
   const instances: Array<{ comment: string; module: string; params: Array<{ name: string; value: string | number }>; inst: string; ports: Array<{ port: string; wire: string }> }> = [];
-  const stream = (name: string, width: number) => {
-    streams.push({ name, width });
+  const stream = (name: string, width: number, comment: string) => {
+    streams.push({ name, width, comment });
     return name;
   };
   const bind = (prefix: string, wire: string, out: boolean) => [
@@ -189,7 +230,7 @@ function topGraphData(ir: HardwareIR, plan: RtlPlan): object {
   const consumerWire = new Map<string, string>();
   const first = plan.stages[ir.nodes.findIndex((n) => n.inputs.includes(ir.input.tensor))];
   const fin = stageInput(first);
-  const inputStream = stream('in', fin.bits * fin.elems);
+  const inputStream = stream('in', fin.bits * fin.elems, 'the input: framed under a second name');
   consumerWire.set(ir.input.tensor, inputStream);
   ir.nodes.forEach((n, i) => {
     const st = plan.stages[i];
@@ -199,9 +240,9 @@ function topGraphData(ir: HardwareIR, plan: RtlPlan): object {
       const cin = stageInput(plan.stages[reader]);
       const w = st.outElemBits * (st.kind === 'mvu' ? st.pe : st.outElems);
       const base = `t${i}_${k}`;
-      stream(`${base}_p`, w);
-      stream(`${base}_r`, w);
-      consumerWire.set(t, stream(`${base}_c`, cin.bits * cin.elems));
+      stream(`${base}_p`, w, `'${t}': ${st.inst} -> skid buffer`);
+      stream(`${base}_r`, w, `'${t}': skid buffer -> width converter`);
+      consumerWire.set(t, stream(`${base}_c`, cin.bits * cin.elems, `'${t}': width converter -> ${plan.stages[reader].inst}`));
     });
   });
   const outWire = (n: HwNode, k: number) => `t${ir.nodes.indexOf(n)}_${k}_p`;
@@ -251,8 +292,8 @@ function topGraphData(ir: HardwareIR, plan: RtlPlan): object {
   });
   // The logits: skid buffer and argmax collector.
   const last = plan.nodes[plan.nodes.length - 1];
-  stream('out_p', last.outWidth);
-  stream('out_r', last.outWidth);
+  stream('out_p', last.outWidth, `logits: ${last.inst} -> skid buffer`);
+  stream('out_r', last.outWidth, 'logits: skid buffer -> argmax collector');
   instances.push({
     comment: 'logits: skid buffer',
     module: 'qtsc_axis_skid',
@@ -287,6 +328,8 @@ function topGraphData(ir: HardwareIR, plan: RtlPlan): object {
     inputStream,
     streams,
     instances,
+    // the input stream is framed under another name
+    checkedStreams: [...inputStreamChecks(plan), ...streams.filter((s) => s.name !== inputStream)],
   };
 }
 
@@ -301,6 +344,8 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}, plan: RtlPlan 
     files.set(`${prim}.sv`, `${generatedHeader} (copy of hw/${prim}.sv)\n${src}`);
     sources.push(`${prim}.sv`);
   }
+  const checker = path.basename(streamCheckerFile);
+  files.set(checker, `${generatedHeader} (copy of hw/${checker}, simulation only)\n${fs.readFileSync(streamCheckerFile, 'utf8')}`);
   for (const n of plan.nodes) {
     if (n.engineFiles.length > 0) {
       // the generator of each engine file the plan lists (in compile order)
@@ -344,7 +389,7 @@ export function renderRtl(ir: HardwareIR, opts: PlanOptions = {}, plan: RtlPlan 
   }
   files.set(`${plan.top}.sv`, plan.chain ? render('top', topData(plan)) : render('top-graph', topGraphData(ir, plan)));
   sources.push(`${plan.top}.sv`);
-  return { files, emitted: { top: plan.top, sources, memFiles } };
+  return { files, emitted: { top: plan.top, sources, memFiles, simSources: [checker] } };
 }
 
 export function emitRtl(ir: HardwareIR, rtlDir: string, opts: PlanOptions = {}, plan?: RtlPlan): EmittedRtl {

@@ -11,12 +11,17 @@ import { packageRoot } from '../../util/package-root.js';
 
 /** Directory of the hand-written primitives. */
 export const hwDir = path.join(packageRoot, 'hw');
+/**
+ * The valid/ready rule checker that both tops instantiate on every stream
+ * under `ifdef QTSC_ASSERTIONS (simulation only; never a synthesis source).
+ */
+export const streamCheckerFile = path.join(hwDir, 'qtsc_axis_assert.sv');
 /** Directory of the Handlebars RTL templates. */
 export const templatesDir = path.join(packageRoot, 'templates');
 
 export type TemplateName = 'top' | 'top-graph' | 'node' | 'window' | 'vvu' | 'add';
 
-const partialNames = ['header'] as const;
+const partialNames = ['header', 'assertions'] as const;
 
 let registry: Record<TemplateName, Handlebars.TemplateDelegate> | null = null;
 

@@ -47,7 +47,7 @@ describe('RTL backend: emitRtl', () => {
       const fb = readAll(b);
       expect([...fa.keys()]).to.deep.equal([...fb.keys()]);
       for (const [k, v] of fa) expect(v.equals(fb.get(k)!), `${engine}: ${k} differs`).to.equal(true);
-      expect([...fa.keys()].sort()).to.deep.equal([...ea.sources, ...ea.memFiles].sort());
+      expect([...fa.keys()].sort()).to.deep.equal([...ea.sources, ...ea.memFiles, ...ea.simSources].sort());
     }
   });
 
