@@ -654,10 +654,15 @@ export function estimateTop(ir: HardwareIR, c: Coefficients = DEFAULT_COEFFICIEN
   const nfBits = Math.max(1, clog2(last.mh / last.pe));
   // Input framing: the frame checker's word counter and flags, then a register slice.
   parts.push({ luts: 0, ffs: Math.max(1, clog2(fmt.inputWordsPerFrame)) + 3, brams: 0, dsps: 0 }, skidCost(fmt.inputDataBits));
+  // qtsc_argmax_collect Pipelined: level k registers the maxima of its Leaves/2^(k+1) pairs
+  // (value and lane index so far), and beside the tree the flags, base index and the word.
+  const levels = plan.collectorPipelined && last.pe > 1 ? clog2(last.pe) : 0;
+  let treeFfs = 0;
+  for (let k = 0; k < levels; k++) treeFfs += ((1 << levels) >> (k + 1)) * (lw + k + 1) + 3 + fmt.indexBits + last.pe * lw;
   parts.push({
     // Pe comparisons per word against the running maximum, index muxes, word assembly.
     luts: Math.round(last.pe * ((c.cmp ?? 0) * lw + lw + fmt.indexBits) + (c.ctrl ?? 0) * nfBits + (c.node ?? 0)),
-    ffs: fmt.outputDataBits + lw + fmt.indexBits + nfBits + 2,
+    ffs: fmt.outputDataBits + lw + fmt.indexBits + nfBits + 2 + treeFfs,
     brams: 0,
     dsps: 0,
   });
