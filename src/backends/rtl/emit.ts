@@ -76,8 +76,6 @@ function nodeData(n: NodePlan): object {
     cycles: n.nf * n.sf,
     accBusWidth: n.pe * n.accWidth,
     weightSingle: n.weightRom.depth === 1,
-    weightBlock: n.weightRom.style === 'block',
-    paramBlock: n.paramRom.style === 'block',
     paramSingle: n.paramRom.depth === 1,
     paramRomKind: n.bsearch ? 'Threshold search table' : n.outKind === 0 ? 'Threshold ROM' : 'Logit offset ROM',
     mvuParamAddrWidth: Math.max(1, Math.ceil(Math.log2(n.nf))),
