@@ -217,7 +217,7 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     fs.writeFileSync(path.join(staging, 'report.md'), reportMarkdown(report));
     fs.writeFileSync(path.join(staging, 'report.html'), reportHtml(report));
     if (o.explore && compiled.folding) writePareto(staging, compiled.folding);
-    if (flows.length > 0) writeFlows(path.join(staging, 'flow'), flowDesign(compiled.ir, emitted, flowOpts), flows);
+    if (flows.length > 0) writeFlows(path.join(staging, 'flow'), flowDesign(compiled.ir, emitted, flowOpts, rtl), flows);
   });
   if (compiled.folding) log(foldingSummary(compiled.folding));
   const layers = report.layers.map((l) => (l.op === 'mvu' ? `${l.engine}(${l.mw}x${l.mh}, PE ${l.pe}, SIMD ${l.simd})` : `${l.engine}(SIMD ${l.simd})`)).join(' -> ');

@@ -87,6 +87,7 @@ import type { VvuPlan } from '../rtl/vvu-plan.js';
 import type { AddPlan, FifoPlan, ForkPlan } from '../rtl/residual-plan.js';
 import { type TreeEngine, buildTree, treeEngineOf, treeTakesXsum, treeWeightBits } from '../rtl/dot-tree.js';
 import { RAMB18_BITS, blockRomCost, bramUnits, lutRomCost, lutsPerRomColumn, romColumnStats } from './rom-cost.js';
+import { frameLatency } from './latency.js';
 
 export { bramUnits, romColumnStats } from './rom-cost.js';
 
@@ -632,15 +633,17 @@ export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEF
   return { nodes, top, total: sum([...nodes, top]) };
 }
 
-/** The RTL plan emitRtl(ir, dir, opts) follows and its estimate: computed once, for both the size guard and the report. */
+/** The RTL plan emitRtl(ir, dir, opts) follows and its estimates: computed once, for the size guard, the report and the flows. */
 export interface RtlEstimate {
   plan: RtlPlan;
   estimate: ResourceEstimate;
+  /** Cycles from a frame's first input word to its output word, no stalls (latency.ts). */
+  latencyCycles: number;
 }
 
 export function estimateRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlEstimate {
   const plan = planRtl(ir, opts);
-  return { plan, estimate: estimateResources(ir, DEFAULT_COEFFICIENTS, opts, plan) };
+  return { plan, estimate: estimateResources(ir, DEFAULT_COEFFICIENTS, opts, plan), latencyCycles: frameLatency(ir, plan) };
 }
 
 /**

@@ -120,6 +120,7 @@ export const ReportSchema = z.object({
   /** Clock the frames per second are given at (MHz). */
   clockMHz: z.number().positive(),
   framesPerSecond: z.number(),
+  /** Cycles from a frame's first input word taken to its output word taken, no stalls (src/backends/estimates/latency.ts). */
   latencyCycles: z.number(),
   /** The whole design: nodes, width converters and the argmax collector. */
   estimate: z.object({ total: ResourcesSchema, glue: ResourcesSchema }),

@@ -12,7 +12,7 @@ import { describeSpace } from '../../ir/value-space-class.js';
 import { type HardwareIR, weightCodeError, weightValue } from '../../ir/hardware-ir.js';
 import type { PlanOptions, RomImage, StagePlan } from '../rtl/plan.js';
 import { describePlacement } from '../rtl/rom-placement.js';
-import { estimateCycles, framesPerSecond } from '../estimates/cycles.js';
+import { framesPerSecond } from '../estimates/cycles.js';
 import { codeEntropy } from '../../quantize/statistics.js';
 import { type CompileReport, type LayerReport, type RomReport, type WeightHistogram } from './report-schema.js';
 import { DEFAULT_CLOCK_MHZ, paretoFile } from './pareto.js';
@@ -174,7 +174,7 @@ export function buildReport(c: Compiled, o: ReportOptions = {}): CompileReport {
     };
   });
   // Where each unit's buffer goes (block RAM or LUTs), from the estimate of the RTL gen-hw writes.
-  const { plan, estimate: est } = o.rtl ?? estimateRtl(c.ir, o.plan ?? {});
+  const { plan, estimate: est, latencyCycles } = o.rtl ?? estimateRtl(c.ir, o.plan ?? {});
   const producer = new Map<string, string>(c.ir.nodes.flatMap((n) => n.outputs.map((t) => [t, n.name] as [string, string])));
   const layers: LayerReport[] = fields.map((l, i) => {
     const { luts, ffs, brams, dsps } = est.nodes[i];
@@ -196,7 +196,6 @@ export function buildReport(c: Compiled, o: ReportOptions = {}): CompileReport {
     ...c.loweringNotes,
   ];
   const clockMHz = o.clockMHz ?? DEFAULT_CLOCK_MHZ;
-  const cycles = estimateCycles(c.ir);
   const report: CompileReport = {
     format: 'qtsc-report',
     version: 1,
@@ -209,7 +208,7 @@ export function buildReport(c: Compiled, o: ReportOptions = {}): CompileReport {
     multipliers: layers.reduce((a, l) => a + l.multipliers, 0),
     clockMHz,
     framesPerSecond: Math.round(framesPerSecond(worst.cyclesPerFrame, clockMHz) * 100) / 100,
-    latencyCycles: cycles.latencyCycles,
+    latencyCycles,
     estimate: { total: est.total, glue: est.top },
     weights: weightHistograms(c.ir),
     notes,
@@ -235,7 +234,7 @@ export function reportMarkdown(r: CompileReport): string {
     '',
     `Model: \`${r.model}\`  `,
     `Input: ${r.input.bits}-bit unsigned codes, scale ${r.input.scale} (${r.input.source})  `,
-    `Expected cycles per frame: ${r.expectedCyclesPerFrame} (bottleneck ${r.bottleneck}), ${r.framesPerSecond} frames/s at ${r.clockMHz} MHz, latency about ${r.latencyCycles} cycles  `,
+    `Expected cycles per frame: ${r.expectedCyclesPerFrame} (bottleneck ${r.bottleneck}), ${r.framesPerSecond} frames/s at ${r.clockMHz} MHz, latency ${r.latencyCycles} cycles (first input word to result, no stalls)  `,
     `Estimated resources (whole design): ${r.estimate.total.luts} LUTs, ${r.estimate.total.ffs} FFs, ${r.estimate.total.brams} RAMB36, ${r.estimate.total.dsps} DSPs` +
       (m ? `; measured (Yosys, ${m.target}): ${m.top.luts} LUTs, ${m.top.ffs} FFs, ${m.top.brams} BRAM, ${m.top.dsps} DSPs, logic depth ${m.top.logicDepth ?? '-'}, fmax ~${m.top.fmaxMHz ?? '-'} MHz` : '') +
       '  ',

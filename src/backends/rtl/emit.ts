@@ -14,7 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type HardwareIR, type HwNode, inputLength } from '../../ir/hardware-ir.js';
 import { QtscError } from '../../util/errors.js';
-import { type NodePlan, type RomImage, type RtlPlan, type PlanOptions, type StagePlan, type WindowPlan, engineCode, planRtl } from './plan.js';
+import { type NodePlan, type RomImage, type RtlPlan, type PlanOptions, type StagePlan, type WindowPlan, engineCode, planRtl, stageInput } from './plan.js';
 import { generatedHeader, hwDir, render } from './templates.js';
 import { dotAccVerilog, dotTreeModule, dotTreeVerilog, dotXsumModule, dotXsumVerilog } from './dot-tree.js';
 
@@ -138,23 +138,6 @@ function topData(plan: RtlPlan): object {
     ...topCommon(plan),
     nodes,
   };
-}
-
-/** Bits of one input element of a stage, and its elements per input word. */
-function stageInput(st: StagePlan): { bits: number; elems: number } {
-  switch (st.kind) {
-    case 'mvu':
-      return { bits: st.inBits, elems: st.simd };
-    case 'vvu':
-      return { bits: st.inBits, elems: st.simd };
-    case 'add':
-      return { bits: st.aBits, elems: st.simd };
-    case 'fork':
-    case 'fifo':
-      return { bits: st.outElemBits, elems: st.simd };
-    default:
-      return { bits: st.elemBits, elems: st.simd };
-  }
 }
 
 /** One line saying what a unit of the graph is. */

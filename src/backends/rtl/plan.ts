@@ -582,6 +582,28 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   };
 }
 
+/** Bits of one input element of a stage, and its elements per input word. */
+export function stageInput(st: StagePlan): { bits: number; elems: number } {
+  switch (st.kind) {
+    case 'mvu':
+      return { bits: st.inBits, elems: st.simd };
+    case 'vvu':
+      return { bits: st.inBits, elems: st.simd };
+    case 'add':
+      return { bits: st.aBits, elems: st.simd };
+    case 'fork':
+    case 'fifo':
+      return { bits: st.outElemBits, elems: st.simd };
+    default:
+      return { bits: st.elemBits, elems: st.simd };
+  }
+}
+
+/** Elements per output word of a stage. */
+export function stageOutputElems(st: StagePlan): number {
+  return st.kind === 'mvu' ? st.pe : st.outElems;
+}
+
 /** Ops whose plan has a ROM that PlanOptions.romStyle places. */
 const opsWithRoms = new Set<HwNode['op']>(['mvu', 'vvu', 'add']);
 

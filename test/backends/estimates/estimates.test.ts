@@ -38,7 +38,6 @@ describe('backends/estimates', () => {
       expect(e.cyclesPerFrame).to.equal(max);
       expect(e.nodes.find((n) => n.name === e.bottleneck)!.cycles).to.equal(max);
       expect(e.inputWordsPerFrame).to.equal(inputLength(ir) / mvuNodes(ir)[0].simd);
-      expect(e.latencyCycles).to.be.greaterThanOrEqual(e.nodes.reduce((s, n) => s + n.cycles, 0));
     });
 
     it('on a hand-made pipeline: 784x64 (pe 4, simd 16) then 64x10 (pe 2, simd 8)', () => {
