@@ -23,6 +23,7 @@ import { ENGINES, SHAPES, makeIr } from './designs.js';
 import { emitRtl } from '../src/backends/rtl/emit.js';
 import type { PlanOptions } from '../src/backends/rtl/plan.js';
 import { flowDesign, writeFlows, DEFAULT_FLOW_OPTIONS } from '../src/backends/flows/index.js';
+import { estimateRtl } from '../src/backends/estimates/resources.js';
 import type { EngineKind } from '../src/ir/hardware-ir.js';
 
 function arg(name: string): string | undefined {
@@ -48,7 +49,7 @@ for (const engine of engines) {
   let fmax = 'not run';
   if (pnr) {
     const flowDir = path.join(work, 'flow');
-    writeFlows(flowDir, flowDesign(ir, emitted, { ...DEFAULT_FLOW_OPTIONS, ice40: 'hx8k', clockMHz: 100 }), ['yosys-nextpnr']);
+    writeFlows(flowDir, flowDesign(ir, emitted, { ...DEFAULT_FLOW_OPTIONS, ice40: 'hx8k', clockMHz: 100 }, estimateRtl(ir, planOpts)), ['yosys-nextpnr']);
     const out = execFileSync('make', ['-C', path.join(flowDir, 'yosys-nextpnr')], { encoding: 'utf8', maxBuffer: 1 << 28 });
     fmax = /Max frequency for clock[^:]*: ([\d.]+) MHz/.exec(out)?.[1] ?? /([\d.]+) MHz/.exec(out)?.[1] ?? '?';
   }

@@ -28,7 +28,8 @@ export function wantsHelp(argv: readonly string[]): boolean {
   return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
-export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
+/** parseArgs' option shapes; `multiple`: the option may be given more than once (an array of its values). */
+export type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }>;
 
 export function parseOptions<S extends z.ZodType>(command: string, argv: string[], spec: OptionSpec, schema: S): z.infer<S> {
   let values: Record<string, unknown>;

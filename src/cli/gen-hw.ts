@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { z } from 'zod';
 import { compileModel, isOnnxModel } from '../compile.js';
 import { emitRtl } from '../backends/rtl/emit.js';
-import { type PlanOptions, defaultPipeline, maxPipeline } from '../backends/rtl/plan.js';
+import { type PlanOptions, defaultPipeline, maxPipeline, romStyleErrors } from '../backends/rtl/plan.js';
+import { type RomStyleChoice, romStyles } from '../backends/rtl/rom-placement.js';
 import { buildReport, reportMarkdown } from '../backends/report/report.js';
 import { reportHtml } from '../backends/report/report-html.js';
 import { parseValueSpaceArg, resolveValueSpace } from '../layers/value-space.js';
@@ -25,7 +26,8 @@ export const DEFAULT_MODEL = path.join(packageRoot, 'examples', 'mnist-mlp-binar
 
 export const GEN_HW_USAGE = `usage: qtsc gen-hw [--model DIR|FILE.onnx] [--out DIR] [--value-space S] [--fold FILE|auto]
          [--target-cycles N] [--act-bits N --calib SOURCE [--calib-samples N]] [--allow-mult]
-         [--top NAME] [--input-bits N --input-scale X] [--dot-trees all|xnor|none] [--pipeline N] [--quiet]
+         [--top NAME] [--input-bits N --input-scale X] [--dot-trees all|xnor|none] [--pipeline N]
+         [--rom-style auto|block|distributed|NODE=STYLE ...] [--quiet]
          [--target-fps F | --lut-budget N [--bram-budget N]] [--clock MHz] [--explore]
          [--flow vivado|quartus|yosys-nextpnr|all [--part P] [--device D] [--ice40 up5k|hx8k]] [--max-luts N [--force]]
   --model DIR        tfjs Layers model directory (default: the shipped example), or an ONNX/QONNX .onnx file
@@ -43,6 +45,9 @@ export const GEN_HW_USAGE = `usage: qtsc gen-hw [--model DIR|FILE.onnx] [--out D
                      Verilator 5.006 needs -fno-const-bit-op-tree for 'all' (docs/rtl.md)
   --pipeline N       register levels inside each compressor tree, 0-${maxPipeline} (default ${defaultPipeline}): a shorter
                      clock path for N more cycles of latency per layer, same cycles per frame (docs/rtl.md)
+  --rom-style S      where the ROMs go: auto (default; block RAM or LUTs, whichever is estimated cheaper),
+                     block, or distributed (LUTs) for every ROM; NODE=STYLE for one node's ROMs (over the
+                     setting for all); repeat the option or give a comma-separated list (docs/rtl.md#roms)
   --target-fps F     choose PE/SIMD per layer for F frames/s at --clock with the fewest estimated LUTs
   --lut-budget N     choose the fastest folding estimated within N LUTs (--bram-budget N: and N RAMB36)
   --clock MHz        clock for frames/s and the flows' constraints (default 100)
@@ -73,6 +78,7 @@ const spec = {
   'bram-budget': { type: 'string' },
   explore: { type: 'boolean' },
   pipeline: { type: 'string' },
+  'rom-style': { type: 'string', multiple: true },
   quiet: { type: 'boolean' },
   flow: { type: 'string' },
   clock: { type: 'string' },
@@ -102,6 +108,7 @@ const schema = z.object({
   'bram-budget': numberArg().pipe(z.number().nonnegative()).optional(),
   explore: z.boolean().optional(),
   pipeline: intArg(0, maxPipeline).optional(),
+  'rom-style': romStyleArg().optional(),
   quiet: z.boolean().optional(),
   flow: z.string().optional(),
   clock: numberArg().pipe(z.number().positive().max(2000)).optional(),
@@ -109,6 +116,45 @@ const schema = z.object({
   device: z.string().optional(),
   ice40: z.string().optional(),
 });
+
+/**
+ * --rom-style values, each a comma-separated list of STYLE (every ROM) or
+ * NODE=STYLE (that node's ROMs; NODE is everything before the last '='), as
+ * the RTL backend's RomStyleChoice. Node names are checked against the design
+ * once it is compiled (romStyleErrors).
+ */
+export function romStyleArg() {
+  const style = z.enum(romStyles);
+  return z.array(z.string()).transform((values, ctx): RomStyleChoice => {
+    const choice: { all?: RomStyleChoice['all']; nodes: Record<string, NonNullable<RomStyleChoice['all']>> } = { nodes: {} };
+    for (const entry of values.flatMap((v) => v.split(','))) {
+      const eq = entry.lastIndexOf('=');
+      const [node, value] = eq < 0 ? [null, entry] : [entry.slice(0, eq), entry.slice(eq + 1)];
+      const parsed = style.safeParse(value);
+      if (!parsed.success) {
+        ctx.addIssue({ code: 'custom', message: `'${entry}': the style must be one of ${romStyles.join(', ')}${node === null ? ', or NODE=STYLE' : ''}` });
+        return z.NEVER;
+      }
+      if (node === null) {
+        if (choice.all !== undefined && choice.all !== parsed.data) {
+          ctx.addIssue({ code: 'custom', message: `'${entry}': the style for every ROM is already '${choice.all}'` });
+          return z.NEVER;
+        }
+        choice.all = parsed.data;
+      } else if (node === '') {
+        ctx.addIssue({ code: 'custom', message: `'${entry}': no node name before '='` });
+        return z.NEVER;
+      } else {
+        if (node in choice.nodes && choice.nodes[node] !== parsed.data) {
+          ctx.addIssue({ code: 'custom', message: `'${entry}': node '${node}' already has style '${choice.nodes[node]}'` });
+          return z.NEVER;
+        }
+        choice.nodes[node] = parsed.data;
+      }
+    }
+    return choice;
+  });
+}
 
 export async function genHwCommand(argv: string[]): Promise<number> {
   const o = parseOptions('gen-hw', argv, spec, schema);
@@ -133,7 +179,11 @@ export async function genHwCommand(argv: string[]): Promise<number> {
   if (o['target-fps'] !== undefined && o['lut-budget'] !== undefined) throw new QtscError('gen-hw: give --target-fps or --lut-budget, not both');
   if (o['bram-budget'] !== undefined && o['target-fps'] === undefined && o['lut-budget'] === undefined) throw new QtscError('gen-hw: --bram-budget goes with --target-fps or --lut-budget');
   // The RTL backend's options: the estimates, the optimizer and the emitted RTL all follow them.
-  const planOpts: PlanOptions = { dotTrees: o['dot-trees'], ...(o.pipeline !== undefined ? { pipeline: o.pipeline } : {}) };
+  const planOpts: PlanOptions = {
+    dotTrees: o['dot-trees'],
+    ...(o.pipeline !== undefined ? { pipeline: o.pipeline } : {}),
+    ...(o['rom-style'] !== undefined ? { romStyle: o['rom-style'] } : {}),
+  };
   const byGoal = o['target-fps'] !== undefined || o['lut-budget'] !== undefined || o.explore;
   const compiled = await compileModel({
     model,
@@ -151,6 +201,8 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     inputQuant: o['input-bits'] !== undefined ? { bits: o['input-bits'], scale: o['input-scale']! } : undefined,
     log,
   });
+  const romErrs = romStyleErrors(compiled.ir, planOpts.romStyle);
+  if (romErrs.length > 0) throw new QtscError(`gen-hw: --rom-style: ${romErrs.join('; ')}`);
   const rtl = estimateRtl(compiled.ir, planOpts);
   checkSizeGuard(rtl, { maxLuts: o['max-luts'], force: o.force });
   const report = buildReport(compiled, { clockMHz, plan: planOpts, rtl });
@@ -165,7 +217,7 @@ export async function genHwCommand(argv: string[]): Promise<number> {
     fs.writeFileSync(path.join(staging, 'report.md'), reportMarkdown(report));
     fs.writeFileSync(path.join(staging, 'report.html'), reportHtml(report));
     if (o.explore && compiled.folding) writePareto(staging, compiled.folding);
-    if (flows.length > 0) writeFlows(path.join(staging, 'flow'), flowDesign(compiled.ir, emitted, flowOpts), flows);
+    if (flows.length > 0) writeFlows(path.join(staging, 'flow'), flowDesign(compiled.ir, emitted, flowOpts, rtl), flows);
   });
   if (compiled.folding) log(foldingSummary(compiled.folding));
   const layers = report.layers.map((l) => (l.op === 'mvu' ? `${l.engine}(${l.mw}x${l.mh}, PE ${l.pe}, SIMD ${l.simd})` : `${l.engine}(SIMD ${l.simd})`)).join(' -> ');

@@ -18,6 +18,7 @@ import { QtscError } from '../util/errors.js';
 import { checkRegularFile, readRegularFile, resolveInside, showName } from '../util/paths.js';
 import { withOutputDir } from '../util/output-dir.js';
 import { intArg, numberArg, parseOptions } from './args.js';
+import { ReportSchema } from '../backends/report/report-schema.js';
 
 export const SIM_USAGE = `usage: qtsc sim [--out DIR] [--vectors N] [--data SOURCE] [--seed N] [--stall P]
          [--simulator verilator|iverilog] [--quiet]
@@ -61,6 +62,9 @@ export interface SimSummary {
   cyclesPerFrame: number | null;
   expectedCyclesPerFrame: number;
   cyclesWithin5Percent: boolean | null;
+  /** Cycles from the first input word taken to the first result word, no stalls (Verilator), and what gen-hw estimated (report.json; null without it). */
+  latencyCycles: number | null;
+  expectedLatencyCycles: number | null;
   /** Fraction of labelled frames whose argmax equals the label (hardware = golden when mismatches is 0). */
   accuracy?: number;
   passed: boolean;
@@ -84,6 +88,7 @@ export async function simulate(o: z.infer<typeof schema>): Promise<SimSummary> {
     let mismatches: number;
     let firstMismatch: unknown;
     let cyclesPerFrame: number | null;
+    let latencyCycles: number | null = null;
     if (o.simulator === 'verilator') {
       const build = await buildVerilatorSim({ rtlDir, sources, top: ir.top, inputWordBits: meta.inputWordBits, outputWordBits: meta.outputWordBits, workDir });
       // A frame of a deep network is in flight for about the sum of its nodes' cycles: wait that long, several times over, before calling it a hang.
@@ -93,6 +98,7 @@ export async function simulate(o: z.infer<typeof schema>): Promise<SimSummary> {
       mismatches = stalled.mismatches + stalled.protocolViolations + stalled.extraOutputs + steady.mismatches + steady.extraOutputs;
       firstMismatch = stalled.firstMismatch ?? steady.firstMismatch ?? stalled.firstProtocolViolation;
       cyclesPerFrame = steady.cyclesPerFrame;
+      latencyCycles = steady.latencyCycles;
     } else {
       const emitted = { top: ir.top, sources, memFiles: [] as string[], simSources: [] as string[] };
       const stalled = await runIverilog({ rtlDir, emitted, vectorsDir, workDir, seed: o.seed, stallProbability: o.stall });
@@ -112,6 +118,8 @@ export async function simulate(o: z.infer<typeof schema>): Promise<SimSummary> {
       cyclesPerFrame,
       expectedCyclesPerFrame,
       cyclesWithin5Percent: cyclesPerFrame === null ? null : Math.abs(cyclesPerFrame - expectedCyclesPerFrame) <= 0.05 * expectedCyclesPerFrame,
+      latencyCycles,
+      expectedLatencyCycles: reportedLatency(out),
       passed: mismatches === 0,
     };
     if (data.labels && mismatches === 0) summary.accuracy = results.filter((r, i) => r.argmax === data.labels![i]).length / results.length;
@@ -121,12 +129,23 @@ export async function simulate(o: z.infer<typeof schema>): Promise<SimSummary> {
   }, { within: out });
 }
 
+/** The latency gen-hw estimated for the RTL in `out` (its report.json), or null when there is no readable report. */
+function reportedLatency(out: string): number | null {
+  try {
+    const parsed = ReportSchema.pick({ latencyCycles: true }).safeParse(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')));
+    return parsed.success ? parsed.data.latencyCycles : null;
+  } catch {
+    return null;
+  }
+}
+
 export async function simCommand(argv: string[]): Promise<number> {
   const o = parseOptions('sim', argv, spec, schema);
   const s = await simulate(o);
   const cycles = s.cyclesPerFrame === null ? '' : `; ${s.cyclesPerFrame.toFixed(1)} cycles/frame measured vs ${s.expectedCyclesPerFrame} expected`;
+  const latency = s.latencyCycles === null ? '' : `; latency ${s.latencyCycles} cycles${s.expectedLatencyCycles === null ? '' : ` vs ${s.expectedLatencyCycles} estimated`}`;
   const acc = s.accuracy === undefined ? '' : `; accuracy ${(100 * s.accuracy).toFixed(2)}% on ${s.data}`;
-  console.log(`sim: ${s.passed ? 'PASS' : 'FAIL'}: ${s.vectors} vectors, ${s.mismatches} mismatches (${s.simulator}, stall ${s.stallProbability}, seed ${s.seed})${cycles}${acc}`);
+  console.log(`sim: ${s.passed ? 'PASS' : 'FAIL'}: ${s.vectors} vectors, ${s.mismatches} mismatches (${s.simulator}, stall ${s.stallProbability}, seed ${s.seed})${cycles}${latency}${acc}`);
   return s.passed ? 0 : 1;
 }
 

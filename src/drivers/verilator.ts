@@ -418,7 +418,12 @@ export interface SimResult {
   cyclesTotal: number;
   /** (last output cycle - first output cycle) / (frames - 1); null with fewer than 2 frames. Steady state only when stallProbability = 0. */
   cyclesPerFrame: number | null;
-  /** Cycles from the first accepted input word to the first output word. */
+  /**
+   * Cycles from the first accepted input word to the first output word taken. Without
+   * stalls this is frame 0's latency through the empty pipeline (one output word per
+   * frame; later frames only queue behind it), the figure src/backends/estimates/latency.ts
+   * estimates.
+   */
   latencyCycles: number | null;
   stallProbability: number;
   seed: number;

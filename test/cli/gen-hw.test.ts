@@ -115,6 +115,70 @@ describe('cli gen-hw', () => {
     }
   });
 
+  it('--rom-style places every ROM, or one node\'s, and report.json and report.md say where each went', () => {
+    const run = (args: string[]) => {
+      const out = path.join(tmpDir(), 'out');
+      const r = qtsc(['gen-hw', '--model', model, '--out', out, '--quiet', ...args]);
+      expect(r.code, r.stderr).to.equal(0);
+      const report = JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8')) as {
+        layers: Array<{ name: string; roms: Array<{ rom: string; file: string; requested: string; placement: string; estimate: { brams: number; luts: number } }> }>;
+      };
+      return { out, report, md: fs.readFileSync(path.join(out, 'report.md'), 'utf8') };
+    };
+    const attr = { block: '(* rom_style = "block" *)', distributed: '(* rom_style = "distributed", rom_block = "logic" *)' };
+    // The attribute printed right before each ROM's declaration, by file.
+    const printed = (out: string) => {
+      const found: Record<string, string> = {};
+      for (const f of fs.readdirSync(path.join(out, 'rtl')).filter((x) => x.endsWith('.sv'))) {
+        const text = fs.readFileSync(path.join(out, 'rtl', f), 'utf8');
+        for (const m of text.matchAll(/\n(.*)\n\s*logic \[\d+-1:0\] \w+_rom \[[^\n]*\n\s*initial \$readmemh\("([^"]+)"/g)) found[m[2]] = m[1].trim();
+      }
+      return found;
+    };
+    const auto = run([]);
+    const names = auto.report.layers.map((l) => l.name);
+    expect(names.length).to.equal(2);
+    expect(auto.md).to.match(/## ROMs/);
+    for (const [style, args] of [
+      ['block', ['--rom-style', 'block']],
+      ['distributed', ['--rom-style', 'distributed']],
+    ] as const) {
+      const { out, report, md } = run([...args]);
+      const seen = printed(out);
+      for (const l of report.layers) {
+        for (const rom of l.roms) {
+          expect(rom.requested, `${style} ${rom.file}`).to.equal(style);
+          if (rom.placement === 'constant') continue;
+          expect(rom.placement, `${style} ${rom.file}`).to.equal(style);
+          expect(seen[rom.file], `${style} ${rom.file}`).to.equal(attr[style]);
+          expect(rom.estimate.brams > 0, `${style} ${rom.file}`).to.equal(style === 'block');
+          expect(md).to.include(`| ${l.name} | ${rom.rom} |`);
+        }
+      }
+      expect(md).to.include(style === 'block' ? '| block RAM |' : '| LUTs (distributed) |');
+    }
+    // One node in block RAM, the other's in LUTs: a node's own style wins over the one for all.
+    const mixed = run(['--rom-style', `distributed,${names[0]}=block`]);
+    const seen = printed(mixed.out);
+    for (const [i, l] of mixed.report.layers.entries()) {
+      for (const rom of l.roms.filter((x) => x.placement !== 'constant')) {
+        const want = i === 0 ? 'block' : 'distributed';
+        expect([rom.requested, rom.placement, seen[rom.file]], rom.file).to.deep.equal([want, want, attr[want]]);
+      }
+    }
+    // The same through two options.
+    const twice = run(['--rom-style', 'distributed', '--rom-style', `${names[0]}=block`]);
+    expect(bytesTree(path.join(twice.out, 'rtl'))).to.deep.equal(bytesTree(path.join(mixed.out, 'rtl')));
+  });
+
+  it('--rom-style refuses a node that has no ROM (a sliding window of the shipped CNN)', () => {
+    const out = path.join(tmpDir(), 'out');
+    const r = qtsc(['gen-hw', '--model', path.join(root, 'examples', 'fashion-cnn-binary'), '--out', out, '--quiet', '--rom-style', 'l0_conv1_swu=block']);
+    expect(r.code).to.equal(1);
+    expect(r.stderr).to.match(/--rom-style: ROM style for node 'l0_conv1_swu': a swu node has no ROM \(nodes with ROMs: l0_conv1, l2_conv2, l4_dense1, l5_logits\)/);
+    expect(fs.existsSync(out)).to.equal(false);
+  });
+
   it('bad input: one clear error line, non-zero exit, and no output directory left behind', () => {
     const parent = tmpDir();
     const out = path.join(parent, 'out');
@@ -127,6 +191,10 @@ describe('cli gen-hw', () => {
       [['--model', model, '--bogus'], /Unknown option '--bogus'/],
       [['--model', model, '--dot-trees', 'some'], /--dot-trees: .*"all"\|"xnor"\|"none"/],
       [['--model', model, '--pipeline', '9'], /--pipeline/],
+      [['--model', model, '--rom-style', 'huge'], /--rom-style: 'huge': the style must be one of auto, block, distributed, or NODE=STYLE/],
+      [['--model', model, '--rom-style', 'block', '--rom-style', 'distributed'], /--rom-style: 'distributed': the style for every ROM is already 'block'/],
+      [['--model', model, '--rom-style', '=block'], /--rom-style: '=block': no node name before '='/],
+      [['--model', model, '--rom-style', 'nosuch=block'], /gen-hw: --rom-style: ROM style for node 'nosuch': the design has no node of that name \(nodes with ROMs: \w+, \w+\)/],
     ];
     for (const [args, pattern] of cases) {
       const r = qtsc(['gen-hw', ...args, '--out', out, '--quiet']);

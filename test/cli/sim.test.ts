@@ -29,7 +29,7 @@ describe('cli sim on the shipped example', () => {
     sources = fs.readFileSync(path.join(out, 'rtl', 'filelist.f'), 'utf8').trim().split('\n');
   });
 
-  it('Verilator: 300 MNIST digits with random stalls are bit-exact; steady-state cycles within 5% of the analytic count', () => {
+  it('Verilator: 300 MNIST digits with random stalls are bit-exact; steady-state cycles within 5% of the analytic count, latency as report.json says', () => {
     const r = qtsc(['sim', '--out', out, '--data', 'mnist', '--vectors', '300', '--stall', '0.3', '--seed', '5']);
     expect(r.code, r.stderr + r.stdout).to.equal(0);
     expect(r.stdout).to.match(/^sim: PASS: 300 vectors, 0 mismatches/m);
@@ -38,6 +38,10 @@ describe('cli sim on the shipped example', () => {
     expect(res.mismatches).to.equal(0);
     expect(res.expectedCyclesPerFrame).to.equal(3136);
     expect(Math.abs(res.cyclesPerFrame - res.expectedCyclesPerFrame)).to.be.at.most(0.05 * res.expectedCyclesPerFrame);
+    // The latency gen-hw put in report.json is the one Verilator measures without stalls.
+    expect(res.latencyCycles).to.be.a('number');
+    expect(res.latencyCycles).to.equal(res.expectedLatencyCycles);
+    expect(r.stdout).to.include(`latency ${res.latencyCycles} cycles vs ${res.latencyCycles} estimated`);
     expect(res.accuracy).to.be.greaterThan(0.8);
   });
 

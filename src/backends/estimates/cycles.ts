@@ -2,9 +2,8 @@
  * Analytic cycle model. Each node's cycles per frame come from
  * src/ir/node-cycles.ts (an MVU: numVectors * (MH/PE) * (MW/SIMD)); the pipeline's steady-state pace is
  * that of its slowest node (every node runs concurrently on consecutive
- * frames). The latency figure is a first-order bound: every node finishes its
- * frame before the next can finish its own, plus a few cycles of registers per
- * node; simulation reports the measured one.
+ * frames). The latency of a frame comes from the RTL plan instead
+ * (latency.ts: the registers and waits on the frame's path).
  */
 import { type HardwareIR, inputLength } from '../../ir/hardware-ir.js';
 import { nodeCycles } from '../../ir/node-cycles.js';
@@ -22,14 +21,9 @@ export interface CycleEstimate {
   cyclesPerFrame: number;
   /** Name of the node that sets the pace (first of equals). */
   bottleneck: string;
-  /** First-order latency estimate in cycles (see the file comment). */
-  latencyCycles: number;
   /** Words the top's input stream carries per frame. */
   inputWordsPerFrame: number;
 }
-
-/** Register stages assumed per node for the latency figure (ROM read, accumulate, output stage). */
-export const PIPELINE_STAGES_PER_NODE = 3;
 
 export function estimateCycles(ir: HardwareIR): CycleEstimate {
   if (ir.nodes.length === 0) throw new QtscError('estimateCycles: the design has no nodes');
@@ -44,7 +38,6 @@ export function estimateCycles(ir: HardwareIR): CycleEstimate {
     nodes,
     cyclesPerFrame: worst.cycles,
     bottleneck: worst.name,
-    latencyCycles: nodes.reduce((s, n) => s + n.cycles + PIPELINE_STAGES_PER_NODE, 0),
     inputWordsPerFrame: inputLength(ir) / ir.nodes[0].simd,
   };
 }

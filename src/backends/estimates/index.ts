@@ -1,5 +1,6 @@
 /** Analytic estimates: cycles per node and per frame, LUT/FF/BRAM/DSP per node. */
-export { estimateCycles, framesPerSecond, PIPELINE_STAGES_PER_NODE, type CycleEstimate, type NodeCycles } from './cycles.js';
+export { estimateCycles, framesPerSecond, type CycleEstimate, type NodeCycles } from './cycles.js';
+export { frameLatency } from './latency.js';
 export {
   DEFAULT_COEFFICIENTS,
   bramUnits,

@@ -63,15 +63,17 @@
  *   DSPs          = int-mac lanes whose product is at least 9 bits wide with both
  *                   operands >= 2 bits (Yosys' mul2dsp rule for xc7); others are LUTs.
  *
- * Memory mapping: ROMs the RTL marks rom_style "block" (romStyle in
- * src/backends/rtl/plan.ts) are block RAM; for the others memoryCost
- * reproduces what Yosys 0.23 `synth_xilinx` did on ROMs with a registered read
- * (measured with bench/primitives.ts): the block
- * RAM shape (RAMB18: 16Kx1 .. 512x36; RAMB36: 32Kx1 .. 512x72) that needs the
- * fewest RAMB18 units is used when the ROM fills at least half of them;
- * otherwise the ROM becomes LUTs, one LUT6 per 64 words per bit, about 25%
- * more beyond 256 words (the MUXF7/F8 trees run out), plus its output register.
- * A ROM of depth 1 is a constant and costs nothing.
+ * Memory mapping: every ROM with a registered read is placed by the RTL plan
+ * (block RAM or LUTs, src/backends/rtl/rom-placement.ts, which marks it with
+ * rom_style) and costed where it was placed (romCost; the cost of each home is
+ * src/backends/estimates/rom-cost.ts, the same numbers the placement compares).
+ * Memories the RTL leaves to the tool (input banks, line buffers, FIFOs, VVU
+ * sums) follow memoryCost, what Yosys 0.23 `synth_xilinx` does on its own
+ * (measured with bench/primitives.ts): the block RAM shape that needs the
+ * fewest RAMB18 units when the memory fills at least half of them, else LUTs
+ * (LUTRAM for a RAM; one LUT6 per 64 words per bit for a ROM, about 25% more
+ * beyond 256 words, plus its output register). A ROM of depth 1 is a
+ * constant and costs nothing.
  *
  * The LUT coefficients (DEFAULT_COEFFICIENTS) are fitted to Yosys results;
  * `npm run bench` reports the model's error against Yosys per engine, and
@@ -84,6 +86,10 @@ import { type NodePlan, type PlanOptions, type RomImage, type RtlPlan, type Stag
 import type { VvuPlan } from '../rtl/vvu-plan.js';
 import type { AddPlan, FifoPlan, ForkPlan } from '../rtl/residual-plan.js';
 import { type TreeEngine, buildTree, treeEngineOf, treeTakesXsum, treeWeightBits } from '../rtl/dot-tree.js';
+import { RAMB18_BITS, blockRomCost, bramUnits, lutRomCost, lutsPerRomColumn, romColumnStats } from './rom-cost.js';
+import { frameLatency } from './latency.js';
+
+export { bramUnits, romColumnStats } from './rom-cost.js';
 
 export interface Resources {
   luts: number;
@@ -168,27 +174,12 @@ function sum(parts: Iterable<Resources>): Resources {
   return t;
 }
 
-// RAMB18 shapes (depth, width) and RAMB36 shapes, as 7-series block RAMs offer them.
-const RAMB18_SHAPES: Array<[number, number]> = [
-  [16384, 1], [8192, 2], [4096, 4], [2048, 9], [1024, 18], [512, 36],
-];
-const RAMB36_SHAPES: Array<[number, number]> = [
-  [32768, 1], [16384, 2], [8192, 4], [4096, 9], [2048, 18], [1024, 36], [512, 72],
-];
-const RAMB18_BITS = 18432;
-
-/** Block RAM need of a depth x width memory, in RAMB18 units (fewest over all shapes). */
-export function bramUnits(depth: number, width: number): number {
-  let best = Infinity;
-  for (const [d, w] of RAMB18_SHAPES) best = Math.min(best, Math.ceil(depth / d) * Math.ceil(width / w));
-  for (const [d, w] of RAMB36_SHAPES) best = Math.min(best, 2 * Math.ceil(depth / d) * Math.ceil(width / w));
-  return best;
-}
-
 /**
- * A ROM (or simple dual-port RAM) with a registered read port: LUTs or block
- * RAM. For a ROM whose contents are known, `columns` is the number of distinct
- * non-constant bit columns (see romColumns); the rest cost nothing in LUTs.
+ * A memory the RTL leaves to Yosys (no placement attribute), with a registered
+ * read port: a ROM or a simple dual-port RAM, in LUTs or block RAM as Yosys 0.23
+ * chooses (the file comment). For a ROM whose contents are known, `columns` is
+ * the number of distinct non-constant bit columns (see romColumns); the rest
+ * cost nothing in LUTs.
  */
 export function memoryCost(depth: number, width: number, kind: 'rom' | 'ram' = 'rom', columns?: number): Resources {
   if (width <= 0 || depth <= 0) return { ...ZERO };
@@ -197,37 +188,12 @@ export function memoryCost(depth: number, width: number, kind: 'rom' | 'ram' = '
   if ((depth * width) / (units * RAMB18_BITS) >= 0.5) return { luts: 0, ffs: 0, brams: units / 2, dsps: 0 };
   if (kind === 'rom') {
     const cols = columns ?? width;
-    // A column of a 2-word ROM is the address bit or its inverse: no LUT.
-    const perColumn = depth <= 2 ? 0 : Math.ceil(depth / 64) * (depth > 256 ? 1.25 : 1);
-    return { luts: Math.round(cols * perColumn), ffs: cols, brams: 0, dsps: 0 };
+    return { luts: Math.round(cols * lutsPerRomColumn(depth)), ffs: cols, brams: 0, dsps: 0 };
   }
   // LUTRAM: RAM32M gives 32 words x 6 bits for 4 LUTs, RAM64M 64 x 3; deeper ones mux.
   // Its read register is the consumer's (qtsc_mvu's input word), counted there.
   const luts = depth <= 32 ? 4 * Math.ceil(width / 6) : 4 * Math.ceil(width / 3) * Math.ceil(depth / 64) * (depth > 64 ? 1.25 : 1);
   return { luts: Math.round(luts), ffs: 0, brams: 0, dsps: 0 };
-}
-
-/** Bit columns of a ROM image (words as bigints, `width` bits each) that are not constant, and how many of those are distinct. */
-export function romColumnStats(words: readonly bigint[], width: number): { nonConstant: number; distinct: number } {
-  if (words.length <= 1) return { nonConstant: 0, distinct: 0 };
-  const seen = new Set<string>();
-  let nonConstant = 0;
-  // Each word as a binary string once (bit b at width-1-b): shifting a wide
-  // BigInt per bit would cost O(width) per bit read.
-  const rows = words.map((w) => w.toString(2).padStart(width, '0'));
-  const bits = new Array<string>(words.length);
-  for (let b = 0; b < width; b++) {
-    let ones = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const bit = rows[i][rows[i].length - 1 - b];
-      bits[i] = bit;
-      if (bit === '1') ones++;
-    }
-    if (ones === 0 || ones === words.length) continue;
-    nonConstant++;
-    seen.add(bits.join(''));
-  }
-  return { nonConstant, distinct: seen.size };
 }
 
 /** Distinct non-constant bit columns of a ROM image. */
@@ -241,34 +207,27 @@ export function cmpWidth(n: MvuNode): number {
 }
 
 /**
- * A ROM with known contents and a registered read, placed as the RTL asks
- * (RomImage.style: 'block' is marked rom_style "block"; 'auto' leaves it to
- * Yosys). Yosys drops constant bit columns before it maps a ROM, so only the
- * non-constant columns take block RAM width, and in LUTs only the distinct
- * ones cost anything.
+ * A ROM of the RTL plan, where the plan put it (RomImage.placement, see
+ * src/backends/rtl/rom-placement.ts): block RAM or LUTs with a registered
+ * read (rom-cost.ts), nothing for a constant; the binary-search tables
+ * ('async') are costed by the threshold stage that reads them (asyncRomCost).
  */
-export function romCost(words: bigint[], width: number, style: 'block' | 'auto' = 'auto'): Resources {
-  const depth = words.length;
-  if (depth <= 1) return { ...ZERO };
-  const { nonConstant, distinct } = romColumnStats(words, width);
-  if (nonConstant === 0) return { ...ZERO };
-  if (style === 'block') return { luts: 0, ffs: 0, brams: bramUnits(depth, nonConstant) / 2, dsps: 0 };
-  const units = bramUnits(depth, nonConstant);
-  if ((depth * nonConstant) / (units * RAMB18_BITS) >= 0.5) return { luts: 0, ffs: 0, brams: units / 2, dsps: 0 };
-  return memoryCost(depth, nonConstant, 'rom', distinct);
+export function romCost(rom: RomImage): Resources {
+  switch (rom.placement) {
+    case 'block':
+      return blockRomCost(rom.depth, rom.columns);
+    case 'distributed':
+      return lutRomCost(rom.depth, rom.columns);
+    case 'constant':
+      return { ...ZERO };
+    case 'async':
+      throw new Error(`romCost: ${rom.file} is read asynchronously (asyncRomCost)`);
+  }
 }
 
 /** A ROM read asynchronously through `ports` read ports: logic only, one copy per port. */
-export function asyncRomCost(words: bigint[], width: number, ports: number): Resources {
-  const depth = words.length;
-  if (depth <= 1) return { ...ZERO };
-  const { distinct } = romColumnStats(words, width);
-  const perColumn = depth <= 2 ? 0 : Math.ceil(depth / 64) * (depth > 256 ? 1.25 : 1);
-  return { luts: Math.round(ports * distinct * perColumn), ffs: 0, brams: 0, dsps: 0 };
-}
-
-function imageWords(img: RomImage): bigint[] {
-  return img.words.map((w) => BigInt('0x' + w));
+export function asyncRomCost(rom: RomImage, ports: number): Resources {
+  return { luts: Math.round(ports * rom.columns.distinct * lutsPerRomColumn(rom.depth)), ffs: 0, brams: 0, dsps: 0 };
 }
 
 /** A skid buffer (qtsc_axis_skid, RegType 2) on a W-bit stream. */
@@ -542,15 +501,15 @@ export function estimateNode(n: MvuNode, np: NodePlan, c: Coefficients = DEFAULT
       brams: 0,
       dsps: 0,
     };
-    tables = sum(np.tableRoms.map((t) => asyncRomCost(imageWords(t), t.width, L)));
+    tables = sum(np.tableRoms.map((t) => asyncRomCost(t, L)));
   } else if (n.output.kind === 'thresholds') {
     output = { luts: Math.round(lin(['cmp']) + (P * n.output.count) / 2), ffs: np.outWidth, brams: 0, dsps: 0 };
   } else {
     output = { luts: Math.round(lin(['add'])), ffs: np.outWidth, brams: 0, dsps: 0 };
   }
 
-  const weightRom = romCost(imageWords(np.weightRom), np.weightRom.width, np.weightRom.style);
-  const paramRom = np.bsearch ? { ...ZERO } : romCost(imageWords(np.paramRom), np.paramRom.width, np.paramRom.style);
+  const weightRom = romCost(np.weightRom);
+  const paramRom = np.bsearch ? { ...ZERO } : romCost(np.paramRom);
   const inputBuffer: Resources =
     nf > 1 ? sum([memoryCost(2 << sfBits, S * A + side, 'ram'), { luts: 0, ffs: 4 + sfBits, brams: 0, dsps: 0 }]) : { ...ZERO };
   const counterBits = sfBits + nfBits + waddr;
@@ -603,8 +562,8 @@ export function estimateVvu(v: VvuPlan, c: Coefficients = DEFAULT_COEFFICIENTS):
   const datapath: Resources = { luts: Math.round(v.lanes * v.accWidth * shifter), ffs: v.lanes * v.accWidth, brams: 0, dsps: v.multipliers };
   const output: Resources = { luts: Math.round(v.lanes * v.thrCount * v.cmpWidth * (c.cmp ?? 1)), ffs: v.outWidth, brams: 0, dsps: 0 };
   const sums = memoryCost(v.groups, v.lanes * v.accWidth, 'ram');
-  const weightRom = memoryCost(v.weightRom.depth, v.weightRom.width);
-  const paramRom = memoryCost(v.paramRom.depth, v.paramRom.width);
+  const weightRom = romCost(v.weightRom);
+  const paramRom = romCost(v.paramRom);
   const parts = { datapath, output, sums, weightRom, paramRom, skid: skidCost(v.outWidth) };
   return { name: v.name, engine: 'depthwise (vvu)', ...sum(Object.values(parts)), parts };
 }
@@ -618,7 +577,7 @@ export function estimateResidual(u: ForkPlan | FifoPlan | AddPlan, c: Coefficien
     parts = {
       datapath: { luts: u.simd * u.zWidth * 2, ffs: u.simd * u.zWidth, brams: 0, dsps: 0 },
       output: { luts: Math.round(u.simd * u.thrCount * u.cmpWidth * (c.cmp ?? 1)), ffs: u.outWidth, brams: 0, dsps: 0 },
-      paramRom: memoryCost(u.paramRom.depth, u.paramRom.width),
+      paramRom: romCost(u.paramRom),
     };
   }
   return { name: u.name, engine: u.kind, ...sum(Object.values(parts)), parts };
@@ -679,15 +638,17 @@ export function estimateResources(ir: HardwareIR, c: Coefficients = DEFAULT_COEF
   return { nodes, top, total: sum([...nodes, top]) };
 }
 
-/** The RTL plan emitRtl(ir, dir, opts) follows and its estimate: computed once, for both the size guard and the report. */
+/** The RTL plan emitRtl(ir, dir, opts) follows and its estimates: computed once, for the size guard, the report and the flows. */
 export interface RtlEstimate {
   plan: RtlPlan;
   estimate: ResourceEstimate;
+  /** Cycles from a frame's first input word to its output word, no stalls (latency.ts). */
+  latencyCycles: number;
 }
 
 export function estimateRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlEstimate {
   const plan = planRtl(ir, opts);
-  return { plan, estimate: estimateResources(ir, DEFAULT_COEFFICIENTS, opts, plan) };
+  return { plan, estimate: estimateResources(ir, DEFAULT_COEFFICIENTS, opts, plan), latencyCycles: frameLatency(ir, plan) };
 }
 
 /**

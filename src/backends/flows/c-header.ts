@@ -47,7 +47,7 @@ ${def('CLASSES', f.classes, 'logits per output word')}
 ${def('INDEX_BITS', f.indexBits, 'argmax index: bits [INDEX_BITS-1:0] of the output word')}
 ${def('LOGIT_BITS', f.logitBits, 'logit c: two\'s complement at bit INDEX_BITS + c * LOGIT_BITS')}
 ${def('CYCLES_PER_FRAME', d.cyclesPerFrame, 'steady-state clock cycles between frames (analytic)')}
-${def('LATENCY_CYCLES', d.latencyCycles, 'first-order bound on cycles from a frame\'s first input word to its output word')}
+${def('LATENCY_CYCLES', d.latencyCycles, 'cycles from a frame\'s first input word taken to its result word taken, without stalls')}
 
 /* Bit \`bit\` of a little-endian byte array. */
 static inline unsigned ${p}bit(const uint8_t *bytes, uint32_t bit) {

@@ -8,6 +8,7 @@
 import type { HardwareIR } from '../../ir/hardware-ir.js';
 import { type StreamFormat, streamFormat } from '../../golden/stream-format.js';
 import { estimateCycles } from '../estimates/cycles.js';
+import type { RtlEstimate } from '../estimates/resources.js';
 import type { EmittedRtl } from '../rtl/emit.js';
 import { QtscError } from '../../util/errors.js';
 
@@ -39,7 +40,7 @@ export interface FlowDesign {
   format: StreamFormat;
   inputElements: number;
   cyclesPerFrame: number;
-  /** First-order latency estimate (src/backends/estimates/cycles.ts). */
+  /** Cycles from a frame's first input word to its output word, no stalls (src/backends/estimates/latency.ts). */
   latencyCycles: number;
   options: FlowOptions;
 }
@@ -55,7 +56,8 @@ export function checkDeviceName(flag: string, name: string): string {
   return name;
 }
 
-export function flowDesign(ir: HardwareIR, emitted: EmittedRtl, options: FlowOptions): FlowDesign {
+/** `rtl`: the plan emitted and its estimates (estimateRtl), for the latency. */
+export function flowDesign(ir: HardwareIR, emitted: EmittedRtl, options: FlowOptions, rtl: Pick<RtlEstimate, 'latencyCycles'>): FlowDesign {
   const format = streamFormat(ir);
   const cycles = estimateCycles(ir);
   return {
@@ -65,7 +67,7 @@ export function flowDesign(ir: HardwareIR, emitted: EmittedRtl, options: FlowOpt
     format,
     inputElements: format.inputWordsPerFrame * format.inputSimd,
     cyclesPerFrame: cycles.cyclesPerFrame,
-    latencyCycles: cycles.latencyCycles,
+    latencyCycles: rtl.latencyCycles,
     options,
   };
 }

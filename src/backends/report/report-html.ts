@@ -97,7 +97,7 @@ td:first-child,th:first-child{text-align:left}tr.bottleneck td{background:#fff4d
 td.ok{color:#2e7d32}td.off{color:#c62828}.weights{display:flex;flex-wrap:wrap;gap:12px}svg.chart{margin:6px 0}
 </style></head><body>
 <h1>qtsc report: ${esc(r.top)}</h1>
-<p>Model <code>${esc(r.model)}</code>; ${r.expectedCyclesPerFrame} cycles per frame (bottleneck <b>${esc(r.bottleneck)}</b>), ${r.framesPerSecond} frames/s at ${r.clockMHz} MHz; latency about ${r.latencyCycles} cycles; estimated ${r.estimate.total.luts} LUTs, ${r.estimate.total.ffs} FFs, ${r.estimate.total.brams} RAMB36, ${r.estimate.total.dsps} DSPs.</p>
+<p>Model <code>${esc(r.model)}</code>; ${r.expectedCyclesPerFrame} cycles per frame (bottleneck <b>${esc(r.bottleneck)}</b>), ${r.framesPerSecond} frames/s at ${r.clockMHz} MHz; latency ${r.latencyCycles} cycles (first input word to result, no stalls); estimated ${r.estimate.total.luts} LUTs, ${r.estimate.total.ffs} FFs, ${r.estimate.total.brams} RAMB36, ${r.estimate.total.dsps} DSPs.</p>
 ${sections.join('\n')}
 </body></html>
 `;

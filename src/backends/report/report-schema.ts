@@ -9,6 +9,25 @@ import { FoldingPointSchema } from './pareto.js';
 
 const ResourcesSchema = z.object({ luts: z.number(), ffs: z.number(), brams: z.number(), dsps: z.number() });
 
+/** One ROM of a node: its shape, what was asked for it and where the RTL put it (src/backends/rtl/rom-placement.ts). */
+export const RomReportSchema = z.object({
+  /** 'weights', 'thresholds', 'offsets' (logit offsets) or 'search table pK' (binary-search table of channel slot K). */
+  rom: z.string(),
+  file: z.string(),
+  words: z.number(),
+  width: z.number(),
+  /** Bit columns that vary over the words, and how many of those differ (the rest are constants to synthesis). */
+  varyingColumns: z.number(),
+  distinctColumns: z.number(),
+  /** --rom-style for this ROM: 'auto' (the cost rule) or a fixed home. */
+  requested: z.enum(['auto', 'block', 'distributed']),
+  /** block RAM, LUTs, a constant, or logic because it is read asynchronously. */
+  placement: z.enum(['block', 'distributed', 'constant', 'async']),
+  /** The analytic estimate of this ROM where it was placed. */
+  estimate: ResourcesSchema,
+});
+export type RomReport = z.infer<typeof RomReportSchema>;
+
 export const LayerReportSchema = z.object({
   name: z.string(),
   op: z.string(),
@@ -29,6 +48,8 @@ export const LayerReportSchema = z.object({
   multipliers: z.number(),
   weightRomBits: z.number(),
   memory: z.string().optional(),
+  /** The node's ROMs (none for units without weights or thresholds). */
+  roms: z.array(RomReportSchema).default([]),
   /** Names of the nodes whose streams this one reads ('input' for the design's input). */
   inputs: z.array(z.string()),
   /** The analytic estimate of this node (src/backends/estimates/resources.ts). */
@@ -101,6 +122,7 @@ export const ReportSchema = z.object({
   /** Clock the frames per second are given at (MHz). */
   clockMHz: z.number().positive(),
   framesPerSecond: z.number(),
+  /** Cycles from a frame's first input word taken to its output word taken, no stalls (src/backends/estimates/latency.ts). */
   latencyCycles: z.number(),
   /** The whole design: nodes, width converters and the argmax collector. */
   estimate: z.object({ total: ResourcesSchema, glue: ResourcesSchema }),

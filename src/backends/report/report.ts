@@ -7,18 +7,19 @@
 import type { Compiled } from '../../compile.js';
 import { actBits, elemBits, inputElem, weightBits, windowOutput } from '../../ir/hardware-ir.js';
 import { nodeCycles } from '../../ir/node-cycles.js';
-import { estimateRtl, type RtlEstimate } from '../estimates/resources.js';
+import { asyncRomCost, estimateRtl, romCost, type RtlEstimate } from '../estimates/resources.js';
 import { describeSpace } from '../../ir/value-space-class.js';
 import { type HardwareIR, weightCodeError, weightValue } from '../../ir/hardware-ir.js';
-import type { PlanOptions } from '../rtl/plan.js';
-import { estimateCycles, framesPerSecond } from '../estimates/cycles.js';
+import type { PlanOptions, RomImage, StagePlan } from '../rtl/plan.js';
+import { describePlacement } from '../rtl/rom-placement.js';
+import { framesPerSecond } from '../estimates/cycles.js';
 import { codeEntropy } from '../../quantize/statistics.js';
-import { type CompileReport, type LayerReport, type WeightHistogram } from './report-schema.js';
+import { type CompileReport, type LayerReport, type RomReport, type WeightHistogram } from './report-schema.js';
 import { DEFAULT_CLOCK_MHZ, paretoFile } from './pareto.js';
 
 export type { CompileReport, LayerReport } from './report-schema.js';
 
-type LayerFields = Omit<LayerReport, 'inputs' | 'estimate'>;
+type LayerFields = Omit<LayerReport, 'inputs' | 'estimate' | 'roms'>;
 
 export interface ReportOptions {
   /** Clock for frames per second (MHz; default DEFAULT_CLOCK_MHZ). */
@@ -50,6 +51,28 @@ export function weightHistograms(ir: HardwareIR): WeightHistogram[] {
       },
     ];
   });
+}
+
+/** The ROMs of one unit of the RTL plan, where they were placed and what each is estimated to cost there. */
+export function romReports(st: StagePlan): RomReport[] {
+  const one = (rom: string, img: RomImage, asyncPorts = 0): RomReport => ({
+    rom,
+    file: img.file,
+    words: img.depth,
+    width: img.width,
+    varyingColumns: img.columns.nonConstant,
+    distinctColumns: img.columns.distinct,
+    requested: img.requested,
+    placement: img.placement,
+    estimate: img.placement === 'async' ? asyncRomCost(img, asyncPorts) : romCost(img),
+  });
+  if (st.kind === 'mvu') {
+    const out = st.bsearch ? st.tableRoms.map((t, p) => one(`search table p${p}`, t, st.bsLevels)) : [one(st.outKind === 1 ? 'offsets' : 'thresholds', st.paramRom)];
+    return [one('weights', st.weightRom), ...out];
+  }
+  if (st.kind === 'vvu') return [one('weights', st.weightRom), one('thresholds', st.paramRom)];
+  if (st.kind === 'add') return [one('thresholds', st.paramRom)];
+  return [];
 }
 
 export function buildReport(c: Compiled, o: ReportOptions = {}): CompileReport {
@@ -151,11 +174,11 @@ export function buildReport(c: Compiled, o: ReportOptions = {}): CompileReport {
     };
   });
   // Where each unit's buffer goes (block RAM or LUTs), from the estimate of the RTL gen-hw writes.
-  const { plan, estimate: est } = o.rtl ?? estimateRtl(c.ir, o.plan ?? {});
+  const { plan, estimate: est, latencyCycles } = o.rtl ?? estimateRtl(c.ir, o.plan ?? {});
   const producer = new Map<string, string>(c.ir.nodes.flatMap((n) => n.outputs.map((t) => [t, n.name] as [string, string])));
   const layers: LayerReport[] = fields.map((l, i) => {
     const { luts, ffs, brams, dsps } = est.nodes[i];
-    return { ...l, inputs: c.ir.nodes[i].inputs.map((t) => producer.get(t) ?? 'input'), estimate: { luts, ffs, brams, dsps } };
+    return { ...l, inputs: c.ir.nodes[i].inputs.map((t) => producer.get(t) ?? 'input'), estimate: { luts, ffs, brams, dsps }, roms: romReports(plan.stages[i]) };
   });
   plan.stages.forEach((st, i) => {
     const parts = est.nodes[i].parts;
@@ -173,7 +196,6 @@ export function buildReport(c: Compiled, o: ReportOptions = {}): CompileReport {
     ...c.loweringNotes,
   ];
   const clockMHz = o.clockMHz ?? DEFAULT_CLOCK_MHZ;
-  const cycles = estimateCycles(c.ir);
   const report: CompileReport = {
     format: 'qtsc-report',
     version: 1,
@@ -186,7 +208,7 @@ export function buildReport(c: Compiled, o: ReportOptions = {}): CompileReport {
     multipliers: layers.reduce((a, l) => a + l.multipliers, 0),
     clockMHz,
     framesPerSecond: Math.round(framesPerSecond(worst.cyclesPerFrame, clockMHz) * 100) / 100,
-    latencyCycles: cycles.latencyCycles,
+    latencyCycles,
     estimate: { total: est.total, glue: est.top },
     weights: weightHistograms(c.ir),
     notes,
@@ -212,7 +234,7 @@ export function reportMarkdown(r: CompileReport): string {
     '',
     `Model: \`${r.model}\`  `,
     `Input: ${r.input.bits}-bit unsigned codes, scale ${r.input.scale} (${r.input.source})  `,
-    `Expected cycles per frame: ${r.expectedCyclesPerFrame} (bottleneck ${r.bottleneck}), ${r.framesPerSecond} frames/s at ${r.clockMHz} MHz, latency about ${r.latencyCycles} cycles  `,
+    `Expected cycles per frame: ${r.expectedCyclesPerFrame} (bottleneck ${r.bottleneck}), ${r.framesPerSecond} frames/s at ${r.clockMHz} MHz, latency ${r.latencyCycles} cycles (first input word to result, no stalls)  `,
     `Estimated resources (whole design): ${r.estimate.total.luts} LUTs, ${r.estimate.total.ffs} FFs, ${r.estimate.total.brams} RAMB36, ${r.estimate.total.dsps} DSPs` +
       (m ? `; measured (Yosys, ${m.target}): ${m.top.luts} LUTs, ${m.top.ffs} FFs, ${m.top.brams} BRAM, ${m.top.dsps} DSPs, logic depth ${m.top.logicDepth ?? '-'}, fmax ~${m.top.fmaxMHz ?? '-'} MHz` : '') +
       '  ',
@@ -232,6 +254,19 @@ export function reportMarkdown(r: CompileReport): string {
     }),
     `| whole design | ${cell(r.estimate.total.luts, m?.top.luts)} | ${cell(r.estimate.total.ffs, m?.top.ffs)} | ${cell(r.estimate.total.brams, m?.top.brams)} | ${cell(r.estimate.total.dsps, m?.top.dsps)}${m ? ` | ${m.top.logicDepth ?? '-'} | ${m.top.fmaxMHz ?? '-'} |` : ' |'}`,
   ];
+  const roms = r.layers.flatMap((l) => l.roms.map((rom) => ({ node: l.name, ...rom })));
+  if (roms.length) {
+    lines.push(
+      '',
+      '## ROMs',
+      '',
+      'Where each ROM was placed (`--rom-style`; auto: block RAM or LUTs, whichever is estimated cheaper, docs/rtl.md#roms) and its estimate there.',
+      '',
+      '| node | ROM | words x bits | varying (distinct) columns | asked | placed | LUTs | FFs | BRAM36 |',
+      '|---|---|---|---|---|---|---|---|---|',
+      ...roms.map((x) => `| ${x.node} | ${x.rom} | ${x.words} x ${x.width} | ${x.varyingColumns} (${x.distinctColumns}) | ${x.requested} | ${describePlacement(x.placement)} | ${x.estimate.luts} | ${x.estimate.ffs} | ${x.estimate.brams} |`),
+    );
+  }
   if (m && m.target !== 'xilinx') lines.push('', `The estimates model a Xilinx 7-series fabric (LUT6); the measured ${m.target} figures count that family's cells (docs/report.md), so the two columns are not the same unit.`);
   const cp = m?.top.criticalPath;
   if (cp) {

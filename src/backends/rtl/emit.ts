@@ -15,7 +15,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { type HardwareIR, type HwNode, inputLength } from '../../ir/hardware-ir.js';
 import { QtscError } from '../../util/errors.js';
-import { type NodePlan, type RomImage, type RtlPlan, type PlanOptions, type StagePlan, type WindowPlan, engineCode, planRtl } from './plan.js';
+import { type NodePlan, type RomImage, type RtlPlan, type PlanOptions, type StagePlan, type WindowPlan, engineCode, planRtl, stageInput } from './plan.js';
 import { generatedHeader, hwDir, render, streamCheckerFile } from './templates.js';
 import { dotAccVerilog, dotTreeModule, dotTreeVerilog, dotXsumModule, dotXsumVerilog } from './dot-tree.js';
 
@@ -82,8 +82,6 @@ function nodeData(n: NodePlan): object {
     cycles: n.nf * n.sf,
     accBusWidth: n.pe * n.accWidth,
     weightSingle: n.weightRom.depth === 1,
-    weightBlock: n.weightRom.style === 'block',
-    paramBlock: n.paramRom.style === 'block',
     paramSingle: n.paramRom.depth === 1,
     paramRomKind: n.bsearch ? 'Threshold search table' : n.outKind === 0 ? 'Threshold ROM' : 'Logit offset ROM',
     mvuParamAddrWidth: Math.max(1, Math.ceil(Math.log2(n.nf))),
@@ -182,23 +180,6 @@ function chainStreamChecks(plan: RtlPlan): StreamCheck[] {
     );
   });
   return checks;
-}
-
-/** Bits of one input element of a stage, and its elements per input word. */
-function stageInput(st: StagePlan): { bits: number; elems: number } {
-  switch (st.kind) {
-    case 'mvu':
-      return { bits: st.inBits, elems: st.simd };
-    case 'vvu':
-      return { bits: st.inBits, elems: st.simd };
-    case 'add':
-      return { bits: st.aBits, elems: st.simd };
-    case 'fork':
-    case 'fifo':
-      return { bits: st.outElemBits, elems: st.simd };
-    default:
-      return { bits: st.elemBits, elems: st.simd };
-  }
 }
 
 /** One line saying what a unit of the graph is. */

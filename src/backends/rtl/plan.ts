@@ -38,6 +38,8 @@ import { type VvuPlan, planVvu } from './vvu-plan.js';
 import { type AddPlan, type FifoPlan, type ForkPlan, planAdd, planFifo, planFork } from './residual-plan.js';
 import { streamFormat } from '../../golden/stream-format.js';
 import { QtscError } from '../../util/errors.js';
+import { type RomColumns, hexRomColumnStats } from '../estimates/rom-cost.js';
+import { type RomPlacement, type RomStyle, type RomStyleChoice, nodeRomStyle, placeRom, romAttribute, romStyles } from './rom-placement.js';
 
 /** Engine codes of qtsc_dot_acc's Engine parameter. */
 export const engineCode: Record<EngineKind, number> = {
@@ -55,18 +57,21 @@ export interface RomImage {
   addrWidth: number;
   /** One hex string per word, ceil(width/4) digits. */
   words: string[];
-  /** 'block': marked (* rom_style = "block" *) for synthesis (Yosys and Vivado read it); 'auto': the tool decides. */
-  style: 'block' | 'auto';
+  /** Bit columns that vary over the words (the others are constants to synthesis), and how many of those differ. */
+  columns: RomColumns;
+  /** What was asked for it (PlanOptions.romStyle; 'auto' the cost rule), and where it goes (src/backends/rtl/rom-placement.ts). */
+  requested: RomStyle;
+  placement: RomPlacement;
+  /** The synthesis attribute printed before its declaration ('' for none). */
+  attribute: string;
 }
 
-/**
- * Where a ROM should live: block RAM when, as LUTs (one LUT6 per bit per 64
- * words), it would take 256 LUTs or more and it has at least 8 words; else the
- * synthesis tool decides (small ROMs become logic). A wide, shallow weight ROM
- * left to Yosys becomes logic at about one LUT per lane.
- */
-export function romStyle(width: number, depth: number): 'block' | 'auto' {
-  return depth >= 8 && width * Math.ceil(depth / 64) >= 256 ? 'block' : 'auto';
+/** The image of a ROM of these words, placed as `style` asks (rom-placement.ts). */
+export function romImage(file: string, width: number, words: string[], style: RomStyle, read: 'sync' | 'async' = 'sync'): RomImage {
+  const depth = words.length;
+  const columns = hexRomColumnStats(words, width);
+  const placement = placeRom(depth, columns, style, read);
+  return { file, width, depth, addrWidth: addrWidth(depth), words, columns, requested: style, placement, attribute: romAttribute(placement) };
 }
 
 export interface NodePlan {
@@ -335,7 +340,7 @@ export function addrWidth(depth: number): number {
   return Math.max(1, clog2(depth));
 }
 
-function weightRom(n: MvuNode, file: string): RomImage {
+function weightRom(n: MvuNode, file: string, style: RomStyle): RomImage {
   const wb = weightBits(n.weights);
   const sf = n.mw / n.simd;
   const nf = n.mh / n.pe;
@@ -354,7 +359,7 @@ function weightRom(n: MvuNode, file: string): RomImage {
       words.push(hexWord(v, width));
     }
   }
-  return { file, width, depth: nf * sf, addrWidth: addrWidth(nf * sf), words, style: romStyle(width, nf * sf) };
+  return romImage(file, width, words, style);
 }
 
 /**
@@ -399,7 +404,7 @@ export const bsearchMinCount = 7;
  * stage k compares with after deciding the top k bits q, with the channel's
  * invert flag above it.
  */
-function bsearchTables(n: MvuNode, levels: number, fileOf: (p: number) => string): RomImage[] {
+function bsearchTables(n: MvuNode, levels: number, fileOf: (p: number) => string, style: RomStyle): RomImage[] {
   const out = n.output;
   if (out.kind !== 'thresholds') throw new Error('bsearchTables: not a threshold stage');
   const nf = n.mh / n.pe;
@@ -423,7 +428,8 @@ function bsearchTables(n: MvuNode, levels: number, fileOf: (p: number) => string
         }
       }
     }
-    tables.push({ file: fileOf(p), width: cw + 1, depth, addrWidth: addrWidth(depth), words, style: 'auto' });
+    // Asynchronous reads: logic whatever `style` asks (rom-placement.ts); kept for the report.
+    tables.push(romImage(fileOf(p), cw + 1, words, style, 'async'));
   }
   return tables;
 }
@@ -433,7 +439,7 @@ function bsearchTables(n: MvuNode, levels: number, fileOf: (p: number) => string
  * channels f*pe + p, thresholds prepared (preparedThreshold) at
  * [(p*count + j)*CW +: CW], invert flags at bit pe*count*CW + p.
  */
-export function thresholdRom(n: AccShape, out: ThresholdStage, pe: number, file: string, borders?: BorderClasses): RomImage {
+export function thresholdRom(n: AccShape, out: ThresholdStage, pe: number, file: string, style: RomStyle, borders?: BorderClasses): RomImage {
   const nf = out.thresholds.length / pe;
   const cw = cmpWidthOf(n);
   const width = pe * (out.count * cw + 1);
@@ -453,8 +459,7 @@ export function thresholdRom(n: AccShape, out: ThresholdStage, pe: number, file:
       words.push(hexWord(v, width));
     }
   }
-  const depth = words.length;
-  return { file, width, depth, addrWidth: addrWidth(depth), words, style: romStyle(width, depth) };
+  return romImage(file, width, words, style);
 }
 
 /** What the template needs to instantiate qtsc_border_class for a node with border classes. */
@@ -494,10 +499,10 @@ export function borderPlan(b: BorderClasses, nf: number, rom: RomImage): BorderP
   };
 }
 
-function paramRom(n: MvuNode, file: string): RomImage {
+function paramRom(n: MvuNode, file: string, style: RomStyle): RomImage {
   const nf = n.mh / n.pe;
   const out = n.output;
-  if (out.kind === 'thresholds') return thresholdRom(n, out, n.pe, file, n.borders);
+  if (out.kind === 'thresholds') return thresholdRom(n, out, n.pe, file, style, n.borders);
   const lw = out.logitWidth;
   const width = n.pe * lw;
   const words: string[] = [];
@@ -506,7 +511,7 @@ function paramRom(n: MvuNode, file: string): RomImage {
     for (let p = 0; p < n.pe; p++) v |= (BigInt(out.offsets[f * n.pe + p]) & mask(lw)) << BigInt(p * lw);
     words.push(hexWord(v, width));
   }
-  return { file, width, depth: nf, addrWidth: addrWidth(nf), words, style: romStyle(width, nf) };
+  return romImage(file, width, words, style);
 }
 
 export type DotTrees = 'none' | 'xnor' | 'all';
@@ -541,6 +546,12 @@ export interface PlanOptions {
    * latency per node (default true; qtsc_mvu WeightReg).
    */
   romOutputReg?: boolean;
+  /**
+   * Where the ROMs go (src/backends/rtl/rom-placement.ts): `all` for every ROM,
+   * `nodes` by node name over it; 'auto' (default) block RAM or LUTs, whichever the
+   * estimate finds cheaper. Every name must be a node of the design that has a ROM.
+   */
+  romStyle?: RomStyleChoice;
 }
 
 /** Register levels per generated tree when PlanOptions.pipeline is not given (BENCHMARKS.md "Timing per engine"). */
@@ -555,6 +566,8 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   if (!Number.isInteger(pipeline) || pipeline < 0 || pipeline > maxPipeline) {
     throw new QtscError(`RTL backend: pipeline must be an integer from 0 to ${maxPipeline} (register levels per compressor tree), got ${pipeline}`);
   }
+  const romErrs = romStyleErrors(ir, opts.romStyle);
+  if (romErrs.length > 0) throw new QtscError(`RTL backend, design '${ir.top}': ${romErrs.join('; ')}`);
   const stages = ir.nodes.map((n, index): StagePlan => planStage(ir, n, index, opts));
   return {
     top: ir.top,
@@ -572,6 +585,47 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
   };
 }
 
+/** Bits of one input element of a stage, and its elements per input word. */
+export function stageInput(st: StagePlan): { bits: number; elems: number } {
+  switch (st.kind) {
+    case 'mvu':
+      return { bits: st.inBits, elems: st.simd };
+    case 'vvu':
+      return { bits: st.inBits, elems: st.simd };
+    case 'add':
+      return { bits: st.aBits, elems: st.simd };
+    case 'fork':
+    case 'fifo':
+      return { bits: st.outElemBits, elems: st.simd };
+    default:
+      return { bits: st.elemBits, elems: st.simd };
+  }
+}
+
+/** Elements per output word of a stage. */
+export function stageOutputElems(st: StagePlan): number {
+  return st.kind === 'mvu' ? st.pe : st.outElems;
+}
+
+/** Ops whose plan has a ROM that PlanOptions.romStyle places. */
+const opsWithRoms = new Set<HwNode['op']>(['mvu', 'vvu', 'add']);
+
+/** What is wrong with a PlanOptions.romStyle for this design: styles that are not ones, names of nodes it does not have or that have no ROM. */
+export function romStyleErrors(ir: HardwareIR, choice: RomStyleChoice | undefined): string[] {
+  if (!choice) return [];
+  const errs: string[] = [];
+  const known = (s: unknown) => (romStyles as readonly unknown[]).includes(s);
+  if (choice.all !== undefined && !known(choice.all)) errs.push(`ROM style '${String(choice.all)}' is not one of ${romStyles.join(', ')}`);
+  const withRoms = ir.nodes.filter((n) => opsWithRoms.has(n.op)).map((n) => n.name);
+  for (const [name, style] of Object.entries(choice.nodes ?? {})) {
+    const node = ir.nodes.find((n) => n.name === name);
+    if (!node) errs.push(`ROM style for node '${name}': the design has no node of that name (nodes with ROMs: ${withRoms.join(', ') || 'none'})`);
+    else if (!opsWithRoms.has(node.op)) errs.push(`ROM style for node '${name}': a ${node.op} node has no ROM (nodes with ROMs: ${withRoms.join(', ') || 'none'})`);
+    if (!known(style)) errs.push(`ROM style '${String(style)}' for node '${name}' is not one of ${romStyles.join(', ')}`);
+  }
+  return errs;
+}
+
 /**
  * The plan of one node of a design planRtl has checked (or that differs from
  * one only in that node's folding): what the folding optimizer estimates per
@@ -579,10 +633,10 @@ export function planRtl(ir: HardwareIR, opts: PlanOptions = {}): RtlPlan {
  */
 export function planStage(ir: HardwareIR, n: HwNode, index: number, opts: PlanOptions = {}): StagePlan {
   if (n.op === 'mvu') return { kind: 'mvu', ...planMvu(ir, n, index, opts.dotTrees ?? defaultDotTrees, opts) };
-  if (n.op === 'vvu') return planVvu(ir, n, index);
+  if (n.op === 'vvu') return planVvu(ir, n, index, opts);
   if (n.op === 'fork') return planFork(ir, n, index);
   if (n.op === 'fifo') return planFifo(ir, n, index);
-  if (n.op === 'add') return planAdd(ir, n, index);
+  if (n.op === 'add') return planAdd(ir, n, index, opts);
   return planWindow(ir, n, index);
 }
 
@@ -643,7 +697,8 @@ function planMvu(ir: HardwareIR, n: MvuNode, index: number, treeMode: DotTrees, 
     const lg = out.kind === 'logits' ? out : null;
     // The search tables have no border classes: a node with them keeps the parallel comparators.
     const bsearch = thr !== null && !n.borders && thr.count >= (opts.bsearchMinCount ?? bsearchMinCount);
-    const pRom = paramRom(n, `${module}_${thr ? 'thresholds' : 'offsets'}.mem`);
+    const romStyle = nodeRomStyle(opts.romStyle, n.name);
+    const pRom = paramRom(n, `${module}_${thr ? 'thresholds' : 'offsets'}.mem`, romStyle);
     const bsLevels = thr ? actBits(thr.out) : 1;
     return {
       index,
@@ -678,10 +733,10 @@ function planMvu(ir: HardwareIR, n: MvuNode, index: number, treeMode: DotTrees, 
       outElemBits: outputElementBits(n),
       outWidth: n.pe * outputElementBits(n),
       paramWidth: bsearch ? 1 : thr ? n.pe * (thr.count * cmpWidthOf(n) + 1) : n.pe * (lg as { logitWidth: number }).logitWidth,
-      weightRom: weightRom(n, `${module}_weights.mem`),
+      weightRom: weightRom(n, `${module}_weights.mem`, romStyle),
       paramRom: pRom,
       borders: n.borders ? borderPlan(n.borders, n.mh / n.pe, pRom) : null,
-      tableRoms: bsearch ? bsearchTables(n, bsLevels, (p) => `${module}_search_p${p}.mem`) : [],
+      tableRoms: bsearch ? bsearchTables(n, bsLevels, (p) => `${module}_search_p${p}.mem`, romStyle) : [],
       engineModule: tree ? `${module}_dot_acc` : 'qtsc_dot_acc',
       enginePipe: tree ? (opts.pipeline ?? defaultPipeline) : 0,
       weightReg: opts.romOutputReg ?? true,

@@ -6,7 +6,8 @@
  */
 import { type AddNode, type FifoNode, type ForkNode, type HardwareIR, actBits, clog2 } from '../../ir/hardware-ir.js';
 import { nodeCycles } from '../../ir/node-cycles.js';
-import { type RomImage, cmpWidthOf, identFragment, thresholdRom } from './plan.js';
+import { type PlanOptions, type RomImage, cmpWidthOf, identFragment, thresholdRom } from './plan.js';
+import { nodeRomStyle } from './rom-placement.js';
 
 interface UnitPlan {
   index: number;
@@ -66,12 +67,12 @@ export function planFifo(ir: HardwareIR, n: FifoNode, index: number): FifoPlan {
   };
 }
 
-export function planAdd(ir: HardwareIR, n: AddNode, index: number): AddPlan {
+export function planAdd(ir: HardwareIR, n: AddNode, index: number, opts: PlanOptions = {}): AddPlan {
   const module = `${ir.top}_n${index}_${identFragment(n.name)}`;
   const c = ir.tensors[n.inputs[0]].shape[2];
   const acc = { accWidth: n.zWidth };
   const ob = actBits(n.output.out);
-  const rom = thresholdRom(acc, n.output, n.simd, `${module}_thresholds.mem`);
+  const rom = thresholdRom(acc, n.output, n.simd, `${module}_thresholds.mem`, nodeRomStyle(opts.romStyle, n.name));
   return {
     kind: 'add', index, name: n.name, inst: `u_n${index}`, module, source: n.layers.join(' + '), simd: n.simd, c,
     outElemBits: ob, outElems: n.simd, outWidth: n.simd * ob, cycles: nodeCycles(ir, n),

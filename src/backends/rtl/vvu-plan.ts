@@ -24,7 +24,8 @@ import {
 import { elemName } from '../../ir/check-graph.js';
 import { nodeCycles } from '../../ir/node-cycles.js';
 import { QtscError } from '../../util/errors.js';
-import { type BorderPlan, type RomImage, accRepresentable, borderPlan, addrWidth, cmpWidthOf, hexWord, identFragment, mask, romStyle, thresholdRom } from './plan.js';
+import { type BorderPlan, type PlanOptions, type RomImage, accRepresentable, borderPlan, addrWidth, cmpWidthOf, hexWord, identFragment, mask, romImage, thresholdRom } from './plan.js';
+import { type RomStyle, nodeRomStyle } from './rom-placement.js';
 
 /** qtsc_vvu's WeightKind parameter. */
 export const vvuWeightKind = { binary: 0, pow2: 1, int: 2 } as const;
@@ -84,9 +85,7 @@ export interface VvuPlan {
   /** Border classes: one threshold table per class, addressed by qtsc_border_class. */
   borders: BorderPlan | null;
   weightSingle: boolean;
-  weightBlock: boolean;
   paramSingle: boolean;
-  paramBlock: boolean;
 }
 
 function isInt(v: unknown, min: number): v is number {
@@ -164,7 +163,7 @@ export function checkVvu(ir: HardwareIR, n: VvuNode, index: number): string[] {
 }
 
 /** Weight ROM: word t*G + g, lane s*multiplier + m = output channel (g*simd + s)*multiplier + m. */
-function vvuWeightRom(n: VvuNode, file: string): RomImage {
+function vvuWeightRom(n: VvuNode, file: string, style: RomStyle): RomImage {
   const wb = weightBits(n.weights);
   const groups = n.channels / n.simd;
   const lanes = n.simd * n.multiplier;
@@ -179,10 +178,10 @@ function vvuWeightRom(n: VvuNode, file: string): RomImage {
       words.push(hexWord(v, width));
     }
   }
-  return { file, width, depth, addrWidth: addrWidth(depth), words, style: romStyle(width, depth) };
+  return romImage(file, width, words, style);
 }
 
-export function planVvu(ir: HardwareIR, n: VvuNode, index: number): VvuPlan {
+export function planVvu(ir: HardwareIR, n: VvuNode, index: number, opts: PlanOptions = {}): VvuPlan {
   const errs = checkVvu(ir, n, index);
   if (errs.length > 0) throw new QtscError(`RTL backend cannot build design '${ir.top}':\n  ${errs.join('\n  ')}`);
   const module = `${ir.top}_n${index}_${identFragment(n.name)}`;
@@ -193,8 +192,9 @@ export function planVvu(ir: HardwareIR, n: VvuNode, index: number): VvuPlan {
   const outBits = actBits(out.out);
   const cmpWidth = cmpWidthOf(n);
   const pow2 = n.weights.kind === 'pow2' ? n.weights : null;
-  const weightRom = vvuWeightRom(n, `${module}_weights.mem`);
-  const paramRom = thresholdRom(n, out, lanes, `${module}_thresholds.mem`, n.borders);
+  const romStyle = nodeRomStyle(opts.romStyle, n.name);
+  const weightRom = vvuWeightRom(n, `${module}_weights.mem`, romStyle);
+  const paramRom = thresholdRom(n, out, lanes, `${module}_thresholds.mem`, romStyle, n.borders);
   return {
     kind: 'vvu',
     index,
@@ -233,9 +233,7 @@ export function planVvu(ir: HardwareIR, n: VvuNode, index: number): VvuPlan {
     unitParamAddrWidth: addrWidth(groups),
     borders: n.borders ? borderPlan(n.borders, groups, paramRom) : null,
     weightSingle: weightRom.depth === 1,
-    weightBlock: weightRom.style === 'block',
     paramSingle: paramRom.depth === 1,
-    paramBlock: paramRom.style === 'block',
   };
 }
 

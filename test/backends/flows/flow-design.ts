@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { compileModel, type Compiled } from '../../../src/compile.js';
 import { emitRtl, type EmittedRtl } from '../../../src/backends/rtl/emit.js';
+import { estimateRtl } from '../../../src/backends/estimates/resources.js';
 import { type FlowDesign, type FlowName, type FlowOptions, DEFAULT_FLOW_OPTIONS, FLOW_NAMES, flowDesign, writeFlows } from '../../../src/backends/flows/index.js';
 import { type ModelSpec, makeModel, tmpDir } from '../../helpers/make-model.js';
 
@@ -36,7 +37,7 @@ export async function makeFlowCase(o: FlowCaseOptions = {}): Promise<FlowCase> {
   const rtlDir = path.join(out, 'rtl');
   fs.mkdirSync(rtlDir, { recursive: true });
   const emitted = emitRtl(compiled.ir, rtlDir);
-  const design = flowDesign(compiled.ir, emitted, { ...DEFAULT_FLOW_OPTIONS, ...o.options });
+  const design = flowDesign(compiled.ir, emitted, { ...DEFAULT_FLOW_OPTIONS, ...o.options }, estimateRtl(compiled.ir));
   const flowDir = path.join(out, 'flow');
   const files = writeFlows(flowDir, design, o.flows ?? FLOW_NAMES);
   return { out, flowDir, compiled, emitted, design, files };

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { emitRtl, renderRtl } from '../../../src/backends/rtl/emit.js';
-import { accRepresentable, cmpWidthOf, planRtl, preparedThreshold, romStyle } from '../../../src/backends/rtl/plan.js';
+import { accRepresentable, cmpWidthOf, planRtl, preparedThreshold } from '../../../src/backends/rtl/plan.js';
 import { type TreeEngine, buildTree, treeInBits, treeWeightBits } from '../../../src/backends/rtl/dot-tree.js';
 import { type EngineKind, type HardwareIR, type MvuNode, type WeightCoding, actValue, weightBits, weightValue } from '../../../src/ir/hardware-ir.js';
 import { streamFormat } from '../../../src/golden/stream-format.js';
@@ -302,17 +302,35 @@ describe('RTL backend: emitRtl', () => {
     }
   });
 
-  it('puts large weight ROMs in block RAM and leaves small ones to the tool', () => {
-    expect(romStyle(512, 32)).to.equal('block');
-    expect(romStyle(64, 4)).to.equal('auto');
-    expect(romStyle(300, 4)).to.equal('auto');
+  it('prints each ROM\'s placement attribute before its declaration (block RAM, LUTs, none for a constant)', () => {
     const ir = xnorMlp(1, 'big_top', [256, 64, 10], [
       { pe: 16, simd: 32 },
       { pe: 10, simd: 64 },
     ]);
-    const { files } = renderRtl(ir);
-    const node0 = [...files.entries()].find(([k]) => /_n0_layer0\.sv$/.test(k))![1];
-    expect(node0).to.match(/\(\* rom_style = "block" \*\)\s*\n\s*logic \[512-1:0\] w_rom/);
+    const attr = {
+      block: '(* rom_style = "block" *)',
+      distributed: '(* rom_style = "distributed", rom_block = "logic" *)',
+    };
+    for (const all of ['auto', 'block', 'distributed'] as const) {
+      const plan = planRtl(ir, { romStyle: { all } });
+      const { files } = renderRtl(ir, { romStyle: { all } }, plan);
+      for (const n of plan.nodes) {
+        const text = files.get(`${n.module}.sv`)!;
+        for (const [rom, decl] of [
+          [n.weightRom, 'w_rom'],
+          [n.paramRom, 'p_rom'],
+        ] as const) {
+          const line = new RegExp(`\\n(.*)\\n\\s*logic \\[${rom.width}-1:0\\] ${decl} \\[`).exec(text);
+          expect(line, `${n.module} ${decl}`).to.not.equal(null);
+          const before = line![1].trim();
+          if (rom.placement === 'constant') expect(before, `${n.module} ${decl}`).to.not.match(/rom_style/);
+          else expect(before, `${all}: ${n.module} ${decl}`).to.equal(attr[rom.placement as 'block' | 'distributed']);
+          if (all !== 'auto' && rom.placement !== 'constant') expect(rom.placement).to.equal(all);
+        }
+      }
+    }
+    // The one-word weight ROM of the last node (PE 10 = MH, SIMD 64 = MW) is a constant under any style.
+    expect(planRtl(ir, { romStyle: { all: 'block' } }).nodes[1].weightRom.placement).to.equal('constant');
   });
 
   it('refuses IRs it cannot build, naming the problem', () => {

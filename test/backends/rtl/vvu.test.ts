@@ -386,6 +386,25 @@ describe('VVU plan: ROM images and fields', () => {
     }
   });
 
+  it('places its ROMs as PlanOptions.romStyle asks (for all, or by the node name) and prints the attribute', () => {
+    const { ir, node } = buildIr(spec({ taps: 9, channels: 8, simd: 2 }), 'vvu_rs');
+    for (const [opts, want] of [
+      [{ romStyle: { all: 'block' } }, 'block'],
+      [{ romStyle: { all: 'block', nodes: { [node.name]: 'distributed' } } }, 'distributed'],
+      [{ romStyle: { nodes: { [node.name]: 'block' } } }, 'block'],
+    ] as const) {
+      const p = planVvu(ir, node, 0, opts);
+      const text = render('vvu', p);
+      for (const [rom, decl] of [
+        [p.weightRom, 'w_rom'],
+        [p.paramRom, 'p_rom'],
+      ] as const) {
+        expect(rom.placement, `${JSON.stringify(opts)} ${decl}`).to.equal(want);
+        expect(text).to.include(`  ${rom.attribute}\n  logic [${rom.width}-1:0] ${decl} [`);
+      }
+    }
+  });
+
   it('refuses a node it cannot build, listing every problem', () => {
     const { ir, node } = buildIr(spec({}), 'vvu_bad');
     const bad: VvuNode = { ...node, simd: 3, accWidth: 2, weightCodes: node.weightCodes.map((r) => r.map(() => 5)) };
