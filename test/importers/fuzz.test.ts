@@ -281,7 +281,7 @@ describe('importer fuzz', function () {
           const outFiles = written.filter((f) => f === 'out' || f.startsWith(`out${path.sep}`));
           expect(written.filter((f) => !outFiles.includes(f))).to.deep.equal(['model', `model${path.sep}model.json`, `model${path.sep}weights.bin`]);
           if (ok) {
-            for (const f of outFiles) expect(f, f).to.match(/^out(\/(ir\.json|report\.json|report\.md|report\.html|rtl(\/[A-Za-z0-9_]+\.(v|mem|f))?))?$/);
+            for (const f of outFiles) expect(f, f).to.match(/^out(\/(ir\.json|report\.json|report\.md|report\.html|rtl(\/[A-Za-z0-9_]+\.(sv|mem|f))?))?$/);
           } else expect(outFiles).to.deep.equal([]);
           expect(fs.readdirSync(work).length).to.equal(before);
           fs.rmSync(sandbox, { recursive: true, force: true });
